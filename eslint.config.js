@@ -1,0 +1,19 @@
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.build/', '.serverless/', 'coverage/', 'dist/'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    // Dependencies point inward: only adapters (and the sandbox, which plays AWS) import the AWS SDK.
+    files: ['src/core/**/*.ts', 'src/runbooks/**/*.ts', 'src/events/**/*.ts', 'src/ports/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', '**/adapters/**'] }],
+    },
+  },
+);

@@ -1,0 +1,44 @@
+import type { AwsError } from './errors.ts';
+
+/** An EventBridge event as AWS puts it on the default bus. */
+export interface BusEvent {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+/** Where simulated services send the events AWS would emit (Automation status changes, ...). */
+export interface EventSink {
+  emit(event: BusEvent): void;
+}
+
+export interface CallContext {
+  service: string;
+  operation: string;
+  account: string;
+  region: string;
+}
+
+/** One API operation: decoded input in, plain output out; throw AwsError for AWS's errors. */
+export type Operation = (input: Record<string, unknown>, ctx: CallContext) => unknown | Promise<unknown>;
+
+export type Protocol = 'json1.1' | 'json1.0' | 'query';
+
+/** A simulated AWS service as the HTTP server mounts it. */
+export interface ServiceDef {
+  /** Short name used in counters, fault rules and rate limits: 'ssm', 'sns', 'events', 'tagging', 'config'. */
+  name: string;
+  protocol: Protocol;
+  /** X-Amz-Target prefix for JSON protocols, e.g. 'AmazonSSM'. */
+  targetPrefix?: string;
+  operations: Record<string, Operation>;
+}
+
+export type { AwsError };

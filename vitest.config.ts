@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+import { viteRunbooksPlugin } from './scripts/runbooks-module.ts';
+
+export default defineConfig({
+  plugins: [viteRunbooksPlugin(import.meta.dirname)],
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
+  },
+});
