@@ -1,0 +1,65 @@
+'use strict';
+/**
+ * Local Serverless plugin: builds the esbuild bundles before packaging, then adds what is derived
+ * from src/runbooks/ (scripts/derive.ts) to the compiled template: the runbook IAM statements on
+ * every acting role and one AWS::SSM::Document per document of ours. Adding a remediation
+ * therefore needs no edit here or in serverless.yml.
+ */
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+
+/** Roles of functions that start runbooks or send commands (the engine acts from these). */
+const ACTING_ROLES = ['RemediateRole', 'PatchFanoutRole', 'ReconcileRole'];
+
+class RemediatorPlugin {
+  constructor(serverless) {
+    this.serverless = serverless;
+    this.root = serverless.config.servicePath;
+    this.hooks = {
+      'before:package:createDeploymentArtifacts': () => this.build(),
+      'before:package:finalize': () => this.derive(),
+    };
+  }
+
+  tsx(script, args = []) {
+    const tsxCli = require.resolve('tsx/cli', { paths: [this.root] });
+    return execFileSync(process.execPath, [tsxCli, path.join(this.root, script), ...args], {
+      cwd: this.root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+  }
+
+  build() {
+    this.serverless.cli.log('remediator: building function bundles (esbuild)');
+    this.tsx('scripts/build.ts');
+  }
+
+  derive() {
+    const derived = JSON.parse(this.tsx('scripts/derive.ts', [this.root]));
+    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    for (const logicalId of ACTING_ROLES) {
+      const role = template.Resources[logicalId];
+      if (!role) continue;
+      const statements = role.Properties.Policies[0].PolicyDocument.Statement;
+      statements.push(...derived.statements);
+      const assumeRole = this.serverless.service.provider.environment.AUTOMATION_ASSUME_ROLE_ARN;
+      if (assumeRole) {
+        statements.push({
+          Sid: 'PassAutomationAssumeRole',
+          Effect: 'Allow',
+          Action: ['iam:PassRole'],
+          Resource: [assumeRole],
+          Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+        });
+      }
+    }
+    Object.assign(template.Resources, derived.documents);
+    this.serverless.cli.log(
+      `remediator: ${derived.remediations.length} remediation(s), ${derived.statements.length} runbook statement(s), ` +
+        `${Object.keys(derived.documents).length} document(s)`,
+    );
+  }
+}
+
+module.exports = RemediatorPlugin;

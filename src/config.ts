@@ -1,0 +1,74 @@
+/**
+ * The environment, parsed once and typed. Required values have no silent default: a missing one is
+ * a ConfigError naming the variable, which fails the function at start rather than acting wrongly.
+ */
+import { z } from 'zod';
+import { ConfigError } from './core/errors.ts';
+import { DEFAULT_LIMITS, type Limits } from './core/gates.ts';
+import { ID_PATTERNS } from './core/ids.ts';
+
+const csv = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+const int = (d: number) => z.coerce.number().int().positive().default(d);
+
+const schema = z.object({
+  STAGE: z.string().min(1),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  RESULTS_TOPIC_ARN: z.string().min(1),
+  SLACK_WEBHOOK_PARAM: z.string().default(''),
+  DEFAULT_CALENDARS: csv.pipe(z.array(z.string().regex(ID_PATTERNS.calendarName, 'must be a calendar name or ARN'))),
+  AUTOMATION_ASSUME_ROLE_ARN: z.union([z.literal(''), z.string().regex(ID_PATTERNS.iamRoleArn)]).default(''),
+  SWITCHES_PREFIX: z.string().regex(/^\/[\w./-]+$/, 'must be a Parameter Store path like /ssm-remediator/dev'),
+  SWITCHES_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  LEDGER_TABLE: z.string().min(1),
+  DEAD_LETTER_QUEUE_URL: z.string().min(1),
+  OPT_OUT_TAG: z.string().min(1).default(DEFAULT_LIMITS.optOutTag),
+  COOLDOWN_MAX_RUNS: int(DEFAULT_LIMITS.cooldownMaxRuns),
+  COOLDOWN_WINDOW_HOURS: int(DEFAULT_LIMITS.cooldownWindowHours),
+  BUDGET_PER_HOUR: int(DEFAULT_LIMITS.budgetPerHour),
+  /** JSON: { "<remediation id>": { "<setting>": "<value>" } } */
+  REMEDIATION_SETTINGS: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      try {
+        return z.record(z.string(), z.record(z.string(), z.string())).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of objects of strings' });
+        return z.NEVER;
+      }
+    }),
+  EVENT_BUS_NAME: z.string().default('default'),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface AppConfig {
+  env: Env;
+  limits: Limits;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const r = schema.safeParse(env);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new ConfigError(`environment variable ${i.path.join('.')}: ${i.message}`);
+  }
+  const e = r.data;
+  return {
+    env: e,
+    limits: {
+      cooldownMaxRuns: e.COOLDOWN_MAX_RUNS,
+      cooldownWindowHours: e.COOLDOWN_WINDOW_HOURS,
+      budgetPerHour: e.BUDGET_PER_HOUR,
+      optOutTag: e.OPT_OUT_TAG,
+    },
+  };
+}

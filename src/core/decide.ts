@@ -1,0 +1,106 @@
+/**
+ * The whole decision for one (finding, remediation), as a pure function: gates, then the plan,
+ * then the mode. Shadow mode runs everything and reports what it would have done.
+ */
+import { ValidationError, errorMessage } from './errors.ts';
+import { evaluateGates, type GateDecision, type GateInput } from './gates.ts';
+import type { PlanContext } from './remediation.ts';
+import type { Action, Outcome } from './types.ts';
+
+export interface Decision {
+  gates: GateDecision[];
+  /** `act`: carry out `actions`. Otherwise the outcome is final and nothing is done. */
+  verdict: 'act' | 'stop';
+  outcome: Omit<Outcome, 'at'>;
+  actions: Action[];
+}
+
+export function decide(input: GateInput, ctx: PlanContext): Decision {
+  const { remediation, finding, facts } = input;
+  const base = {
+    eventId: finding.eventId,
+    remediation: remediation.id,
+    family: finding.family,
+    resourceType: finding.resourceType,
+    resourceId: finding.resourceId,
+    account: finding.account,
+    region: finding.region,
+    mode: facts.mode,
+  };
+  const gates = evaluateGates(input);
+  const stop = gates.find((g) => !g.pass);
+  if (stop) {
+    return {
+      gates,
+      verdict: 'stop',
+      actions: [],
+      outcome: {
+        ...base,
+        outcome: stop.outcome ?? 'skipped',
+        code: stop.code,
+        reason: stop.reason,
+        actions: [],
+        ...(stop.nextTransitionTime ? { nextTransitionTime: stop.nextTransitionTime } : {}),
+      },
+    };
+  }
+
+  let actions: Action[];
+  try {
+    actions = remediation.plan(finding, facts, ctx);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    return {
+      gates,
+      verdict: 'stop',
+      actions: [],
+      outcome: { ...base, outcome: 'rejected', code: 'invalid-parameters', field: e.field, reason: errorMessage(e), actions: [] },
+    };
+  }
+
+  const acting = actions.filter((a) => a.kind === 'startAutomation' || a.kind === 'sendCommand');
+  const skip = actions.find((a): a is Extract<Action, { kind: 'skip' }> => a.kind === 'skip');
+  const defer = actions.find((a): a is Extract<Action, { kind: 'defer' }> => a.kind === 'defer');
+  if (acting.length === 0) {
+    const reason = skip?.reason ?? defer?.reason ?? 'the plan has nothing to do';
+    return {
+      gates,
+      verdict: 'stop',
+      actions,
+      outcome: {
+        ...base,
+        outcome: defer ? 'deferred' : 'skipped',
+        reason,
+        actions,
+        ...(defer?.until ? { nextTransitionTime: defer.until } : {}),
+      },
+    };
+  }
+
+  if (facts.mode === 'shadow') {
+    return {
+      gates,
+      verdict: 'stop',
+      actions,
+      outcome: { ...base, outcome: 'skipped', code: 'shadow', reason: `shadow mode: would ${describe(acting)}`, actions },
+    };
+  }
+  return {
+    gates,
+    verdict: 'act',
+    actions,
+    outcome: { ...base, outcome: 'started', reason: describe(acting), actions },
+  };
+}
+
+export function describe(actions: Action[]): string {
+  return actions
+    .map((a) =>
+      a.kind === 'startAutomation'
+        ? `start Automation ${a.document}`
+        : a.kind === 'sendCommand'
+          ? `send ${a.document} to ${a.instanceIds.length} instance(s)`
+          : a.kind,
+    )
+    .join(', ');
+}

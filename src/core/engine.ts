@@ -1,0 +1,352 @@
+/**
+ * The engine: event → finding → matching remediations → facts (fail closed) → decision → action →
+ * outcomes → notifications. Handlers are glue around `handleEvent`; everything AWS is a port.
+ */
+import type {
+  AutomationPort,
+  CalendarPort,
+  ClaimKey,
+  CommandPort,
+  DeadLetterPort,
+  FleetPort,
+  GuardFacts,
+  LedgerPort,
+  LogPort,
+  NotifierPort,
+  Switches,
+  SwitchesPort,
+  TagsPort,
+} from '../ports/index.ts';
+import { eventIdentity, parseFinding } from '../events/finding.ts';
+import { decide, type Decision } from './decide.ts';
+import { GateUnreadableError, TransientError, ValidationError, errorMessage, errorName } from './errors.ts';
+import type { Limits } from './gates.ts';
+import { notificationFor, shouldNotify } from './notify.ts';
+import type { Registry } from './registry.ts';
+import type { Remediation } from './remediation.ts';
+import { clientToken } from './token.ts';
+import type { Action, CalendarFact, Facts, Finding, InstanceFact, Outcome } from './types.ts';
+
+export interface EngineConfig {
+  stage: string;
+  defaultCalendars: string[];
+  assumeRoleArn?: string;
+  limits: Limits;
+  /** Stage overrides of remediation settings: remediation id → name → value. */
+  settings: Record<string, Record<string, string>>;
+}
+
+export interface EngineDeps {
+  registry: Registry;
+  config: EngineConfig;
+  switches: SwitchesPort;
+  tags: TagsPort;
+  calendar: CalendarPort;
+  fleet: FleetPort;
+  automation: AutomationPort;
+  commands: CommandPort;
+  ledger: LedgerPort;
+  notifier: NotifierPort;
+  deadLetter: DeadLetterPort;
+  log: LogPort;
+  now: () => Date;
+}
+
+/** Tags put on every execution the service starts (at most 5 at start). */
+export const TAG_REMEDIATION = 'ssm-remediator:remediation';
+export const TAG_RESOURCE = 'ssm-remediator:resource';
+export const TAG_EVENT = 'ssm-remediator:event';
+
+export async function handleEvent(event: unknown, deps: EngineDeps): Promise<Outcome[]> {
+  let finding: Finding;
+  try {
+    finding = parseFinding(event);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    return [await reject(event, e, deps)];
+  }
+  return handleFinding(finding, deps);
+}
+
+async function reject(event: unknown, e: ValidationError, deps: EngineDeps): Promise<Outcome> {
+  const id = eventIdentity(event);
+  const outcome: Outcome = {
+    ...id,
+    outcome: 'rejected',
+    code: 'invalid-event',
+    field: e.field,
+    reason: `invalid event: ${e.message}`,
+    actions: [],
+    at: deps.now().toISOString(),
+  };
+  deps.log.warn('event rejected', { eventId: id.eventId, field: e.field, reason: outcome.reason });
+  try {
+    await deps.deadLetter.send(event, outcome.reason, e.field);
+  } catch (err) {
+    // Losing the event would lose work: let Lambda retry and its own dead-letter path take it.
+    deps.log.error('dead-letter send failed', { eventId: id.eventId, error: errorMessage(err) });
+    throw new TransientError(`could not dead-letter rejected event ${id.eventId}`, { cause: err });
+  }
+  await finish([outcome], deps);
+  return outcome;
+}
+
+/** Decides and acts on one finding; every matching remediation ends in exactly one outcome. */
+export async function handleFinding(finding: Finding, deps: EngineDeps): Promise<Outcome[]> {
+  const decisions = await decideFinding(finding, deps);
+  const outcomes: Outcome[] = [];
+  for (const d of decisions) outcomes.push(await carryOut(finding, d, deps));
+  await finish(outcomes, deps);
+  return outcomes;
+}
+
+export interface RemediationDecision {
+  remediation: Remediation | undefined;
+  decision: Decision;
+}
+
+/** Gathers facts and decides for every matching remediation; no side effects besides reads. */
+export async function decideFinding(finding: Finding, deps: EngineDeps): Promise<RemediationDecision[]> {
+  const matching = deps.registry.matching(finding);
+  const at = deps.now();
+  if (matching.length === 0) {
+    return [{ remediation: undefined, decision: stopped(finding, 'skipped', 'no-match', 'no remediation applies to this finding') }];
+  }
+  let switches: Switches;
+  try {
+    switches = await deps.switches.read(matching.map((r) => r.id));
+  } catch (e) {
+    return matching.map((r) => ({ remediation: r, decision: unreadable(finding, r, 'kill switch and modes', e) }));
+  }
+  const out: RemediationDecision[] = [];
+  for (const r of matching) {
+    const mode = switches.modes[r.id] ?? r.defaultMode;
+    try {
+      const facts = await gatherFacts(finding, r, switches.killSwitch, mode, at, deps);
+      const guards = await readGuards(r, finding, at, deps);
+      const ctx = { assumeRoleArn: deps.config.assumeRoleArn, settings: { ...r.settings, ...deps.config.settings[r.id] } };
+      out.push({ remediation: r, decision: decide({ remediation: r, finding, facts, guards, limits: deps.config.limits }, ctx) });
+    } catch (e) {
+      if (!(e instanceof GateUnreadableError)) throw e;
+      out.push({ remediation: r, decision: unreadable(finding, r, e.gate, e) });
+    }
+  }
+  return out;
+}
+
+async function read<T>(gate: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw new GateUnreadableError(gate, `${errorName(e)}: ${errorMessage(e)}`, { cause: e });
+  }
+}
+
+async function gatherFacts(
+  finding: Finding,
+  r: Remediation,
+  killSwitch: boolean,
+  mode: Facts['mode'],
+  at: Date,
+  deps: EngineDeps,
+): Promise<Facts> {
+  const facts: Facts = {
+    now: at.toISOString(),
+    killSwitch,
+    mode,
+    tags: {},
+    calendar: { state: 'OPEN', calendars: [] },
+  };
+  // The kill switch and mode 'off' stop everything: no need to read further gates.
+  if (killSwitch || mode === 'off') return facts;
+  facts.tags = await read('resource tags', () => deps.tags.tagsFor(finding));
+  const calendars = r.calendars ?? deps.config.defaultCalendars;
+  const state = calendars.length
+    ? await read('change calendar', () => deps.calendar.state(calendars))
+    : ({ state: 'OPEN' } as const);
+  facts.calendar = { ...state, calendars } satisfies CalendarFact;
+  if (finding.resourceType === 'AWS::EC2::Instance' || finding.resourceType === 'AWS::SSM::ManagedInstance') {
+    if (finding.family !== 'config.noncompliant') {
+      const instances: Record<string, InstanceFact> = await read('instance agent status', () =>
+        deps.fleet.describe([finding.resourceId]),
+      );
+      facts.instances = instances;
+    }
+  }
+  return facts;
+}
+
+async function readGuards(r: Remediation, finding: Finding, at: Date, deps: EngineDeps): Promise<GuardFacts> {
+  return read('ledger', () => deps.ledger.guards(r.id, finding.resourceId, at));
+}
+
+function stopped(
+  finding: Finding,
+  outcome: Outcome['outcome'],
+  code: Outcome['code'],
+  reason: string,
+  r?: Remediation,
+): Decision {
+  return {
+    gates: [],
+    verdict: 'stop',
+    actions: [],
+    outcome: {
+      eventId: finding.eventId,
+      family: finding.family,
+      resourceType: finding.resourceType,
+      resourceId: finding.resourceId,
+      account: finding.account,
+      region: finding.region,
+      ...(r ? { remediation: r.id } : {}),
+      outcome,
+      code,
+      reason,
+      actions: [],
+    },
+  };
+}
+
+/** Fail closed: a gate that cannot be read defers the work and says why. */
+function unreadable(finding: Finding, r: Remediation, gate: string, e: unknown): Decision {
+  return stopped(finding, 'deferred', 'gate-unreadable', `${gate} could not be read, so nothing was done: ${errorMessage(e)}`, r);
+}
+
+export function claimKey(r: Remediation, finding: Finding): ClaimKey {
+  return { remediationId: r.id, resourceId: finding.resourceId, findingTime: finding.orderingTime, family: finding.family };
+}
+
+async function carryOut(finding: Finding, { remediation: r, decision }: RemediationDecision, deps: EngineDeps): Promise<Outcome> {
+  const at = deps.now().toISOString();
+  const outcome: Outcome = { ...decision.outcome, at };
+  if (decision.verdict === 'stop' || !r) {
+    if (outcome.outcome === 'deferred' && outcome.code === 'calendar-closed' && r) {
+      await deps.ledger.recordDeferral({
+        remediationId: r.id,
+        resourceId: finding.resourceId,
+        resourceType: finding.resourceType,
+        family: finding.family,
+        findingTime: finding.orderingTime,
+        eventId: finding.eventId,
+        account: finding.account,
+        region: finding.region,
+        rule: finding.rule,
+        calendars: r.calendars ?? deps.config.defaultCalendars,
+        nextTransitionTime: outcome.nextTransitionTime,
+        deferredAt: at,
+        finding,
+      });
+    }
+    return outcome;
+  }
+
+  const key = claimKey(r, finding);
+  let claim;
+  try {
+    claim = await deps.ledger.claim(key, deps.now());
+  } catch (e) {
+    return { ...outcome, outcome: 'deferred', code: 'gate-unreadable', reason: `ledger could not be written, so nothing was done: ${errorMessage(e)}` };
+  }
+  if (claim.status === 'duplicate') {
+    return { ...outcome, outcome: 'skipped', code: 'duplicate', reason: claim.reason, ...(claim.executionId ? { executionId: claim.executionId } : {}) };
+  }
+  try {
+    const executionId = await act(finding, r, decision.actions, deps);
+    return { ...outcome, executionId };
+  } catch (e) {
+    if (e instanceof TransientError) {
+      await deps.ledger.release(key).catch(() => undefined);
+      throw e;
+    }
+    return { ...outcome, outcome: 'failed', code: 'api-error', reason: `${errorName(e)}: ${errorMessage(e)}` };
+  }
+}
+
+async function act(finding: Finding, r: Remediation, actions: Action[], deps: EngineDeps): Promise<string | undefined> {
+  let executionId: string | undefined;
+  for (const a of actions) {
+    if (a.kind === 'startAutomation') {
+      const { executionId: id } = await deps.automation.start({
+        document: a.document,
+        parameters: a.parameters,
+        clientToken: clientToken(r.id, finding.resourceId, finding.orderingTime),
+        tags: { [TAG_REMEDIATION]: r.id, [TAG_RESOURCE]: finding.resourceId, [TAG_EVENT]: finding.eventId },
+      });
+      executionId = id;
+      await recordExecution(finding, r, 'automation', a.document, [finding.resourceId], id, deps);
+    } else if (a.kind === 'sendCommand') {
+      const rc = { ...a };
+      const { commandId } = await deps.commands.send({
+        document: rc.document,
+        parameters: rc.parameters,
+        instanceIds: rc.instanceIds,
+        maxConcurrency: rc.maxConcurrency,
+        maxErrors: rc.maxErrors,
+        timeoutSeconds: rc.timeoutSeconds,
+        comment: `ssm-remediator ${r.id}`.slice(0, 100),
+      });
+      executionId = commandId;
+      await recordExecution(finding, r, 'command', a.document, a.instanceIds, commandId, deps);
+    }
+  }
+  return executionId;
+}
+
+async function recordExecution(
+  finding: Finding,
+  r: Remediation,
+  kind: 'automation' | 'command',
+  document: string,
+  resourceIds: string[],
+  executionId: string,
+  deps: EngineDeps,
+): Promise<void> {
+  try {
+    await deps.ledger.recordExecution({
+      executionId,
+      kind,
+      remediationId: r.id,
+      family: finding.family,
+      document,
+      resourceIds,
+      resourceType: finding.resourceType,
+      findingTime: finding.orderingTime,
+      eventId: finding.eventId,
+      account: finding.account,
+      region: finding.region,
+      startedAt: deps.now().toISOString(),
+    });
+  } catch (e) {
+    // The execution is running and tagged; the reconcile sweep finds it by tag. Say so loudly.
+    deps.log.error('execution started but not recorded in the ledger', { executionId, remediation: r.id, error: errorMessage(e) });
+  }
+}
+
+/** Records, logs and notifies outcomes. A failure here never undoes or blocks an action. */
+export async function finish(outcomes: Outcome[], deps: EngineDeps): Promise<void> {
+  for (const o of outcomes) {
+    deps.log.info('decision', {
+      eventId: o.eventId,
+      remediation: o.remediation,
+      resourceId: o.resourceId,
+      outcome: o.outcome,
+      code: o.code,
+      reason: o.reason,
+      executionId: o.executionId,
+      field: o.field,
+      mode: o.mode,
+    });
+    try {
+      await deps.ledger.recordOutcome(o);
+    } catch (e) {
+      deps.log.error('outcome not recorded in the ledger', { eventId: o.eventId, remediation: o.remediation, error: errorMessage(e) });
+    }
+    if (!shouldNotify(o)) continue;
+    const title = o.remediation ? (deps.registry.get(o.remediation)?.title ?? o.remediation) : 'Rejected event';
+    try {
+      await deps.notifier.notify(notificationFor(o, title));
+    } catch (e) {
+      deps.log.error('notification failed', { eventId: o.eventId, remediation: o.remediation, error: errorMessage(e) });
+    }
+  }
+}

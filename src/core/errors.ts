@@ -1,0 +1,49 @@
+/**
+ * One error base class; subclasses set `name` and keep `cause`. Expected outcomes (calendar closed,
+ * agent offline, nothing matched) are values, never exceptions. Exceptions are for invalid input,
+ * misconfiguration and transient infrastructure; only `TransientError` is rethrown to Lambda.
+ */
+export class RemediatorError extends Error {
+  override name = 'RemediatorError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Input that breaks the contract; `field` is the dotted path of the offending field. */
+export class ValidationError extends RemediatorError {
+  override name = 'ValidationError';
+  constructor(
+    readonly field: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${field}: ${message}`, options);
+  }
+}
+
+/** Missing or invalid configuration: a deploy problem, never retried. */
+export class ConfigError extends RemediatorError {
+  override name = 'ConfigError';
+}
+
+/** A gate (switches, calendar, tags, ledger) could not be read: fail closed. */
+export class GateUnreadableError extends RemediatorError {
+  override name = 'GateUnreadableError';
+  constructor(
+    readonly gate: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${gate}: ${message}`, options);
+  }
+}
+
+/** Infrastructure that may work on a retry (throttling past the SDK's retries, 5xx). */
+export class TransientError extends RemediatorError {
+  override name = 'TransientError';
+}
+
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export const errorName = (e: unknown): string =>
+  e instanceof Error ? e.name : typeof e === 'object' && e && 'name' in e ? String(e.name) : 'Error';

@@ -1,0 +1,154 @@
+/**
+ * The gates, in order, as pure functions of the finding and its facts. The first gate that does
+ * not pass decides the outcome; `remediator plan` prints every gate's decision.
+ */
+import type { GuardFacts } from '../ports/index.ts';
+import type { Remediation } from './remediation.ts';
+import type { Facts, Finding, OutcomeKind, SkipReason } from './types.ts';
+
+export interface Limits {
+  /** Loop guard: at most this many runs of one remediation on one resource within the window. */
+  cooldownMaxRuns: number;
+  cooldownWindowHours: number;
+  /** Blast radius: executions started account-wide per rolling hour. */
+  budgetPerHour: number;
+  /** The resource tag that opts a resource out. */
+  optOutTag: string;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  cooldownMaxRuns: 3,
+  cooldownWindowHours: 24,
+  budgetPerHour: 50,
+  optOutTag: 'remediation:skip',
+};
+
+export interface GateDecision {
+  gate: 'kill-switch' | 'mode' | 'opt-out' | 'cooldown' | 'circuit-breaker' | 'budget' | 'calendar';
+  pass: boolean;
+  reason: string;
+  outcome?: Extract<OutcomeKind, 'skipped' | 'deferred'>;
+  code?: SkipReason;
+  nextTransitionTime?: string;
+}
+
+export interface GateInput {
+  remediation: Remediation;
+  finding: Finding;
+  facts: Facts;
+  guards: GuardFacts;
+  limits: Limits;
+}
+
+type Gate = (i: GateInput) => GateDecision;
+
+const killSwitch: Gate = ({ facts }) =>
+  facts.killSwitch
+    ? { gate: 'kill-switch', pass: false, outcome: 'skipped', code: 'kill-switch', reason: 'global kill switch is on' }
+    : { gate: 'kill-switch', pass: true, reason: 'kill switch is off' };
+
+const mode: Gate = ({ facts }) =>
+  facts.mode === 'off'
+    ? { gate: 'mode', pass: false, outcome: 'skipped', code: 'disabled', reason: 'remediation mode is off' }
+    : { gate: 'mode', pass: true, reason: `mode is ${facts.mode}` };
+
+/** `remediation:skip` = `[YYYY-MM-DD[Thh:mm[:ss]Z]] [reason]`: opted out until the date (or for good), for the reason. */
+export function parseOptOut(value: string, now: Date): { active: boolean; until?: string; reason: string } {
+  const m = /^\s*(\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?)?[\s;:,-]*(.*)$/.exec(value)!;
+  const until = m[1];
+  const reason = (m[2] ?? '').trim() || 'no reason given';
+  if (until) {
+    const end = new Date(until.length === 10 ? `${until}T23:59:59Z` : until);
+    if (Number.isNaN(end.getTime())) return { active: true, reason: `${reason} (unreadable date ${until})` };
+    return { active: end.getTime() >= now.getTime(), until, reason };
+  }
+  return { active: true, reason };
+}
+
+const optOut: Gate = ({ facts, limits }) => {
+  const value = facts.tags[limits.optOutTag];
+  if (value === undefined) return { gate: 'opt-out', pass: true, reason: `no ${limits.optOutTag} tag` };
+  const o = parseOptOut(value, new Date(facts.now));
+  if (!o.active) return { gate: 'opt-out', pass: true, reason: `opt-out expired on ${o.until} (${o.reason})` };
+  return {
+    gate: 'opt-out',
+    pass: false,
+    outcome: 'skipped',
+    code: 'opted-out',
+    reason: `resource opted out by tag ${limits.optOutTag}${o.until ? ` until ${o.until}` : ''}: ${o.reason}`,
+  };
+};
+
+const cooldown: Gate = ({ guards, limits }) =>
+  guards.recentRuns >= limits.cooldownMaxRuns
+    ? {
+        gate: 'cooldown',
+        pass: false,
+        outcome: 'skipped',
+        code: 'cooldown',
+        reason: `already remediated ${guards.recentRuns} times in ${limits.cooldownWindowHours} h (limit ${limits.cooldownMaxRuns}); something keeps undoing the fix`,
+      }
+    : {
+        gate: 'cooldown',
+        pass: true,
+        reason: `${guards.recentRuns} of ${limits.cooldownMaxRuns} runs in ${limits.cooldownWindowHours} h`,
+      };
+
+const breaker: Gate = ({ guards }) =>
+  guards.breakerOpen
+    ? {
+        gate: 'circuit-breaker',
+        pass: false,
+        outcome: 'skipped',
+        code: 'circuit-open',
+        reason: `circuit breaker open: ${guards.breakerReason ?? 'recent executions failed'}`,
+      }
+    : { gate: 'circuit-breaker', pass: true, reason: 'circuit closed' };
+
+const budget: Gate = ({ guards, limits }) =>
+  guards.startedLastHour >= limits.budgetPerHour
+    ? {
+        gate: 'budget',
+        pass: false,
+        outcome: 'skipped',
+        code: 'budget',
+        reason: `account budget spent: ${guards.startedLastHour} executions started in the last hour (limit ${limits.budgetPerHour})`,
+      }
+    : { gate: 'budget', pass: true, reason: `${guards.startedLastHour} of ${limits.budgetPerHour} executions this hour` };
+
+const calendar: Gate = ({ facts, remediation }) => {
+  const c = facts.calendar;
+  const names = c.calendars.length ? c.calendars.join(', ') : '(no calendar)';
+  if (c.state === 'OPEN') return { gate: 'calendar', pass: true, reason: `change calendar ${names} is OPEN` };
+  const until = c.nextTransitionTime ? ` until ${c.nextTransitionTime}` : '';
+  if (remediation.whenClosed === 'skip') {
+    return {
+      gate: 'calendar',
+      pass: false,
+      outcome: 'skipped',
+      code: 'calendar-closed',
+      reason: `change calendar ${names} is CLOSED${until}; this remediation skips rather than waits`,
+    };
+  }
+  return {
+    gate: 'calendar',
+    pass: false,
+    outcome: 'deferred',
+    code: 'calendar-closed',
+    reason: `change calendar ${names} is CLOSED; deferred${until}`,
+    ...(c.nextTransitionTime ? { nextTransitionTime: c.nextTransitionTime } : {}),
+  };
+};
+
+export const GATES: readonly Gate[] = [killSwitch, mode, optOut, cooldown, breaker, budget, calendar];
+
+/** Every gate's decision up to and including the first that stops the remediation. */
+export function evaluateGates(input: GateInput): GateDecision[] {
+  const decisions: GateDecision[] = [];
+  for (const gate of GATES) {
+    const d = gate(input);
+    decisions.push(d);
+    if (!d.pass) break;
+  }
+  return decisions;
+}

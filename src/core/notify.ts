@@ -1,0 +1,21 @@
+import type { Notification } from '../ports/index.ts';
+import type { Outcome } from './types.ts';
+
+/** Outcomes nobody needs to hear about: an event nothing handles, a duplicate, a remediation turned off. */
+export function shouldNotify(o: Outcome): boolean {
+  return !(o.outcome === 'skipped' && (o.code === 'no-match' || o.code === 'duplicate' || o.code === 'disabled'));
+}
+
+/** The AWS console page where an operator follows the execution. */
+export function consoleUrl(o: Pick<Outcome, 'executionId' | 'region' | 'actions'>): string | undefined {
+  if (!o.executionId || !o.region) return undefined;
+  const host = `https://${o.region}.console.aws.amazon.com/systems-manager`;
+  const command = o.actions.some((a) => a.kind === 'sendCommand');
+  return command
+    ? `${host}/run-command/${o.executionId}?region=${o.region}`
+    : `${host}/automation/execution/${o.executionId}?region=${o.region}`;
+}
+
+export function notificationFor(o: Outcome, title: string): Notification {
+  return { outcome: o, title, consoleUrl: consoleUrl(o) };
+}

@@ -1,0 +1,29 @@
+import type { Remediation } from './remediation.ts';
+import type { Finding } from './types.ts';
+
+export interface RegistryEntry {
+  file: string;
+  remediation: Remediation;
+}
+
+export interface Registry {
+  all(): readonly Remediation[];
+  get(id: string): Remediation | undefined;
+  /** Remediations whose trigger family and applies() match the finding. */
+  matching(finding: Finding): Remediation[];
+}
+
+export function createRegistry(entries: ReadonlyArray<RegistryEntry>): Registry {
+  const byId = new Map<string, Remediation>();
+  for (const { file, remediation } of entries) {
+    const clash = byId.get(remediation.id);
+    if (clash) throw new Error(`duplicate remediation id ${JSON.stringify(remediation.id)} in ${file}`);
+    byId.set(remediation.id, remediation);
+  }
+  const all = [...byId.values()];
+  return {
+    all: () => all,
+    get: (id) => byId.get(id),
+    matching: (finding) => all.filter((r) => r.trigger === finding.family && r.applies(finding)),
+  };
+}

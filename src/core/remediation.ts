@@ -1,0 +1,79 @@
+/**
+ * The remediation contract: what a runbook author writes, one file in src/runbooks/. Everything
+ * else (registry, IAM statements, deployed documents, contract tests) is derived from these files.
+ */
+import type { Action, DocumentParameters, Facts, Finding, Mode, TriggerFamily } from './types.ts';
+
+/** What a plan may read besides the finding and facts: stage configuration. */
+export interface PlanContext {
+  /** The IAM role SSM Automation assumes (stage parameter), if configured. */
+  assumeRoleArn?: string;
+  /** Per-remediation settings from the stage (e.g. RebootOption). */
+  settings: Record<string, string>;
+}
+
+export interface DocumentRef {
+  /** The SSM document name: AWS-owned (`AWS-...`) or ours (`src/runbooks/documents/<name>.yaml`). */
+  name: string;
+  type: 'Automation' | 'Command';
+  /** Ours: the YAML file, relative to src/runbooks/ (e.g. `documents/ssm-remediator-Foo.yaml`). */
+  file?: string;
+}
+
+export interface RemediationExample {
+  name: string;
+  /** A full EventBridge event, as the rule delivers it. */
+  event: Record<string, unknown>;
+  /** Facts to decide with; unspecified facts take the defaults of `remediator plan` (calendar OPEN, mode auto, no tags). */
+  facts?: Partial<Facts>;
+  expect: {
+    /** Whether the remediation applies to the event's finding (default true). */
+    applies?: boolean;
+    /** The outcome the gates and plan lead to (`started` for a plan that acts). */
+    outcome?: 'started' | 'skipped' | 'deferred' | 'rejected';
+    /** The plan's actions (compared with toEqual). */
+    actions?: Action[];
+  };
+}
+
+export interface Remediation {
+  /** Unique, kebab-case; by convention the file name. */
+  id: string;
+  title: string;
+  trigger: TriggerFamily;
+  description?: string;
+  /** Pure: does this remediation handle this finding? */
+  applies(finding: Finding): boolean;
+  /** Mode when Parameter Store has none for this remediation. New remediations start in shadow. */
+  defaultMode: Mode;
+  /** Change calendars that must be OPEN (names or ARNs); omitted: the stage's default calendars. */
+  calendars?: string[];
+  /** When the calendar is CLOSED: defer until it opens (default), or skip. */
+  whenClosed?: 'defer' | 'skip';
+  /** Documents the plan may start. IAM and the deployed AWS::SSM::Document resources come from here. */
+  documents: DocumentRef[];
+  /** IAM actions the service needs to carry out this remediation's actions (e.g. ssm:StartAutomationExecution). */
+  permissions: string[];
+  /** Settings read from the stage (name → default), passed in PlanContext.settings. */
+  settings?: Record<string, string>;
+  /** For Run Command fan-out: rate control (defaults: 10% concurrency, 50% errors, 600 s delivery timeout). */
+  rateControl?: { maxConcurrency?: string; maxErrors?: string; timeoutSeconds?: number };
+  /** Pure: the actions to take. Throw ValidationError (via requireId) for a parameter of the wrong shape. */
+  plan(finding: Finding, facts: Facts, ctx: PlanContext): Action[];
+  examples: RemediationExample[];
+}
+
+const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** Declares a remediation; checks the cheap things at load time so mistakes fail fast. */
+export function defineRemediation(r: Remediation): Remediation {
+  if (!ID.test(r.id)) throw new Error(`remediation id ${JSON.stringify(r.id)} must be kebab-case`);
+  return Object.freeze({ whenClosed: 'defer', ...r });
+}
+
+/** Convenience builders for plans. */
+export const startAutomation = (document: string, parameters: DocumentParameters): Action => ({
+  kind: 'startAutomation',
+  document,
+  parameters,
+});

@@ -1,0 +1,107 @@
+/** The words of the design (see README "Vocabulary"), as types. Pure data: no AWS, no I/O. */
+
+export const TRIGGER_FAMILIES = ['config.noncompliant', 'patch.failed', 'agent.disconnected'] as const;
+export type TriggerFamily = (typeof TRIGGER_FAMILIES)[number];
+
+export const MODES = ['auto', 'shadow', 'off'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** An event normalised to what a decision needs. */
+export interface Finding {
+  family: TriggerFamily;
+  /** EventBridge event id: correlates every log line and outcome of this event. */
+  eventId: string;
+  account: string;
+  region: string;
+  resourceType: string;
+  resourceId: string;
+  /** Config rule name, or the SSM document whose run failed. */
+  rule?: string;
+  /** The finding's own ordering time (Config orderingTimestamp, else the event time). Part of the idempotency key. */
+  orderingTime: string;
+  /** The event time. */
+  time: string;
+  /** Family-specific facts carried by the event (already validated). */
+  detail: Record<string, string | number | boolean | undefined>;
+}
+
+export interface CalendarFact {
+  state: 'OPEN' | 'CLOSED';
+  calendars: string[];
+  nextTransitionTime?: string;
+}
+
+export interface InstanceFact {
+  instanceId: string;
+  pingStatus: 'Online' | 'ConnectionLost' | 'Inactive' | 'Unknown';
+  platformType?: string;
+  lastPingDateTime?: string;
+}
+
+/** What the decision needs beyond the event, read through ports before deciding. */
+export interface Facts {
+  now: string;
+  killSwitch: boolean;
+  mode: Mode;
+  tags: Record<string, string>;
+  calendar: CalendarFact;
+  instances?: Record<string, InstanceFact>;
+}
+
+/** Parameters as SSM takes them: each value a list of strings. */
+export type DocumentParameters = Record<string, string[]>;
+
+export type Action =
+  | { kind: 'startAutomation'; document: string; parameters: DocumentParameters }
+  | {
+      kind: 'sendCommand';
+      document: string;
+      parameters: DocumentParameters;
+      instanceIds: string[];
+      maxConcurrency: string;
+      maxErrors: string;
+      timeoutSeconds: number;
+    }
+  | { kind: 'notify'; message: string }
+  | { kind: 'defer'; until?: string; reason: string }
+  | { kind: 'skip'; reason: string };
+
+export type OutcomeKind = 'started' | 'succeeded' | 'failed' | 'deferred' | 'skipped' | 'rejected';
+
+export type SkipReason =
+  | 'shadow'
+  | 'disabled'
+  | 'kill-switch'
+  | 'opted-out'
+  | 'duplicate'
+  | 'cooldown'
+  | 'budget'
+  | 'circuit-open'
+  | 'no-match'
+  | 'agent-offline'
+  | 'already-compliant'
+  | 'calendar-closed';
+
+/** How one (finding, remediation) pair ended. Every event ends in outcomes. */
+export interface Outcome {
+  eventId: string;
+  outcome: OutcomeKind;
+  /** A sentence an operator can read. */
+  reason: string;
+  /** Machine-readable reason for skips and deferrals. */
+  code?: SkipReason | 'gate-unreadable' | 'invalid-event' | 'invalid-parameters' | 'api-error';
+  remediation?: string;
+  family?: TriggerFamily;
+  resourceType?: string;
+  resourceId?: string;
+  account?: string;
+  region?: string;
+  mode?: Mode;
+  actions: Action[];
+  executionId?: string;
+  /** For deferrals: when the calendar is expected to open. */
+  nextTransitionTime?: string;
+  /** For rejections: the field that was wrong. */
+  field?: string;
+  at: string;
+}

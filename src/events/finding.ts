@@ -1,0 +1,118 @@
+/**
+ * Event → Finding. Each trigger family has a zod schema; a malformed event becomes a
+ * ValidationError whose `field` is the dotted path of the first bad field (e.g.
+ * `detail.newEvaluationResult.complianceType`).
+ */
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.ts';
+import type { Finding, TriggerFamily } from '../core/types.ts';
+import { AGENT_DISCONNECTED, AGENT_EVENT_SOURCE, agentDisconnected } from './agent.ts';
+import { configComplianceChange } from './config.ts';
+import { envelope, type Envelope } from './envelope.ts';
+import { commandInvocationStatusChange, complianceStateChange } from './patch.ts';
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  throw new ValidationError(field || '(event)', issue.message);
+}
+
+const resourceTypeOfInstance = (id: string): string =>
+  id.startsWith('mi-') ? 'AWS::SSM::ManagedInstance' : 'AWS::EC2::Instance';
+
+type Parser = (env: Envelope) => Finding;
+
+const base = (env: Envelope, family: TriggerFamily) => ({
+  family,
+  eventId: env.id,
+  account: env.account,
+  region: env.region,
+  time: env.time,
+});
+
+const parsers: Record<string, Parser> = {
+  'aws.config|Config Rules Compliance Change': (env) => {
+    const d = parse(configComplianceChange, env.detail, 'detail');
+    if (d.newEvaluationResult.complianceType !== 'NON_COMPLIANT') {
+      throw new ValidationError(
+        'detail.newEvaluationResult.complianceType',
+        `is ${d.newEvaluationResult.complianceType}; only NON_COMPLIANT findings are remediated`,
+      );
+    }
+    return {
+      ...base(env, 'config.noncompliant'),
+      resourceType: d.resourceType,
+      resourceId: d.resourceId,
+      rule: d.configRuleName,
+      orderingTime: d.newEvaluationResult.evaluationResultIdentifier.orderingTimestamp,
+      detail: { configRuleArn: d.configRuleARN, annotation: d.newEvaluationResult.annotation ?? undefined },
+    };
+  },
+  'aws.ssm|EC2 Command Invocation Status-change Notification': (env) => {
+    const d = parse(commandInvocationStatusChange, env.detail, 'detail');
+    return {
+      ...base(env, 'patch.failed'),
+      resourceType: resourceTypeOfInstance(d['instance-id']),
+      resourceId: d['instance-id'],
+      rule: d['document-name'],
+      orderingTime: env.time,
+      detail: { commandId: d['command-id'], status: d.status, source: 'command-invocation' },
+    };
+  },
+  'aws.ssm|Configuration Compliance State Change': (env) => {
+    const d = parse(complianceStateChange, env.detail, 'detail');
+    if (d['compliance-status'] !== 'non_compliant') {
+      throw new ValidationError('detail.compliance-status', `is ${d['compliance-status']}; expected non_compliant`);
+    }
+    return {
+      ...base(env, 'patch.failed'),
+      resourceType: resourceTypeOfInstance(d['resource-id']),
+      resourceId: d['resource-id'],
+      rule: d['compliance-type'],
+      orderingTime: env.time,
+      detail: { severity: d.severity, patchBaselineId: d['patch-baseline-id'], source: 'compliance' },
+    };
+  },
+  [`${AGENT_EVENT_SOURCE}|${AGENT_DISCONNECTED}`]: (env) => {
+    const d = parse(agentDisconnected, env.detail, 'detail');
+    return {
+      ...base(env, 'agent.disconnected'),
+      resourceType: resourceTypeOfInstance(d.instanceId),
+      resourceId: d.instanceId,
+      orderingTime: d.detectedAt,
+      detail: {
+        pingStatus: d.pingStatus,
+        reason: d.reason,
+        lastPingDateTime: d.lastPingDateTime,
+        platformType: d.platformType,
+        consecutiveSweeps: d.consecutiveSweeps,
+      },
+    };
+  },
+};
+
+/** The event types this module turns into findings, as `source|detail-type`. */
+export const FINDING_EVENT_TYPES = Object.keys(parsers);
+
+/** Validates an EventBridge event and normalises it to a Finding; throws ValidationError naming the field. */
+export function parseFinding(event: unknown): Finding {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    throw new ValidationError('(event)', 'must be a JSON object');
+  }
+  if (!('detail' in event)) throw new ValidationError('detail', 'is missing');
+  const env = parse(envelope, event, '');
+  const parser = parsers[`${env.source}|${env['detail-type']}`];
+  if (!parser) {
+    throw new ValidationError('detail-type', `${JSON.stringify(env['detail-type'])} from ${env.source} is not a trigger`);
+  }
+  return parser(env);
+}
+
+/** Best-effort identity of an event that failed validation, for the rejected outcome and logs. */
+export function eventIdentity(event: unknown): { eventId: string; account?: string; region?: string } {
+  const o = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 128) : undefined);
+  return { eventId: str(o.id) ?? 'unknown', account: str(o.account), region: str(o.region) };
+}

@@ -1,0 +1,154 @@
+/**
+ * The interfaces the core needs. Adapters (src/adapters/) implement them with the AWS SDK; the core
+ * and runbooks never import an SDK. Every port method may throw; the engine fails closed.
+ */
+import type { CalendarFact, DocumentParameters, InstanceFact, Mode, Outcome, TriggerFamily } from '../core/types.ts';
+
+export interface Switches {
+  /** true: the global kill switch is engaged and nothing may act. */
+  killSwitch: boolean;
+  /** Mode per remediation id, where Parameter Store has one. */
+  modes: Record<string, Mode | undefined>;
+}
+
+export interface SwitchesPort {
+  read(remediationIds: string[]): Promise<Switches>;
+}
+
+export interface ResourceRef {
+  account: string;
+  region: string;
+  resourceType: string;
+  resourceId: string;
+}
+
+export interface TagsPort {
+  tagsFor(resource: ResourceRef): Promise<Record<string, string>>;
+}
+
+export interface CalendarPort {
+  /** Combined state of the calendars (OPEN only if all are open). */
+  state(calendars: string[]): Promise<Omit<CalendarFact, 'calendars'>>;
+}
+
+export interface FleetPort {
+  /** Agent facts for these instances; an instance SSM does not know comes back with pingStatus Unknown. */
+  describe(instanceIds: string[]): Promise<Record<string, InstanceFact>>;
+}
+
+export interface StartAutomationRequest {
+  document: string;
+  parameters: DocumentParameters;
+  clientToken: string;
+  tags: Record<string, string>;
+}
+
+export interface AutomationPort {
+  start(req: StartAutomationRequest): Promise<{ executionId: string }>;
+}
+
+export interface SendCommandRequest {
+  document: string;
+  parameters: DocumentParameters;
+  instanceIds: string[];
+  maxConcurrency: string;
+  maxErrors: string;
+  timeoutSeconds: number;
+  comment: string;
+}
+
+export interface CommandPort {
+  send(req: SendCommandRequest): Promise<{ commandId: string }>;
+}
+
+/** One message to the team: an outcome, or several aggregated (a fan-out). */
+export interface Notification {
+  /** The headline outcome (for an aggregate, the most severe). */
+  outcome: Outcome;
+  /** For aggregated notifications: every outcome it summarises. */
+  outcomes?: Outcome[];
+  title: string;
+  consoleUrl?: string;
+}
+
+export interface NotifierPort {
+  notify(n: Notification): Promise<void>;
+}
+
+export interface DeadLetterPort {
+  /** Keeps an event the service could not accept, with the reason and the field at fault. */
+  send(event: unknown, reason: string, field?: string): Promise<void>;
+}
+
+/** Idempotency key of one (remediation, resource, finding). */
+export interface ClaimKey {
+  remediationId: string;
+  resourceId: string;
+  /** The finding's ordering time. */
+  findingTime: string;
+  family: TriggerFamily;
+}
+
+export type ClaimResult = { status: 'claimed' } | { status: 'duplicate'; reason: string; executionId?: string };
+
+/** Ledger-derived facts for the loop guard, the budget and the circuit breaker. */
+export interface GuardFacts {
+  /** Times this remediation acted on this resource within the cooldown window. */
+  recentRuns: number;
+  /** Executions started account-wide in the last rolling hour. */
+  startedLastHour: number;
+  /** The remediation's circuit breaker is open (recent executions failed above the threshold). */
+  breakerOpen: boolean;
+  breakerReason?: string;
+}
+
+export interface ExecutionRecord {
+  executionId: string;
+  kind: 'automation' | 'command';
+  remediationId: string;
+  family: TriggerFamily;
+  document: string;
+  /** Resources the execution acts on (one for automation, up to 50 instances for a command). */
+  resourceIds: string[];
+  resourceType: string;
+  findingTime: string;
+  eventId: string;
+  account: string;
+  region: string;
+  startedAt: string;
+}
+
+export interface DeferralRecord {
+  remediationId: string;
+  resourceId: string;
+  resourceType: string;
+  family: TriggerFamily;
+  findingTime: string;
+  eventId: string;
+  account: string;
+  region: string;
+  rule?: string;
+  calendars: string[];
+  nextTransitionTime?: string;
+  deferredAt: string;
+  /** The finding as normalised, to replay when the calendar opens. */
+  finding: unknown;
+}
+
+export interface LedgerPort {
+  guards(remediationId: string, resourceId: string, now: Date): Promise<GuardFacts>;
+  /** Conditional write before acting: at most one claim per key (and per remediation+resource in flight). */
+  claim(key: ClaimKey, now: Date): Promise<ClaimResult>;
+  /** Undo a claim whose action never started (transient failure), so a retry may act. */
+  release(key: ClaimKey): Promise<void>;
+  recordExecution(rec: ExecutionRecord): Promise<void>;
+  recordDeferral(rec: DeferralRecord): Promise<void>;
+  recordOutcome(outcome: Outcome): Promise<void>;
+}
+
+/** The decision log: one structured line per decision. */
+export interface LogPort {
+  info(message: string, fields: Record<string, unknown>): void;
+  warn(message: string, fields: Record<string, unknown>): void;
+  error(message: string, fields: Record<string, unknown>): void;
+}
