@@ -24,6 +24,15 @@ export interface CallContext {
   operation: string;
   account: string;
   region: string;
+  /** Set by the sandbox server: the request id it reports back to the caller. */
+  requestId?: string;
+  /** Set by the sandbox server: per-item faults, e.g. some PutEvents entries failing. */
+  faults?: ItemFaults;
+}
+
+/** Lets an operation ask whether one item of a batch should fail (deterministic, seeded). */
+export interface ItemFaults {
+  itemFails(service: string, operation: string): boolean;
 }
 
 /** One API operation: decoded input in, plain output out; throw AwsError for AWS's errors. */
@@ -39,6 +48,14 @@ export interface ServiceDef {
   /** X-Amz-Target prefix for JSON protocols, e.g. 'AmazonSSM'. */
   targetPrefix?: string;
   operations: Record<string, Operation>;
+  /** Query protocol only: the XML namespace of responses, e.g. 'http://sns.amazonaws.com/doc/2010-03-31/'. */
+  xmlNamespace?: string;
+  /** SigV4 signing name when it differs from `name` (credential scope `.../<region>/<signingName>/aws4_request`). */
+  signingName?: string;
+  /** Error code for unexpected exceptions (default 'InternalFailure'; SSM uses 'InternalServerError'). */
+  internalErrorCode?: string;
+  /** Error code for rate limiting (default 'ThrottlingException'). */
+  throttlingErrorCode?: string;
 }
 
 export type { AwsError };

@@ -1,0 +1,168 @@
+/**
+ * Simulated EventBridge (`AWSEvents`): PutEvents turns entries into full bus events and hands them to an
+ * EventSink; TestEventPattern uses the sandbox's pattern matcher. A fault rule on 'events:PutEvents' with
+ * `itemFailureRate` makes some entries fail with InternalFailure (to test callers' retry of failed entries).
+ */
+import { randomUUID } from 'node:crypto';
+import { AwsError, validation } from '../errors.ts';
+import { createClock, type SimClock } from '../clock.ts';
+import { InvalidPatternError, matches, validatePattern } from '../eventbridge/pattern.ts';
+import type { BusEvent, CallContext, EventSink, Operation, ServiceDef } from '../types.ts';
+import { fromEpochSeconds } from '../wire/json.ts';
+import { isRecord, notNull, objectList, requiredString } from './input.ts';
+
+export const MAX_PUT_EVENTS_ENTRIES = 10;
+export const MAX_PUT_EVENTS_BYTES = 256 * 1024;
+
+export interface PutEventRecord {
+  eventBusName: string;
+  event: BusEvent;
+}
+
+export interface EventBridgeService extends ServiceDef {
+  /** Every event accepted by PutEvents, oldest first. */
+  events(): PutEventRecord[];
+  clear(): void;
+}
+
+export interface EventBridgeOptions {
+  sink?: EventSink;
+  clock?: SimClock;
+  account?: string;
+  region?: string;
+  /** Custom buses that exist besides 'default'. */
+  buses?: string[];
+}
+
+type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+const entryError = (ErrorCode: string, ErrorMessage: string): EntryResult => ({ ErrorCode, ErrorMessage });
+
+/** PutEvents entry size as AWS documents it: Time (14 bytes), Source, DetailType, Detail, Resources. */
+export function entrySize(entry: Record<string, unknown>): number {
+  let size = entry['Time'] !== undefined ? 14 : 0;
+  for (const key of ['Source', 'DetailType', 'Detail']) {
+    const v = entry[key];
+    if (typeof v === 'string') size += Buffer.byteLength(v);
+  }
+  const resources = entry['Resources'];
+  if (Array.isArray(resources))
+    for (const r of resources) if (typeof r === 'string') size += Buffer.byteLength(r);
+  return size;
+}
+
+const missing = (field: string): EntryResult =>
+  entryError('InvalidArgument', `Parameter ${field} is not valid. Reason: ${field} is a required argument.`);
+
+function parseDetail(detail: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(detail);
+    return isRecord(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readEntries(input: Record<string, unknown>): Array<Record<string, unknown>> {
+  const entries = objectList(input, 'Entries');
+  if (!entries) throw notNull('Entries');
+  if (entries.length < 1 || entries.length > MAX_PUT_EVENTS_ENTRIES) {
+    throw validation(
+      `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PUT_EVENTS_ENTRIES} and greater than or equal to 1`,
+    );
+  }
+  const total = entries.reduce((sum, e) => sum + entrySize(e), 0);
+  if (total > MAX_PUT_EVENTS_BYTES)
+    throw validation('Total size of the entries in the request is over the limit.');
+  return entries;
+}
+
+const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'];
+
+export function createEventBridgeService(opts: EventBridgeOptions = {}): EventBridgeService {
+  const clock = opts.clock ?? createClock();
+  const buses = new Set(['default', ...(opts.buses ?? [])]);
+  const accepted: PutEventRecord[] = [];
+
+  const busName = (entry: Record<string, unknown>): string => {
+    const name = typeof entry['EventBusName'] === 'string' ? entry['EventBusName'] : 'default';
+    return name.startsWith('arn:') ? (name.split('/').pop() ?? name) : name;
+  };
+
+  const putEntry = (entry: Record<string, unknown>, ctx: CallContext): EntryResult => {
+    if (ctx.faults?.itemFails(ctx.service, ctx.operation))
+      return entryError('InternalFailure', 'Internal service error.');
+    const { Source: source, DetailType: detailType, Detail: detail } = entry;
+    if (typeof source !== 'string' || source === '') return missing('Source');
+    if (typeof detailType !== 'string' || detailType === '') return missing('DetailType');
+    if (typeof detail !== 'string' || detail === '') return missing('Detail');
+    const parsed = parseDetail(detail);
+    if (!parsed) return entryError('MalformedDetail', 'Detail is malformed.');
+    if (source.startsWith('aws.'))
+      return entryError('NotAuthorizedForSourceException', 'Not authorized for the source.');
+    const bus = busName(entry);
+    if (!buses.has(bus)) return entryError('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
+    const time = fromEpochSeconds(entry['Time']) ?? clock.now();
+    const resources = Array.isArray(entry['Resources'])
+      ? entry['Resources'].filter((r) => typeof r === 'string')
+      : [];
+    const event: BusEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': detailType,
+      source,
+      account: opts.account ?? ctx.account,
+      time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: opts.region ?? ctx.region,
+      resources,
+      detail: parsed,
+    };
+    accepted.push({ eventBusName: bus, event });
+    opts.sink?.emit(event);
+    return { EventId: event.id };
+  };
+
+  const PutEvents: Operation = (input, ctx) => {
+    const Entries = readEntries(input).map((entry) => putEntry(entry, ctx));
+    return { FailedEntryCount: Entries.filter((e) => 'ErrorCode' in e).length, Entries };
+  };
+
+  const TestEventPattern: Operation = (input) => {
+    const patternText = requiredString(input, 'EventPattern');
+    const eventText = requiredString(input, 'Event');
+    let pattern: unknown;
+    try {
+      pattern = JSON.parse(patternText);
+      validatePattern(pattern);
+    } catch (err) {
+      const reason =
+        err instanceof InvalidPatternError || err instanceof SyntaxError ? err.message : String(err);
+      throw new AwsError('InvalidEventPatternException', `Event pattern is not valid. Reason: ${reason}`);
+    }
+    let event: unknown;
+    try {
+      event = JSON.parse(eventText);
+    } catch {
+      throw validation('Parameter Event is not valid.');
+    }
+    const absent = REQUIRED_EVENT_FIELDS.filter((f) => !isRecord(event) || !(f in event));
+    if (absent.length > 0) {
+      throw validation(
+        `Parameter Event is not valid. Reason: Provided Json must contain ${absent.map((f) => `'${f}'`).join(', ')} fields`,
+      );
+    }
+    return { Result: matches(pattern, event) };
+  };
+
+  return {
+    name: 'events',
+    protocol: 'json1.1',
+    targetPrefix: 'AWSEvents',
+    internalErrorCode: 'InternalException',
+    operations: { PutEvents, TestEventPattern },
+    events: () => [...accepted],
+    clear: () => {
+      accepted.length = 0;
+    },
+  };
+}
