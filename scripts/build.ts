@@ -5,7 +5,7 @@
 import { build, type BuildOptions } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { esbuildRunbooksPlugin } from './runbooks-module.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,10 +31,30 @@ export function lambdaBuildOptions(projectRoot: string, name: string): BuildOpti
     mainFields: ['module', 'main'],
     legalComments: 'none',
     // Some CommonJS dependencies call require() at run time; give the ESM bundle one.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: { js: cliBanner },
     plugins: [esbuildRunbooksPlugin(projectRoot)],
     logLevel: 'silent',
   };
+}
+
+const cliBanner = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+
+/** Bundles the CLI (dependencies stay external) and returns the bundle's file URL. */
+export async function buildCli(projectRoot = root): Promise<string> {
+  const outfile = resolve(projectRoot, '.build/cli/index.mjs');
+  await build({
+    entryPoints: [resolve(projectRoot, 'src/cli/main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    banner: { js: cliBanner },
+    plugins: [esbuildRunbooksPlugin(projectRoot)],
+    logLevel: 'silent',
+  });
+  return pathToFileURL(outfile).href;
 }
 
 export async function buildAll(opts: { quiet?: boolean; projectRoot?: string } = {}): Promise<string[]> {
@@ -43,18 +63,7 @@ export async function buildAll(opts: { quiet?: boolean; projectRoot?: string } =
   rmSync(resolve(projectRoot, '.build'), { recursive: true, force: true });
   await Promise.all([
     ...names.map((name) => build(lambdaBuildOptions(projectRoot, name))),
-    build({
-      entryPoints: [resolve(projectRoot, 'src/cli/main.ts')],
-      outfile: resolve(projectRoot, '.build/cli/index.mjs'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      packages: 'external',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-      plugins: [esbuildRunbooksPlugin(projectRoot)],
-      logLevel: 'silent',
-    }),
+    buildCli(projectRoot),
   ]);
   if (!opts.quiet) console.log(`built ${names.length} function bundle(s): ${names.join(', ')} and the CLI`);
   return names;

@@ -118,8 +118,10 @@ const budget: Gate = ({ guards, limits }) =>
 
 const calendar: Gate = ({ facts, remediation }) => {
   const c = facts.calendar;
-  const names = c.calendars.length ? c.calendars.join(', ') : '(no calendar)';
-  if (c.state === 'OPEN') return { gate: 'calendar', pass: true, reason: `change calendar ${names} is OPEN` };
+  const names = c.calendars.length ? `change calendar ${c.calendars.join(', ')}` : 'the change calendar';
+  if (c.state === 'OPEN') {
+    return { gate: 'calendar', pass: true, reason: c.calendars.length ? `${names} is OPEN` : 'no change calendar applies' };
+  }
   const until = c.nextTransitionTime ? ` until ${c.nextTransitionTime}` : '';
   if (remediation.whenClosed === 'skip') {
     return {
@@ -127,7 +129,7 @@ const calendar: Gate = ({ facts, remediation }) => {
       pass: false,
       outcome: 'skipped',
       code: 'calendar-closed',
-      reason: `change calendar ${names} is CLOSED${until}; this remediation skips rather than waits`,
+      reason: `${names} is CLOSED${until}; this remediation skips rather than waits`,
     };
   }
   return {
@@ -135,7 +137,7 @@ const calendar: Gate = ({ facts, remediation }) => {
     pass: false,
     outcome: 'deferred',
     code: 'calendar-closed',
-    reason: `change calendar ${names} is CLOSED; deferred${until}`,
+    reason: `${names} is CLOSED; deferred${until}`,
     ...(c.nextTransitionTime ? { nextTransitionTime: c.nextTransitionTime } : {}),
   };
 };

@@ -2,7 +2,7 @@
  * The remediation contract: what a runbook author writes, one file in src/runbooks/. Everything
  * else (registry, IAM statements, deployed documents, contract tests) is derived from these files.
  */
-import type { Action, DocumentParameters, Facts, Finding, Mode, TriggerFamily } from './types.ts';
+import type { Action, DocumentParameters, Facts, Finding, InstanceFact, Mode, TriggerFamily } from './types.ts';
 
 /** What a plan may read besides the finding and facts: stage configuration. */
 export interface PlanContext {
@@ -20,12 +20,23 @@ export interface DocumentRef {
   file?: string;
 }
 
+/** Facts an example (or `remediator plan`) decides with; anything unset takes the plan defaults. */
+export interface ExampleFacts {
+  calendar?: 'OPEN' | 'CLOSED';
+  nextTransitionTime?: string;
+  mode?: Mode;
+  killSwitch?: boolean;
+  tags?: Record<string, string>;
+  /** Agent status of the finding's instance (patch and agent findings). */
+  pingStatus?: InstanceFact['pingStatus'];
+}
+
 export interface RemediationExample {
   name: string;
   /** A full EventBridge event, as the rule delivers it. */
   event: Record<string, unknown>;
-  /** Facts to decide with; unspecified facts take the defaults of `remediator plan` (calendar OPEN, mode auto, no tags). */
-  facts?: Partial<Facts>;
+  /** Facts to decide with; unset facts: calendar OPEN, mode auto, kill switch off, no tags, agent Online. */
+  facts?: ExampleFacts;
   expect: {
     /** Whether the remediation applies to the event's finding (default true). */
     applies?: boolean;

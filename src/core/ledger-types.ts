@@ -1,0 +1,147 @@
+/**
+ * What the ledger remembers beyond the engine's LedgerPort, and the SSM/Config reads the completion
+ * and reconcile paths need. Interfaces only: the DynamoDB adapter (src/adapters/ledger-dynamodb.ts)
+ * and the SDK adapters implement them; the core (completion.ts, deferral.ts) uses them.
+ */
+import type { DeferralRecord, ExecutionRecord, LedgerPort } from '../ports/index.ts';
+import type { Outcome } from './types.ts';
+
+/** Where an execution the service started stands. */
+export type ExecutionPhase = 'in-flight' | 'verifying' | 'done';
+
+export interface StoredExecution extends ExecutionRecord {
+  phase: ExecutionPhase;
+  /** SSM's final status (Success, Failed, TimedOut, …) once known. */
+  status?: string;
+  finishedAt?: string;
+  /** Config remediations: when re-evaluation was requested after a successful run. */
+  verifyRequestedAt?: string;
+  /** The final verdict, once `phase` is done. */
+  result?: 'succeeded' | 'failed';
+  reason?: string;
+}
+
+export interface StoredDeferral extends DeferralRecord {
+  /** Set while one releaser holds the deferral (conditional claim); cleared when re-deferred. */
+  leaseOwner?: string;
+  leaseUntil?: string;
+}
+
+/** A guard that tripped and has been announced, so it is announced once per trip. */
+export type TripKind = 'cooldown' | 'budget' | 'circuit-open';
+
+export interface Trip {
+  kind: TripKind;
+  /** cooldown: `<remediation>#<resource>`; budget: `account`; circuit-open: the remediation id. */
+  scope: string;
+  openedAt: string;
+  expiresAt: string;
+  reason?: string;
+}
+
+export interface BreakerState {
+  open: boolean;
+  reason?: string;
+  /** Finished executions considered (the last N within the window). */
+  considered: number;
+  failures: number;
+}
+
+export interface HistoryQuery {
+  resourceId?: string;
+  remediationId?: string;
+  limit?: number;
+}
+
+/** The ledger as the completion, reconcile and CLI paths use it (a superset of the engine's port). */
+export interface LedgerStore extends LedgerPort {
+  getExecution(executionId: string): Promise<StoredExecution | undefined>;
+  /** Executions still in flight that started before `startedBefore` (oldest first). */
+  listInFlight(startedBefore: Date): Promise<StoredExecution[]>;
+  /** Config executions that succeeded and wait for Config to confirm the fix. */
+  listVerifying(): Promise<StoredExecution[]>;
+  /**
+   * Moves an execution from one phase to the next, conditionally: false if another invocation got
+   * there first (a duplicate completion event), so each transition is reported once.
+   */
+  transitionExecution(
+    executionId: string,
+    from: ExecutionPhase,
+    to: ExecutionPhase,
+    fields: Partial<Pick<StoredExecution, 'status' | 'finishedAt' | 'verifyRequestedAt' | 'result' | 'reason'>>,
+    now: Date,
+  ): Promise<boolean>;
+  /** Drops the in-flight lock of every resource of this execution. */
+  releaseLocks(exec: Pick<ExecutionRecord, 'executionId' | 'remediationId' | 'resourceIds'>): Promise<void>;
+  /** One finished execution, for the circuit breaker. */
+  recordFinished(remediationId: string, executionId: string, result: 'succeeded' | 'failed', at: Date, reason: string): Promise<void>;
+  breaker(remediationId: string, now: Date): Promise<BreakerState>;
+  /** Operator reset: the breaker ignores executions that finished before now. */
+  resetBreaker(remediationId: string, now: Date): Promise<void>;
+  /** Executions started account-wide in the rolling hour before `now`. */
+  startedLastHour(now: Date): Promise<number>;
+
+  listDeferrals(): Promise<StoredDeferral[]>;
+  /** Conditional claim on a deferral: a lease token, or undefined if it is gone or held by another releaser. */
+  leaseDeferral(remediationId: string, resourceId: string, now: Date, seconds: number): Promise<string | undefined>;
+  /** Deletes the deferral if this lease still holds it (false if it was re-deferred or taken). */
+  dropDeferral(remediationId: string, resourceId: string, lease: string): Promise<boolean>;
+
+  /** For guard outcomes (cooldown, budget, circuit-open): true only for the first of a trip. Others: true. */
+  firstNotice(o: Outcome, now: Date): Promise<boolean>;
+  /** Opens a trip unless one is open: true when this call opened it (announce it). */
+  openTrip(kind: TripKind, scope: string, now: Date, holdSeconds: number, reason: string): Promise<boolean>;
+  listTrips(): Promise<Trip[]>;
+  /** Closes a trip: true when this call closed it (announce the reset). */
+  closeTrip(kind: TripKind, scope: string): Promise<boolean>;
+
+  history(q: HistoryQuery): Promise<Outcome[]>;
+
+  /** Small named counters (agent-health debounce): add `by` and return the new value. */
+  bumpCounter(scope: string, key: string, by: number, ttlSeconds: number, now: Date): Promise<number>;
+  listCounters(scope: string): Promise<Record<string, number>>;
+  resetCounter(scope: string, key: string): Promise<void>;
+}
+
+/** Details of an Automation execution, from GetAutomationExecution. */
+export interface AutomationDetail {
+  executionId: string;
+  status: string;
+  document?: string;
+  failureMessage?: string;
+  failedStep?: { name: string; action?: string; status: string; message?: string };
+  startTime?: string;
+  endTime?: string;
+}
+
+/** Details of a Run Command command, from ListCommands and ListCommandInvocations. */
+export interface CommandDetail {
+  commandId: string;
+  status: string;
+  document?: string;
+  /** Invocation count by status (Success, Failed, TimedOut, …). */
+  counts: Record<string, number>;
+  /** Instances whose invocation did not succeed, with their status detail (at most 10). */
+  failures: { instanceId: string; status: string; detail?: string }[];
+  targetCount?: number;
+}
+
+export interface ExecutionsPort {
+  automation(executionId: string): Promise<AutomationDetail>;
+  command(commandId: string): Promise<CommandDetail>;
+}
+
+export type ComplianceType = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE' | 'INSUFFICIENT_DATA' | 'UNKNOWN';
+
+export interface ComplianceResult {
+  compliance: ComplianceType;
+  /** When Config recorded the result (ResultRecordedTime), if it has one. */
+  recordedAt?: string;
+}
+
+export interface CompliancePort {
+  /** Config's current compliance of one resource for one rule. */
+  check(rule: string, resourceType: string, resourceId: string): Promise<ComplianceResult>;
+  /** Asks Config to re-evaluate the rules (StartConfigRulesEvaluation). */
+  reevaluate(rules: string[]): Promise<void>;
+}
