@@ -17,7 +17,7 @@ class RemediatorPlugin {
     this.root = serverless.config.servicePath;
     this.hooks = {
       'before:package:createDeploymentArtifacts': () => this.build(),
-      'before:package:finalize': () => this.derive(),
+      'after:aws:package:finalize:mergeCustomProviderResources': () => this.derive(),
     };
   }
 
@@ -43,6 +43,15 @@ class RemediatorPlugin {
       if (!role) continue;
       const statements = role.Properties.Policies[0].PolicyDocument.Statement;
       statements.push(...derived.statements);
+      if (derived.statements.some((st) => st.Action.includes('ssm:StartAutomationExecution'))) {
+        // Executions are tagged at start (remediation, resource, event): SSM authorises that as AddTagsToResource.
+        statements.push({
+          Sid: 'TagAutomationExecutions',
+          Effect: 'Allow',
+          Action: ['ssm:AddTagsToResource'],
+          Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*' }],
+        });
+      }
       const assumeRole = this.serverless.service.provider.environment.AUTOMATION_ASSUME_ROLE_ARN;
       if (assumeRole) {
         statements.push({

@@ -1,0 +1,20 @@
+/**
+ * EventBridge → engine, for Config non-compliance and agent disconnects. Glue only: the decisions
+ * are in src/core, the AWS calls in src/adapters.
+ */
+import { createLogger } from '../adapters/logger.ts';
+import { handleEvent } from '../core/engine.ts';
+import { lazyContainer } from './lib/deps.ts';
+import { lambda } from './lib/middleware.ts';
+
+const logger = createLogger();
+const container = lazyContainer(logger);
+
+export const handler = lambda(logger, async (event: unknown) => {
+  const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
+  if (id) logger.appendKeys({ eventId: id });
+  const outcomes = await handleEvent(event, container().deps);
+  return {
+    outcomes: outcomes.map((o) => ({ remediation: o.remediation, resourceId: o.resourceId, outcome: o.outcome, code: o.code, executionId: o.executionId })),
+  };
+});
