@@ -139,6 +139,7 @@ export function createSsmService(opts: SsmServiceOptions): { def: ServiceDef; st
     name: 'ssm',
     protocol: 'json1.1',
     targetPrefix: 'AmazonSSM',
+    internalErrorCode: 'InternalServerError',
     operations: {
       ...documents.operations(),
       ...instances.operations(),

@@ -7,7 +7,12 @@ import { buildCalendar, createSsmService, type SsmState } from '../../sandbox/ss
 import type { BusEvent, CallContext, ServiceDef } from '../../sandbox/types.ts';
 
 const START = new Date('2025-03-03T12:00:00Z'); // a Monday
-const ctx: CallContext = { service: 'ssm', operation: 'GetCalendarState', account: '123456789012', region: 'us-east-1' };
+const ctx: CallContext = {
+  service: 'ssm',
+  operation: 'GetCalendarState',
+  account: '123456789012',
+  region: 'us-east-1',
+};
 
 let clock: SimClock;
 let def: ServiceDef;
@@ -34,7 +39,12 @@ const flips = (): BusEvent[] => events.filter((e) => e['detail-type'] === 'Calen
 beforeEach(() => {
   clock = createClock({ manual: true, start: START });
   events = [];
-  ({ def, state } = createSsmService({ clock, events: { emit: (e) => events.push(e) }, account: '123456789012', region: 'us-east-1' }));
+  ({ def, state } = createSsmService({
+    clock,
+    events: { emit: (e) => events.push(e) },
+    account: '123456789012',
+    region: 'us-east-1',
+  }));
 });
 
 describe('GetCalendarState', () => {
@@ -45,11 +55,13 @@ describe('GetCalendarState', () => {
       AtTime: '2025-03-03T12:00:00Z',
       NextTransitionTime: '2025-03-07T22:00:00Z',
     });
-    expect(await getState({ CalendarNames: ['prod-change-freeze'], AtTime: '2025-03-08T00:00:00Z' })).toEqual({
-      State: 'CLOSED',
-      AtTime: '2025-03-08T00:00:00Z',
-      NextTransitionTime: '2025-03-10T06:00:00Z',
-    });
+    expect(await getState({ CalendarNames: ['prod-change-freeze'], AtTime: '2025-03-08T00:00:00Z' })).toEqual(
+      {
+        State: 'CLOSED',
+        AtTime: '2025-03-08T00:00:00Z',
+        NextTransitionTime: '2025-03-10T06:00:00Z',
+      },
+    );
     // After the only event: open for good, no next transition.
     const after = await getState({ CalendarNames: ['prod-change-freeze'], AtTime: '2025-03-11T00:00:00Z' });
     expect(after.State).toBe('OPEN');
@@ -73,18 +85,32 @@ describe('GetCalendarState', () => {
     state.addCalendar('weekend-freeze', {
       type: 'DEFAULT_OPEN',
       // Fri 17:00 → Mon 01:00 America/New_York (EST until Mar 9, EDT after)
-      events: [{ start: '2025-02-28T22:00:00Z', end: '2025-03-03T06:00:00Z', rrule: 'FREQ=WEEKLY;BYDAY=FR', tzid: 'America/New_York' }],
+      events: [
+        {
+          start: '2025-02-28T22:00:00Z',
+          end: '2025-03-03T06:00:00Z',
+          rrule: 'FREQ=WEEKLY;BYDAY=FR',
+          tzid: 'America/New_York',
+        },
+      ],
     });
     const content = state.documents.version(state.documents.get('weekend-freeze')!)!.content;
     expect(content).toContain('DTSTART;TZID=America/New_York:20250228T170000');
     expect(content).toContain('RRULE:FREQ=WEEKLY;BYDAY=FR');
-    expect(await getState({ CalendarNames: ['weekend-freeze'] })).toMatchObject({ State: 'OPEN', NextTransitionTime: '2025-03-07T22:00:00Z' });
+    expect(await getState({ CalendarNames: ['weekend-freeze'] })).toMatchObject({
+      State: 'OPEN',
+      NextTransitionTime: '2025-03-07T22:00:00Z',
+    });
     // Second Friday is after the DST switch: 17:00 EDT is 21:00Z.
-    expect(await getState({ CalendarNames: ['weekend-freeze'], AtTime: '2025-03-12T00:00:00Z' })).toMatchObject({
+    expect(
+      await getState({ CalendarNames: ['weekend-freeze'], AtTime: '2025-03-12T00:00:00Z' }),
+    ).toMatchObject({
       State: 'OPEN',
       NextTransitionTime: '2025-03-14T21:00:00Z',
     });
-    expect(await getState({ CalendarNames: ['weekend-freeze'], AtTime: '2025-03-15T12:00:00Z' })).toMatchObject({
+    expect(
+      await getState({ CalendarNames: ['weekend-freeze'], AtTime: '2025-03-15T12:00:00Z' }),
+    ).toMatchObject({
       State: 'CLOSED',
       NextTransitionTime: '2025-03-17T05:00:00Z',
     });
@@ -113,8 +139,12 @@ describe('GetCalendarState', () => {
       NextTransitionTime: '2025-03-04T01:00:00Z',
     });
     // The 4th occurrence (Mar 4 23:00) is the last; Mar 5 23:00 would be the 5th.
-    expect(await getState({ CalendarNames: ['nightly'], AtTime: '2025-03-05T12:00:00Z' })).toMatchObject({ State: 'OPEN' });
-    expect((await getState({ CalendarNames: ['nightly'], AtTime: '2025-03-05T12:00:00Z' })).NextTransitionTime).toBeUndefined();
+    expect(await getState({ CalendarNames: ['nightly'], AtTime: '2025-03-05T12:00:00Z' })).toMatchObject({
+      State: 'OPEN',
+    });
+    expect(
+      (await getState({ CalendarNames: ['nightly'], AtTime: '2025-03-05T12:00:00Z' })).NextTransitionTime,
+    ).toBeUndefined();
   });
 
   test('several calendars are ANDed, and NextTransitionTime is when the combined state flips', async () => {
@@ -125,31 +155,54 @@ describe('GetCalendarState', () => {
       NextTransitionTime: '2025-03-05T00:00:00Z',
     });
     // Inside A only: still CLOSED at A's end because B has started; reopen when B ends.
-    expect(await getState({ CalendarNames: ['freeze-a', 'freeze-b'], AtTime: '2025-03-05T06:00:00Z' })).toMatchObject({
+    expect(
+      await getState({ CalendarNames: ['freeze-a', 'freeze-b'], AtTime: '2025-03-05T06:00:00Z' }),
+    ).toMatchObject({
       State: 'CLOSED',
       NextTransitionTime: '2025-03-07T00:00:00Z',
     });
-    expect((await getState({ CalendarNames: ['freeze-a'], AtTime: '2025-03-06T06:00:00Z' })).State).toBe('OPEN');
-    expect((await getState({ CalendarNames: ['freeze-a', 'freeze-b'], AtTime: '2025-03-06T06:00:00Z' })).State).toBe('CLOSED');
+    expect((await getState({ CalendarNames: ['freeze-a'], AtTime: '2025-03-06T06:00:00Z' })).State).toBe(
+      'OPEN',
+    );
+    expect(
+      (await getState({ CalendarNames: ['freeze-a', 'freeze-b'], AtTime: '2025-03-06T06:00:00Z' })).State,
+    ).toBe('CLOSED');
   });
 
   test('errors: unknown calendar is InvalidDocument, a non-calendar document is InvalidDocumentType', async () => {
     expect((await getStateError({ CalendarNames: ['nope'] })).code).toBe('InvalidDocument');
-    expect((await getStateError({ CalendarNames: ['AWS-RunPatchBaseline'] })).code).toBe('InvalidDocumentType');
+    expect((await getStateError({ CalendarNames: ['AWS-RunPatchBaseline'] })).code).toBe(
+      'InvalidDocumentType',
+    );
   });
 
   test('CreateDocument rejects broken iCalendar content', async () => {
     const fn = def.operations.CreateDocument;
     await expect(
       Promise.resolve().then(() =>
-        fn?.({ Name: 'bad-cal', Content: 'not a calendar', DocumentType: 'ChangeCalendar', DocumentFormat: 'TEXT' }, ctx),
+        fn?.(
+          {
+            Name: 'bad-cal',
+            Content: 'not a calendar',
+            DocumentType: 'ChangeCalendar',
+            DocumentFormat: 'TEXT',
+          },
+          ctx,
+        ),
       ),
     ).rejects.toMatchObject({ code: 'InvalidDocumentContent' });
     const ok = await fn?.(
-      { Name: 'good-cal', Content: buildCalendar({ type: 'DEFAULT_CLOSED' }), DocumentType: 'ChangeCalendar', DocumentFormat: 'TEXT' },
+      {
+        Name: 'good-cal',
+        Content: buildCalendar({ type: 'DEFAULT_CLOSED' }),
+        DocumentType: 'ChangeCalendar',
+        DocumentFormat: 'TEXT',
+      },
       ctx,
     );
-    expect(ok).toMatchObject({ DocumentDescription: { DocumentType: 'ChangeCalendar', DocumentFormat: 'TEXT' } });
+    expect(ok).toMatchObject({
+      DocumentDescription: { DocumentType: 'ChangeCalendar', DocumentFormat: 'TEXT' },
+    });
   });
 });
 
@@ -174,7 +227,10 @@ describe('Calendar State Change events', () => {
 
   test('updating a calendar reschedules its flips', async () => {
     state.addFreeze('freeze', new Date('2025-03-07T22:00:00Z'), new Date('2025-03-10T06:00:00Z'));
-    state.updateCalendar('freeze', { type: 'DEFAULT_OPEN', events: [{ start: '2025-03-04T00:00:00Z', end: '2025-03-04T01:00:00Z' }] });
+    state.updateCalendar('freeze', {
+      type: 'DEFAULT_OPEN',
+      events: [{ start: '2025-03-04T00:00:00Z', end: '2025-03-04T01:00:00Z' }],
+    });
     await clock.advance(10 * 86_400_000);
     expect(flips().map((e) => [e.detail.state, e.detail.atTime])).toEqual([
       ['CLOSED', '2025-03-04T00:00:00Z'],

@@ -47,7 +47,12 @@ async function describeAll(input: Record<string, unknown>): Promise<{ ids: strin
 
 beforeEach(() => {
   clock = createClock({ manual: true, start: START });
-  ({ def, state } = createSsmService({ clock, events: { emit: () => undefined }, account: '123456789012', region: 'us-east-1' }));
+  ({ def, state } = createSsmService({
+    clock,
+    events: { emit: () => undefined },
+    account: '123456789012',
+    region: 'us-east-1',
+  }));
 });
 
 describe('DescribeInstanceInformation', () => {
@@ -69,13 +74,22 @@ describe('DescribeInstanceInformation', () => {
     const first = await call('DescribeInstanceInformation', {});
     expect(first.InstanceInformationList).toHaveLength(10);
     expect(typeof first.NextToken).toBe('string');
-    expect((await callError('DescribeInstanceInformation', { MaxResults: 4 })).code).toBe('ValidationException');
-    expect((await callError('DescribeInstanceInformation', { MaxResults: 51 })).code).toBe('ValidationException');
-    expect((await callError('DescribeInstanceInformation', { NextToken: 'not-a-token' })).code).toBe('InvalidNextToken');
+    expect((await callError('DescribeInstanceInformation', { MaxResults: 4 })).code).toBe(
+      'ValidationException',
+    );
+    expect((await callError('DescribeInstanceInformation', { MaxResults: 51 })).code).toBe(
+      'ValidationException',
+    );
+    expect((await callError('DescribeInstanceInformation', { NextToken: 'not-a-token' })).code).toBe(
+      'InvalidNextToken',
+    );
   });
 
   test('filters: PingStatus, PlatformTypes, InstanceIds, tags', async () => {
-    const lost = await describeAll({ Filters: [{ Key: 'PingStatus', Values: ['ConnectionLost'] }], MaxResults: 5 });
+    const lost = await describeAll({
+      Filters: [{ Key: 'PingStatus', Values: ['ConnectionLost'] }],
+      MaxResults: 5,
+    });
     expect(lost.ids).toEqual([10, 20, 30, 40, 50, 60, 70].map(iid));
     const winLost = await describeAll({
       Filters: [
@@ -84,9 +98,16 @@ describe('DescribeInstanceInformation', () => {
       ],
     });
     expect(winLost.ids).toEqual([20, 40, 60].map(iid));
-    expect((await describeAll({ Filters: [{ Key: 'InstanceIds', Values: [iid(3), iid(5)] }] })).ids).toEqual([iid(3), iid(5)]);
-    expect((await describeAll({ Filters: [{ Key: 'tag:Critical', Values: ['true'] }] })).ids).toHaveLength(12);
-    expect((await describeAll({ Filters: [{ Key: 'tag-key', Values: ['Critical'] }] })).ids).toHaveLength(120);
+    expect((await describeAll({ Filters: [{ Key: 'InstanceIds', Values: [iid(3), iid(5)] }] })).ids).toEqual([
+      iid(3),
+      iid(5),
+    ]);
+    expect((await describeAll({ Filters: [{ Key: 'tag:Critical', Values: ['true'] }] })).ids).toHaveLength(
+      12,
+    );
+    expect((await describeAll({ Filters: [{ Key: 'tag-key', Values: ['Critical'] }] })).ids).toHaveLength(
+      120,
+    );
   });
 
   test('tag filters cannot be combined with other filter types; legacy list + Filters is an error', async () => {
@@ -102,7 +123,9 @@ describe('DescribeInstanceInformation', () => {
       InstanceInformationFilterList: [{ key: 'PingStatus', valueSet: ['Online'] }],
     });
     expect(both.code).toBe('ValidationException');
-    expect((await callError('DescribeInstanceInformation', { Filters: [{ Key: 'Colour', Values: ['x'] }] })).code).toBe('InvalidFilterKey');
+    expect(
+      (await callError('DescribeInstanceInformation', { Filters: [{ Key: 'Colour', Values: ['x'] }] })).code,
+    ).toBe('InvalidFilterKey');
   });
 
   test('stopped and terminated instances are not listed; LastPingDateTime is epoch seconds and freezes on ConnectionLost', async () => {
@@ -110,12 +133,18 @@ describe('DescribeInstanceInformation', () => {
     state.setInstanceState(iid(2), 'terminated');
     expect((await describeAll({ MaxResults: 50 })).ids).toHaveLength(118);
     await clock.advance(12 * 60_000);
-    const [online] = (await call('DescribeInstanceInformation', { Filters: [{ Key: 'InstanceIds', Values: [iid(3)] }] }))
-      .InstanceInformationList as Out[];
+    const [online] = (
+      await call('DescribeInstanceInformation', { Filters: [{ Key: 'InstanceIds', Values: [iid(3)] }] })
+    ).InstanceInformationList as Out[];
     expect(online?.LastPingDateTime).toBe(START.getTime() / 1000 + 10 * 60);
-    const [lost] = (await call('DescribeInstanceInformation', { Filters: [{ Key: 'InstanceIds', Values: [iid(10)] }] }))
-      .InstanceInformationList as Out[];
-    expect(lost).toMatchObject({ PingStatus: 'ConnectionLost', LastPingDateTime: START.getTime() / 1000, ResourceType: 'EC2Instance' });
+    const [lost] = (
+      await call('DescribeInstanceInformation', { Filters: [{ Key: 'InstanceIds', Values: [iid(10)] }] })
+    ).InstanceInformationList as Out[];
+    expect(lost).toMatchObject({
+      PingStatus: 'ConnectionLost',
+      LastPingDateTime: START.getTime() / 1000,
+      ResourceType: 'EC2Instance',
+    });
   });
 });
 
@@ -127,32 +156,70 @@ describe('documents', () => {
     mainSteps: [{ action: 'aws:runShellScript', name: 'run', inputs: { runCommand: ['echo "$SSM_Msg"'] } }],
   });
 
-  test.each(['AWS-Mine', 'aws-mine', 'Amazon-Doc', 'amzn-doc', 'AWSEC2-Doc', 'AWSConfigRemediation-Fix', 'AWSSupport-Help'])(
-    'reserved prefix %s → ValidationException',
-    async (Name) => {
-      expect((await callError('CreateDocument', { Name, Content: cmdDoc, DocumentType: 'Command' })).code).toBe('ValidationException');
-    },
-  );
+  test.each([
+    'AWS-Mine',
+    'aws-mine',
+    'Amazon-Doc',
+    'amzn-doc',
+    'AWSEC2-Doc',
+    'AWSConfigRemediation-Fix',
+    'AWSSupport-Help',
+  ])('reserved prefix %s → ValidationException', async (Name) => {
+    expect((await callError('CreateDocument', { Name, Content: cmdDoc, DocumentType: 'Command' })).code).toBe(
+      'ValidationException',
+    );
+  });
 
   test('CreateDocument: duplicates, size, schema and content checks', async () => {
     await call('CreateDocument', { Name: 'Remediator-Echo', Content: cmdDoc, DocumentType: 'Command' });
-    expect((await callError('CreateDocument', { Name: 'Remediator-Echo', Content: cmdDoc, DocumentType: 'Command' })).code).toBe('DocumentAlreadyExists');
-    const big = JSON.stringify({ ...JSON.parse(cmdDoc), description: 'x'.repeat(65 * 1024) });
-    expect((await callError('CreateDocument', { Name: 'Big', Content: big, DocumentType: 'Command' })).code).toBe('MaxDocumentSizeExceeded');
     expect(
-      (await callError('CreateDocument', { Name: 'Auto1', Content: JSON.stringify({ schemaVersion: '2.2', mainSteps: [] }), DocumentType: 'Automation' }))
-        .code,
+      (
+        await callError('CreateDocument', {
+          Name: 'Remediator-Echo',
+          Content: cmdDoc,
+          DocumentType: 'Command',
+        })
+      ).code,
+    ).toBe('DocumentAlreadyExists');
+    const big = JSON.stringify({ ...JSON.parse(cmdDoc), description: 'x'.repeat(65 * 1024) });
+    expect(
+      (await callError('CreateDocument', { Name: 'Big', Content: big, DocumentType: 'Command' })).code,
+    ).toBe('MaxDocumentSizeExceeded');
+    expect(
+      (
+        await callError('CreateDocument', {
+          Name: 'Auto1',
+          Content: JSON.stringify({ schemaVersion: '2.2', mainSteps: [] }),
+          DocumentType: 'Automation',
+        })
+      ).code,
     ).toBe('InvalidDocumentSchemaVersion');
     expect(
-      (await callError('CreateDocument', { Name: 'Auto2', Content: 'schemaVersion: "0.3"\nparameters: {}\n', DocumentType: 'Automation', DocumentFormat: 'YAML' }))
+      (
+        await callError('CreateDocument', {
+          Name: 'Auto2',
+          Content: 'schemaVersion: "0.3"\nparameters: {}\n',
+          DocumentType: 'Automation',
+          DocumentFormat: 'YAML',
+        })
+      ).code,
+    ).toBe('InvalidDocumentContent');
+    expect(
+      (await callError('CreateDocument', { Name: 'Cmd1', Content: '{not json', DocumentType: 'Command' }))
         .code,
     ).toBe('InvalidDocumentContent');
-    expect((await callError('CreateDocument', { Name: 'Cmd1', Content: '{not json', DocumentType: 'Command' })).code).toBe('InvalidDocumentContent');
   });
 
   test('AWS-owned documents are pre-loaded with their declared parameters', async () => {
-    const d = (await call('DescribeDocument', { Name: 'AWSConfigRemediation-RemoveUnrestrictedSourceIngressRules' })).Document as Out;
-    expect(d).toMatchObject({ Owner: 'Amazon', DocumentType: 'Automation', SchemaVersion: '0.3', DocumentVersion: '1' });
+    const d = (
+      await call('DescribeDocument', { Name: 'AWSConfigRemediation-RemoveUnrestrictedSourceIngressRules' })
+    ).Document as Out;
+    expect(d).toMatchObject({
+      Owner: 'Amazon',
+      DocumentType: 'Automation',
+      SchemaVersion: '0.3',
+      DocumentVersion: '1',
+    });
     expect((d.Parameters as Out[]).map((p) => p.Name)).toEqual(['SecurityGroupId', 'AutomationAssumeRole']);
     const patch = (await call('DescribeDocument', { Name: 'AWS-RunPatchBaseline' })).Document as Out;
     expect((patch.Parameters as Out[]).map((p) => p.Name)).toEqual([
@@ -172,7 +239,9 @@ describe('documents', () => {
       'AWSSupport-TroubleshootManagedInstance',
       'AWS-RestartEC2Instance',
     ])
-      expect(((await call('DescribeDocument', { Name: name })).Document as Out).DocumentType).toBe('Automation');
+      expect(((await call('DescribeDocument', { Name: name })).Document as Out).DocumentType).toBe(
+        'Automation',
+      );
     expect((await callError('DescribeDocument', { Name: 'Missing' })).code).toBe('InvalidDocument');
   });
 
@@ -180,15 +249,29 @@ describe('documents', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ssm-docs-'));
     writeFileSync(
       join(dir, 'Remediator-TagInstance.yaml'),
-      ['schemaVersion: "0.3"', 'parameters:', '  InstanceId:', '    type: String', "    allowedPattern: '^i-[a-z0-9]{8,17}$'", 'mainSteps:', '  - name: tag', '    action: aws:createTags', '    inputs: {}', ''].join(
-        '\n',
-      ),
+      [
+        'schemaVersion: "0.3"',
+        'parameters:',
+        '  InstanceId:',
+        '    type: String',
+        "    allowedPattern: '^i-[a-z0-9]{8,17}$'",
+        'mainSteps:',
+        '  - name: tag',
+        '    action: aws:createTags',
+        '    inputs: {}',
+        '',
+      ].join('\n'),
     );
     writeFileSync(join(dir, 'README.md'), '# not a document');
     expect(state.loadDocumentsFromDir(dir)).toEqual(['Remediator-TagInstance']);
     expect(state.loadDocumentsFromDir(join(dir, 'missing'))).toEqual([]);
-    expect(((await call('DescribeDocument', { Name: 'Remediator-TagInstance' })).Document as Out).DocumentType).toBe('Automation');
-    const bad = await callError('StartAutomationExecution', { DocumentName: 'Remediator-TagInstance', Parameters: { InstanceId: ['i-1; rm'] } });
+    expect(
+      ((await call('DescribeDocument', { Name: 'Remediator-TagInstance' })).Document as Out).DocumentType,
+    ).toBe('Automation');
+    const bad = await callError('StartAutomationExecution', {
+      DocumentName: 'Remediator-TagInstance',
+      Parameters: { InstanceId: ['i-1; rm'] },
+    });
     expect(bad.code).toBe('InvalidAutomationExecutionParametersException');
   });
 });
