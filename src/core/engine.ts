@@ -315,6 +315,7 @@ async function recordExecution(
       account: finding.account,
       region: finding.region,
       startedAt: deps.now().toISOString(),
+      ...(finding.rule ? { rule: finding.rule } : {}),
     });
   } catch (e) {
     // The execution is running and tagged; the reconcile sweep finds it by tag. Say so loudly.
@@ -342,6 +343,8 @@ export async function finish(outcomes: Outcome[], deps: EngineDeps): Promise<voi
       deps.log.error('outcome not recorded in the ledger', { eventId: o.eventId, remediation: o.remediation, error: errorMessage(e) });
     }
     if (!shouldNotify(o)) continue;
+    // A tripped guard is announced once per trip, not once per event (the ledger remembers).
+    if (deps.ledger.firstNotice && !(await deps.ledger.firstNotice(o, deps.now()).catch(() => true))) continue;
     const title = o.remediation ? (deps.registry.get(o.remediation)?.title ?? o.remediation) : 'Rejected event';
     try {
       await deps.notifier.notify(notificationFor(o, title));

@@ -27,7 +27,8 @@ export interface FinishedRun {
 export function evaluateBreaker(runs: FinishedRun[], o: BreakerOptions = DEFAULT_BREAKER): BreakerState {
   const considered = runs.slice(0, o.lastRuns);
   const failed = considered.filter((r) => r.result === 'failed');
-  if (failed.length < o.failures) return { open: false, considered: considered.length, failures: failed.length };
+  if (failed.length < o.failures)
+    return { open: false, considered: considered.length, failures: failed.length };
   const last = failed[0]!;
   return {
     open: true,
@@ -42,7 +43,8 @@ export function evaluateBreaker(runs: FinishedRun[], o: BreakerOptions = DEFAULT
 /** The guard trip an outcome announces, if any. */
 export function tripOf(o: Outcome): { kind: TripKind; scope: string } | undefined {
   if (o.outcome !== 'skipped' || !o.remediation) return undefined;
-  if (o.code === 'cooldown' && o.resourceId) return { kind: 'cooldown', scope: `${o.remediation}#${o.resourceId}` };
+  if (o.code === 'cooldown' && o.resourceId)
+    return { kind: 'cooldown', scope: `${o.remediation}#${o.resourceId}` };
   if (o.code === 'budget') return { kind: 'budget', scope: 'account' };
   if (o.code === 'circuit-open') return { kind: 'circuit-open', scope: o.remediation };
   return undefined;

@@ -68,13 +68,21 @@ export interface LedgerStore extends LedgerPort {
     executionId: string,
     from: ExecutionPhase,
     to: ExecutionPhase,
-    fields: Partial<Pick<StoredExecution, 'status' | 'finishedAt' | 'verifyRequestedAt' | 'result' | 'reason'>>,
+    fields: Partial<
+      Pick<StoredExecution, 'status' | 'finishedAt' | 'verifyRequestedAt' | 'result' | 'reason'>
+    >,
     now: Date,
   ): Promise<boolean>;
   /** Drops the in-flight lock of every resource of this execution. */
   releaseLocks(exec: Pick<ExecutionRecord, 'executionId' | 'remediationId' | 'resourceIds'>): Promise<void>;
   /** One finished execution, for the circuit breaker. */
-  recordFinished(remediationId: string, executionId: string, result: 'succeeded' | 'failed', at: Date, reason: string): Promise<void>;
+  recordFinished(
+    remediationId: string,
+    executionId: string,
+    result: 'succeeded' | 'failed',
+    at: Date,
+    reason: string,
+  ): Promise<void>;
   breaker(remediationId: string, now: Date): Promise<BreakerState>;
   /** Operator reset: the breaker ignores executions that finished before now. */
   resetBreaker(remediationId: string, now: Date): Promise<void>;
@@ -83,7 +91,12 @@ export interface LedgerStore extends LedgerPort {
 
   listDeferrals(): Promise<StoredDeferral[]>;
   /** Conditional claim on a deferral: a lease token, or undefined if it is gone or held by another releaser. */
-  leaseDeferral(remediationId: string, resourceId: string, now: Date, seconds: number): Promise<string | undefined>;
+  leaseDeferral(
+    remediationId: string,
+    resourceId: string,
+    now: Date,
+    seconds: number,
+  ): Promise<string | undefined>;
   /** Deletes the deferral if this lease still holds it (false if it was re-deferred or taken). */
   dropDeferral(remediationId: string, resourceId: string, lease: string): Promise<boolean>;
 
@@ -121,8 +134,8 @@ export interface CommandDetail {
   document?: string;
   /** Invocation count by status (Success, Failed, TimedOut, …). */
   counts: Record<string, number>;
-  /** Instances whose invocation did not succeed, with their status detail (at most 10). */
-  failures: { instanceId: string; status: string; detail?: string }[];
+  /** Every invocation's status, by instance. */
+  invocations: { instanceId: string; status: string; detail?: string }[];
   targetCount?: number;
 }
 
@@ -131,12 +144,13 @@ export interface ExecutionsPort {
   command(commandId: string): Promise<CommandDetail>;
 }
 
-export type ComplianceType = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE' | 'INSUFFICIENT_DATA' | 'UNKNOWN';
+export type ComplianceType =
+  'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE' | 'INSUFFICIENT_DATA' | 'UNKNOWN';
 
 export interface ComplianceResult {
   compliance: ComplianceType;
-  /** When Config recorded the result (ResultRecordedTime), if it has one. */
-  recordedAt?: string;
+  /** When Config last evaluated (the later of ConfigRuleInvokedTime and ResultRecordedTime), if known. */
+  evaluatedAt?: string;
 }
 
 export interface CompliancePort {

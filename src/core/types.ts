@@ -89,7 +89,20 @@ export interface Outcome {
   /** A sentence an operator can read. */
   reason: string;
   /** Machine-readable reason for skips and deferrals. */
-  code?: SkipReason | 'gate-unreadable' | 'invalid-event' | 'invalid-parameters' | 'api-error';
+  code?:
+    | SkipReason
+    | 'gate-unreadable'
+    | 'invalid-event'
+    | 'invalid-parameters'
+    | 'api-error'
+    /** Ledger: deferred work the calendar never released in time. */
+    | 'deferral-expired'
+    /** Ledger: the execution ended Failed/TimedOut/Cancelled. */
+    | 'execution-failed'
+    /** Ledger: the execution succeeded but Config still reports the resource non-compliant. */
+    | 'not-fixed'
+    /** Ledger: Config confirmed the fix. */
+    | 'verified';
   remediation?: string;
   family?: TriggerFamily;
   resourceType?: string;

@@ -116,6 +116,8 @@ export interface ExecutionRecord {
   account: string;
   region: string;
   startedAt: string;
+  /** The Config rule (config findings): what to re-evaluate to verify the fix. */
+  rule?: string;
 }
 
 export interface DeferralRecord {
@@ -144,6 +146,11 @@ export interface LedgerPort {
   recordExecution(rec: ExecutionRecord): Promise<void>;
   recordDeferral(rec: DeferralRecord): Promise<void>;
   recordOutcome(outcome: Outcome): Promise<void>;
+  /**
+   * Guard outcomes (cooldown, budget, circuit-open) are announced once per trip: false when this
+   * trip was already announced. Optional; without it every outcome is notified.
+   */
+  firstNotice?(outcome: Outcome, now: Date): Promise<boolean>;
 }
 
 /** The decision log: one structured line per decision. */
