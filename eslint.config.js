@@ -10,6 +10,11 @@ export default tseslint.config(
     },
   },
   {
+    // The Serverless Framework loads plugins with require().
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Dependencies point inward: only adapters (and the sandbox, which plays AWS) import the AWS SDK.
     files: ['src/core/**/*.ts', 'src/runbooks/**/*.ts', 'src/events/**/*.ts', 'src/ports/**/*.ts'],
     rules: {

@@ -27,7 +27,9 @@ const median = (xs: number[]) => {
 function loadMs(file: string): number {
   const probe = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});console.log(performance.now()-t)`;
   const env = { ...process.env, AWS_REGION: 'us-east-1', NODE_OPTIONS: '' };
-  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env, encoding: 'utf8' }).trim());
+  return Number(
+    execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env, encoding: 'utf8' }).trim(),
+  );
 }
 
 interface Row {
@@ -54,13 +56,21 @@ async function main(): Promise<number> {
       t.push(loadMs(tuned));
       b.push(loadMs(base));
     }
-    rows.push({ fn, tunedKb: statSync(tuned).size / 1024, baseKb: statSync(base).size / 1024, tunedMs: median(t), baseMs: median(b) });
+    rows.push({
+      fn,
+      tunedKb: statSync(tuned).size / 1024,
+      baseKb: statSync(base).size / 1024,
+      tunedMs: median(t),
+      baseMs: median(b),
+    });
   }
   rmSync(out, { recursive: true, force: true });
 
   const pad = (s: string, n: number) => s.padStart(n);
   console.log(`cold start: module load, median of ${runs} fresh processes (node ${process.version})\n`);
-  console.log(`${'function'.padEnd(16)}${pad('bundle KiB', 12)}${pad('baseline KiB', 14)}${pad('load ms', 10)}${pad('baseline ms', 13)}${pad('change', 9)}`);
+  console.log(
+    `${'function'.padEnd(16)}${pad('bundle KiB', 12)}${pad('baseline KiB', 14)}${pad('load ms', 10)}${pad('baseline ms', 13)}${pad('change', 9)}`,
+  );
   let worse = 0;
   for (const r of rows) {
     const change = ((r.tunedMs - r.baseMs) / r.baseMs) * 100;

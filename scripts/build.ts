@@ -37,7 +37,8 @@ export function lambdaBuildOptions(projectRoot: string, name: string): BuildOpti
   };
 }
 
-const cliBanner = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+const cliBanner =
+  "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 
 /** Bundles the CLI (dependencies stay external) and returns the bundle's file URL. */
 export async function buildCli(projectRoot = root): Promise<string> {

@@ -18,7 +18,9 @@ export interface Derived {
   remediations: string[];
 }
 
-export async function loadRemediations(projectRoot = root): Promise<Array<{ file: string; remediation: Remediation }>> {
+export async function loadRemediations(
+  projectRoot = root,
+): Promise<Array<{ file: string; remediation: Remediation }>> {
   const out = [];
   for (const file of runbookFiles(projectRoot)) {
     const mod = (await import(pathToFileURL(file).href)) as { default: Remediation };
@@ -38,7 +40,9 @@ function resourcesFor(r: Remediation, action: string): unknown[] {
   switch (action) {
     case 'ssm:StartAutomationExecution':
       return automation.map((d) =>
-        sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:automation-definition/${d.name}:*`),
+        sub(
+          `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:automation-definition/${d.name}:*`,
+        ),
       );
     case 'ssm:SendCommand':
       return [
@@ -55,7 +59,10 @@ function resourcesFor(r: Remediation, action: string): unknown[] {
   }
 }
 
-export function derive(remediations: Array<{ file: string; remediation: Remediation }>, projectRoot = root): Derived {
+export function derive(
+  remediations: Array<{ file: string; remediation: Remediation }>,
+  projectRoot = root,
+): Derived {
   const statements: Derived['statements'] = [];
   const documents: Derived['documents'] = {};
   for (const { remediation: r } of remediations) {
@@ -69,13 +76,21 @@ export function derive(remediations: Array<{ file: string; remediation: Remediat
     }
     for (const d of r.documents) {
       if (!d.file) continue;
-      const content = parseYaml(readFileSync(resolve(projectRoot, 'src/runbooks', d.file), 'utf8')) as unknown;
+      const content = parseYaml(
+        readFileSync(resolve(projectRoot, 'src/runbooks', d.file), 'utf8'),
+      ) as unknown;
       if (basename(d.file).replace(/\.ya?ml$/, '') !== d.name) {
         throw new Error(`${r.id}: document ${d.name} must live in documents/${d.name}.yaml, not ${d.file}`);
       }
       documents[documentLogicalId(d.name)] = {
         Type: 'AWS::SSM::Document',
-        Properties: { Name: d.name, DocumentType: d.type, DocumentFormat: 'YAML', Content: content, UpdateMethod: 'NewVersion' },
+        Properties: {
+          Name: d.name,
+          DocumentType: d.type,
+          DocumentFormat: 'YAML',
+          Content: content,
+          UpdateMethod: 'NewVersion',
+        },
       };
     }
   }

@@ -21,7 +21,9 @@ export function runbookFiles(root: string): string[] {
 export function runbooksModuleSource(root: string): string {
   const files = runbookFiles(root);
   const imports = files.map((f, i) => `import m${i} from ${JSON.stringify(f)};`).join('\n');
-  const list = files.map((f, i) => `{ file: ${JSON.stringify(f.slice(resolve(root).length + 1))}, remediation: m${i} }`);
+  const list = files.map(
+    (f, i) => `{ file: ${JSON.stringify(f.slice(resolve(root).length + 1))}, remediation: m${i} }`,
+  );
   return `${imports}\nexport default [${list.join(', ')}];\n`;
 }
 

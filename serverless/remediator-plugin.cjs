@@ -38,9 +38,12 @@ class RemediatorPlugin {
   derive() {
     const derived = JSON.parse(this.tsx('scripts/derive.ts', [this.root]));
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
-    for (const logicalId of ACTING_ROLES) {
+    const roles = ACTING_ROLES.filter((logicalId) => template.Resources[logicalId]);
+    if (roles.length === 0) {
+      throw new Error(`remediator: none of the acting roles (${ACTING_ROLES.join(', ')}) is in the template`);
+    }
+    for (const logicalId of roles) {
       const role = template.Resources[logicalId];
-      if (!role) continue;
       const statements = role.Properties.Policies[0].PolicyDocument.Statement;
       statements.push(...derived.statements);
       if (derived.statements.some((st) => st.Action.includes('ssm:StartAutomationExecution'))) {
@@ -49,7 +52,11 @@ class RemediatorPlugin {
           Sid: 'TagAutomationExecutions',
           Effect: 'Allow',
           Action: ['ssm:AddTagsToResource'],
-          Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*' }],
+          Resource: [
+            {
+              'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*',
+            },
+          ],
         });
       }
       const assumeRole = this.serverless.service.provider.environment.AUTOMATION_ASSUME_ROLE_ARN;

@@ -23,9 +23,13 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   RESULTS_TOPIC_ARN: z.string().min(1),
   SLACK_WEBHOOK_PARAM: z.string().default(''),
-  DEFAULT_CALENDARS: csv.pipe(z.array(z.string().regex(ID_PATTERNS.calendarName, 'must be a calendar name or ARN'))),
+  DEFAULT_CALENDARS: csv.pipe(
+    z.array(z.string().regex(ID_PATTERNS.calendarName, 'must be a calendar name or ARN')),
+  ),
   AUTOMATION_ASSUME_ROLE_ARN: z.union([z.literal(''), z.string().regex(ID_PATTERNS.iamRoleArn)]).default(''),
-  SWITCHES_PREFIX: z.string().regex(/^\/[\w./-]+$/, 'must be a Parameter Store path like /ssm-remediator/dev'),
+  SWITCHES_PREFIX: z
+    .string()
+    .regex(/^\/[\w./-]+$/, 'must be a Parameter Store path like /ssm-remediator/dev'),
   SWITCHES_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   LEDGER_TABLE: z.string().min(1),
   DEAD_LETTER_QUEUE_URL: z.string().min(1),

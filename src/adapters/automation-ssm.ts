@@ -19,7 +19,8 @@ export function ssmAutomation(ssm: SSMClient, retry: RetryOptions = {}): Automat
           ),
         retry,
       );
-      if (!out.AutomationExecutionId) throw new Error('StartAutomationExecution returned no AutomationExecutionId');
+      if (!out.AutomationExecutionId)
+        throw new Error('StartAutomationExecution returned no AutomationExecutionId');
       return { executionId: out.AutomationExecutionId };
     },
   };

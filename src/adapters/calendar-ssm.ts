@@ -6,8 +6,12 @@ export function ssmCalendar(ssm: SSMClient): CalendarPort {
   return {
     async state(calendars) {
       const out = await ssm.send(new GetCalendarStateCommand({ CalendarNames: calendars }));
-      if (out.State !== 'OPEN' && out.State !== 'CLOSED') throw new Error(`unexpected calendar state ${String(out.State)}`);
-      return { state: out.State, ...(out.NextTransitionTime ? { nextTransitionTime: out.NextTransitionTime } : {}) };
+      if (out.State !== 'OPEN' && out.State !== 'CLOSED')
+        throw new Error(`unexpected calendar state ${String(out.State)}`);
+      return {
+        state: out.State,
+        ...(out.NextTransitionTime ? { nextTransitionTime: out.NextTransitionTime } : {}),
+      };
     },
   };
 }

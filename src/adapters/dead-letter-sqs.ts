@@ -9,7 +9,10 @@ export function sqsDeadLetter(sqs: SQSClient, queueUrl: string): DeadLetterPort 
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
-          MessageBody: body.length > 250_000 ? JSON.stringify({ reason, field, truncated: body.slice(0, 250_000) }) : body,
+          MessageBody:
+            body.length > 250_000
+              ? JSON.stringify({ reason, field, truncated: body.slice(0, 250_000) })
+              : body,
           MessageAttributes: {
             reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
             ...(field ? { field: { DataType: 'String', StringValue: field } } : {}),

@@ -10,7 +10,8 @@ const ICON: Record<string, string> = {
 };
 
 /** Slack mrkdwn needs &, < and > escaped in anything that came from an event or an API. */
-export const escapeMrkdwn = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const escapeMrkdwn = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A Block Kit message a person on call can act on: what, where, why, and a link to the execution. */
 export function slackMessage(n: Notification): { text: string; blocks: unknown[] } {
@@ -32,18 +33,29 @@ export function slackMessage(n: Notification): { text: string; blocks: unknown[]
     const counts = new Map<string, number>();
     for (const x of n.outcomes) counts.set(x.outcome, (counts.get(x.outcome) ?? 0) + 1);
     const summary = [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${n.outcomes.length} resources: ${e(summary)}` }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `${n.outcomes.length} resources: ${e(summary)}` }],
+    });
   }
   if (o.nextTransitionTime) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Calendar opens again at ${e(o.nextTransitionTime)}` }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Calendar opens again at ${e(o.nextTransitionTime)}` }],
+    });
   }
   if (n.consoleUrl) {
     blocks.push({
       type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in AWS console' }, url: n.consoleUrl }],
+      elements: [
+        { type: 'button', text: { type: 'plain_text', text: 'Open in AWS console' }, url: n.consoleUrl },
+      ],
     });
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `event \`${e(o.eventId)}\` · ${e(o.at)}` }] });
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `event \`${e(o.eventId)}\` · ${e(o.at)}` }],
+  });
   return { text: `${o.outcome}: ${n.title} on ${o.resourceId ?? 'an event'}`, blocks };
 }
 
@@ -51,7 +63,11 @@ export function slackMessage(n: Notification): { text: string; blocks: unknown[]
  * Posts to a Slack incoming webhook. The URL is a secret (SecureString, read by `getUrl`); it never
  * appears in an error message or a log line: errors name the status, not the address.
  */
-export function slackNotifier(getUrl: () => Promise<string | undefined>, fetchImpl: typeof fetch = fetch, timeoutMs = 5_000): NotifierPort {
+export function slackNotifier(
+  getUrl: () => Promise<string | undefined>,
+  fetchImpl: typeof fetch = fetch,
+  timeoutMs = 5_000,
+): NotifierPort {
   return {
     async notify(n) {
       const url = await getUrl();

@@ -20,7 +20,16 @@ export function snsMessage(n: Notification): Record<string, unknown> {
     mode: o.mode ?? null,
     eventId: o.eventId,
     at: o.at,
-    ...(n.outcomes ? { outcomes: n.outcomes.map((x) => ({ resourceId: x.resourceId, outcome: x.outcome, reason: x.reason, executionId: x.executionId ?? null })) } : {}),
+    ...(n.outcomes
+      ? {
+          outcomes: n.outcomes.map((x) => ({
+            resourceId: x.resourceId,
+            outcome: x.outcome,
+            reason: x.reason,
+            executionId: x.executionId ?? null,
+          })),
+        }
+      : {}),
   };
 }
 

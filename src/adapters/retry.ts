@@ -29,7 +29,11 @@ export interface RetryOptions {
  * are spent the last error becomes a TransientError, so Lambda's own retries take over. Any other
  * error is thrown unchanged on the first try.
  */
-export async function withBackoff<T>(what: string, fn: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+export async function withBackoff<T>(
+  what: string,
+  fn: () => Promise<T>,
+  opts: RetryOptions = {},
+): Promise<T> {
   const attempts = opts.attempts ?? 5;
   const base = opts.baseMs ?? 100;
   const max = opts.maxMs ?? 5_000;
@@ -39,7 +43,8 @@ export async function withBackoff<T>(what: string, fn: () => Promise<T>, opts: R
       return await fn();
     } catch (e) {
       if (!(opts.retryOn === 'throttling' ? isThrottling(e) : isTransient(e))) throw e;
-      if (i >= attempts) throw new TransientError(`${what}: ${errorName(e)} after ${attempts} attempts`, { cause: e });
+      if (i >= attempts)
+        throw new TransientError(`${what}: ${errorName(e)} after ${attempts} attempts`, { cause: e });
       await sleep(Math.random() * Math.min(max, base * 2 ** i));
     }
   }

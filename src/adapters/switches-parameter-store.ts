@@ -7,7 +7,12 @@ import type { Switches, SwitchesPort } from '../ports/index.ts';
  * from Parameter Store, cached for `cacheSeconds` so a burst of events costs one read. A missing
  * kill switch, or a value that is not on/off, is unreadable: the engine fails closed.
  */
-export function parameterStoreSwitches(ssm: SSMClient, prefix: string, cacheSeconds: number, now = () => Date.now()): SwitchesPort {
+export function parameterStoreSwitches(
+  ssm: SSMClient,
+  prefix: string,
+  cacheSeconds: number,
+  now = () => Date.now(),
+): SwitchesPort {
   const cache = new Map<string, { value: string | undefined; at: number }>();
   const killName = `${prefix}/kill-switch`;
   const modeName = (id: string) => `${prefix}/mode/${id}`;
@@ -34,7 +39,9 @@ export function parameterStoreSwitches(ssm: SSMClient, prefix: string, cacheSeco
       const kill = v.get(killName)?.trim().toLowerCase();
       if (kill !== 'on' && kill !== 'off') {
         throw new Error(
-          kill === undefined ? `parameter ${killName} is missing` : `parameter ${killName} is ${JSON.stringify(kill)}, expected on or off`,
+          kill === undefined
+            ? `parameter ${killName} is missing`
+            : `parameter ${killName} is ${JSON.stringify(kill)}, expected on or off`,
         );
       }
       const modes: Record<string, Mode | undefined> = {};

@@ -1,4 +1,7 @@
-import { GetResourcesCommand, type ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  GetResourcesCommand,
+  type ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
 import type { ResourceRef, TagsPort } from '../ports/index.ts';
 
 /** ARN of a resource from its Config resource type and id; undefined for types we cannot map. */
@@ -25,7 +28,8 @@ export function taggingApiTags(client: ResourceGroupsTaggingAPIClient): TagsPort
   return {
     async tagsFor(r) {
       const arn = resourceArn(r);
-      if (!arn) throw new Error(`no ARN mapping for resource type ${r.resourceType}, so its tags cannot be read`);
+      if (!arn)
+        throw new Error(`no ARN mapping for resource type ${r.resourceType}, so its tags cannot be read`);
       const out = await client.send(new GetResourcesCommand({ ResourceARNList: [arn] }));
       const tags: Record<string, string> = {};
       for (const m of out.ResourceTagMappingList ?? []) {

@@ -35,12 +35,14 @@ export function planCommand(argv: string[], io: Io, registry: Registry): number 
   const facts: DryRunFacts = {};
   if (values.calendar) {
     const c = values.calendar.toUpperCase();
-    if (c !== 'OPEN' && c !== 'CLOSED') return usage(io, `--calendar must be OPEN or CLOSED, not ${values.calendar}`);
+    if (c !== 'OPEN' && c !== 'CLOSED')
+      return usage(io, `--calendar must be OPEN or CLOSED, not ${values.calendar}`);
     facts.calendar = c;
   }
   if (values['next-transition']) facts.nextTransitionTime = values['next-transition'];
   if (values.mode) {
-    if (!(MODES as readonly string[]).includes(values.mode)) return usage(io, `--mode must be auto, shadow or off`);
+    if (!(MODES as readonly string[]).includes(values.mode))
+      return usage(io, `--mode must be auto, shadow or off`);
     facts.mode = values.mode as Mode;
   }
   if (values['kill-switch']) facts.killSwitch = values['kill-switch'] === 'on';
@@ -87,7 +89,9 @@ function usage(io: Io, message: string): number {
 function renderPlan(r: ReturnType<typeof dryRun>): string {
   if (!r.event.valid) return `event ${r.event.id}: REJECTED — field ${r.event.field}: ${r.event.error}`;
   const f = r.finding!;
-  const lines = [`event ${r.event.id}: ${f.family} on ${f.resourceType} ${f.resourceId}${f.rule ? ` (${f.rule})` : ''}`];
+  const lines = [
+    `event ${r.event.id}: ${f.family} on ${f.resourceType} ${f.resourceId}${f.rule ? ` (${f.rule})` : ''}`,
+  ];
   if (r.remediations.length === 0) lines.push('  no remediation applies → skipped (no-match)');
   for (const m of r.remediations) {
     lines.push(`\n  ${m.id} — ${m.title}`);

@@ -54,7 +54,14 @@ export function decide(input: GateInput, ctx: PlanContext): Decision {
       gates,
       verdict: 'stop',
       actions: [],
-      outcome: { ...base, outcome: 'rejected', code: 'invalid-parameters', field: e.field, reason: errorMessage(e), actions: [] },
+      outcome: {
+        ...base,
+        outcome: 'rejected',
+        code: 'invalid-parameters',
+        field: e.field,
+        reason: errorMessage(e),
+        actions: [],
+      },
     };
   }
 
@@ -82,7 +89,13 @@ export function decide(input: GateInput, ctx: PlanContext): Decision {
       gates,
       verdict: 'stop',
       actions,
-      outcome: { ...base, outcome: 'skipped', code: 'shadow', reason: `shadow mode: would ${describe(acting)}`, actions },
+      outcome: {
+        ...base,
+        outcome: 'skipped',
+        code: 'shadow',
+        reason: `shadow mode: would ${describe(acting)}`,
+        actions,
+      },
     };
   }
   return {

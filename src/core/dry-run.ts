@@ -54,7 +54,8 @@ export function factsFor(finding: Finding, r: Remediation, f: DryRunFacts): Fact
           instances: {
             [finding.resourceId]: {
               instanceId: finding.resourceId,
-              pingStatus: f.pingStatus ?? (finding.family === 'agent.disconnected' ? 'ConnectionLost' : 'Online'),
+              pingStatus:
+                f.pingStatus ?? (finding.family === 'agent.disconnected' ? 'ConnectionLost' : 'Online'),
             },
           },
         }
@@ -65,7 +66,13 @@ export function factsFor(finding: Finding, r: Remediation, f: DryRunFacts): Fact
 export function dryRunRemediation(finding: Finding, r: Remediation, f: DryRunFacts): DryRunRemediation {
   const guards: GuardFacts = { recentRuns: 0, startedLastHour: 0, breakerOpen: false, ...f.guards };
   const d = decide(
-    { remediation: r, finding, facts: factsFor(finding, r, f), guards, limits: { ...DEFAULT_LIMITS, ...f.limits } },
+    {
+      remediation: r,
+      finding,
+      facts: factsFor(finding, r, f),
+      guards,
+      limits: { ...DEFAULT_LIMITS, ...f.limits },
+    },
     { assumeRoleArn: f.assumeRoleArn, settings: { ...r.settings } },
   );
   return {
@@ -82,7 +89,8 @@ export function dryRunRemediation(finding: Finding, r: Remediation, f: DryRunFac
 
 export function dryRun(event: unknown, registry: Registry, f: DryRunFacts = {}): DryRunResult {
   let finding: Finding;
-  const id = typeof event === 'object' && event && 'id' in event ? String((event as { id: unknown }).id) : 'unknown';
+  const id =
+    typeof event === 'object' && event && 'id' in event ? String((event as { id: unknown }).id) : 'unknown';
   try {
     finding = parseFinding(event);
   } catch (e) {
@@ -114,7 +122,9 @@ export function runExample(r: Remediation, ex: RemediationExample): string[] {
     problems.push(`outcome is ${got.outcome} (${got.reason}), expected ${ex.expect.outcome}`);
   }
   if (ex.expect.actions && JSON.stringify(got.actions) !== JSON.stringify(ex.expect.actions)) {
-    problems.push(`actions are ${JSON.stringify(got.actions)}, expected ${JSON.stringify(ex.expect.actions)}`);
+    problems.push(
+      `actions are ${JSON.stringify(got.actions)}, expected ${JSON.stringify(ex.expect.actions)}`,
+    );
   }
   return problems;
 }

@@ -110,13 +110,21 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
   const matching = deps.registry.matching(finding);
   const at = deps.now();
   if (matching.length === 0) {
-    return [{ remediation: undefined, decision: stopped(finding, 'skipped', 'no-match', 'no remediation applies to this finding') }];
+    return [
+      {
+        remediation: undefined,
+        decision: stopped(finding, 'skipped', 'no-match', 'no remediation applies to this finding'),
+      },
+    ];
   }
   let switches: Switches;
   try {
     switches = await deps.switches.read(matching.map((r) => r.id));
   } catch (e) {
-    return matching.map((r) => ({ remediation: r, decision: unreadable(finding, r, 'kill switch and modes', e) }));
+    return matching.map((r) => ({
+      remediation: r,
+      decision: unreadable(finding, r, 'kill switch and modes', e),
+    }));
   }
   const out: RemediationDecision[] = [];
   for (const r of matching) {
@@ -124,8 +132,14 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
     try {
       const facts = await gatherFacts(finding, r, switches.killSwitch, mode, at, deps);
       const guards = await readGuards(r, finding, at, deps);
-      const ctx = { assumeRoleArn: deps.config.assumeRoleArn, settings: { ...r.settings, ...deps.config.settings[r.id] } };
-      out.push({ remediation: r, decision: decide({ remediation: r, finding, facts, guards, limits: deps.config.limits }, ctx) });
+      const ctx = {
+        assumeRoleArn: deps.config.assumeRoleArn,
+        settings: { ...r.settings, ...deps.config.settings[r.id] },
+      };
+      out.push({
+        remediation: r,
+        decision: decide({ remediation: r, finding, facts, guards, limits: deps.config.limits }, ctx),
+      });
     } catch (e) {
       if (!(e instanceof GateUnreadableError)) throw e;
       out.push({ remediation: r, decision: unreadable(finding, r, e.gate, e) });
@@ -209,14 +223,29 @@ function stopped(
 
 /** Fail closed: a gate that cannot be read defers the work and says why. */
 function unreadable(finding: Finding, r: Remediation, gate: string, e: unknown): Decision {
-  return stopped(finding, 'deferred', 'gate-unreadable', `${gate} could not be read, so nothing was done: ${errorMessage(e)}`, r);
+  return stopped(
+    finding,
+    'deferred',
+    'gate-unreadable',
+    `${gate} could not be read, so nothing was done: ${errorMessage(e)}`,
+    r,
+  );
 }
 
 export function claimKey(r: Remediation, finding: Finding): ClaimKey {
-  return { remediationId: r.id, resourceId: finding.resourceId, findingTime: finding.orderingTime, family: finding.family };
+  return {
+    remediationId: r.id,
+    resourceId: finding.resourceId,
+    findingTime: finding.orderingTime,
+    family: finding.family,
+  };
 }
 
-async function carryOut(finding: Finding, { remediation: r, decision }: RemediationDecision, deps: EngineDeps): Promise<Outcome> {
+async function carryOut(
+  finding: Finding,
+  { remediation: r, decision }: RemediationDecision,
+  deps: EngineDeps,
+): Promise<Outcome> {
   const at = deps.now().toISOString();
   const outcome: Outcome = { ...decision.outcome, at };
   if (decision.verdict === 'stop' || !r) {
@@ -245,10 +274,21 @@ async function carryOut(finding: Finding, { remediation: r, decision }: Remediat
   try {
     claim = await deps.ledger.claim(key, deps.now());
   } catch (e) {
-    return { ...outcome, outcome: 'deferred', code: 'gate-unreadable', reason: `ledger could not be written, so nothing was done: ${errorMessage(e)}` };
+    return {
+      ...outcome,
+      outcome: 'deferred',
+      code: 'gate-unreadable',
+      reason: `ledger could not be written, so nothing was done: ${errorMessage(e)}`,
+    };
   }
   if (claim.status === 'duplicate') {
-    return { ...outcome, outcome: 'skipped', code: 'duplicate', reason: claim.reason, ...(claim.executionId ? { executionId: claim.executionId } : {}) };
+    return {
+      ...outcome,
+      outcome: 'skipped',
+      code: 'duplicate',
+      reason: claim.reason,
+      ...(claim.executionId ? { executionId: claim.executionId } : {}),
+    };
   }
   try {
     const executionId = await act(finding, r, decision.actions, deps);
@@ -258,11 +298,21 @@ async function carryOut(finding: Finding, { remediation: r, decision }: Remediat
       await deps.ledger.release(key).catch(() => undefined);
       throw e;
     }
-    return { ...outcome, outcome: 'failed', code: 'api-error', reason: `${errorName(e)}: ${errorMessage(e)}` };
+    return {
+      ...outcome,
+      outcome: 'failed',
+      code: 'api-error',
+      reason: `${errorName(e)}: ${errorMessage(e)}`,
+    };
   }
 }
 
-async function act(finding: Finding, r: Remediation, actions: Action[], deps: EngineDeps): Promise<string | undefined> {
+async function act(
+  finding: Finding,
+  r: Remediation,
+  actions: Action[],
+  deps: EngineDeps,
+): Promise<string | undefined> {
   let executionId: string | undefined;
   for (const a of actions) {
     if (a.kind === 'startAutomation') {
@@ -319,7 +369,11 @@ async function recordExecution(
     });
   } catch (e) {
     // The execution is running and tagged; the reconcile sweep finds it by tag. Say so loudly.
-    deps.log.error('execution started but not recorded in the ledger', { executionId, remediation: r.id, error: errorMessage(e) });
+    deps.log.error('execution started but not recorded in the ledger', {
+      executionId,
+      remediation: r.id,
+      error: errorMessage(e),
+    });
   }
 }
 
@@ -340,16 +394,27 @@ export async function finish(outcomes: Outcome[], deps: EngineDeps): Promise<voi
     try {
       await deps.ledger.recordOutcome(o);
     } catch (e) {
-      deps.log.error('outcome not recorded in the ledger', { eventId: o.eventId, remediation: o.remediation, error: errorMessage(e) });
+      deps.log.error('outcome not recorded in the ledger', {
+        eventId: o.eventId,
+        remediation: o.remediation,
+        error: errorMessage(e),
+      });
     }
     if (!shouldNotify(o)) continue;
     // A tripped guard is announced once per trip, not once per event (the ledger remembers).
-    if (deps.ledger.firstNotice && !(await deps.ledger.firstNotice(o, deps.now()).catch(() => true))) continue;
-    const title = o.remediation ? (deps.registry.get(o.remediation)?.title ?? o.remediation) : 'Rejected event';
+    if (deps.ledger.firstNotice && !(await deps.ledger.firstNotice(o, deps.now()).catch(() => true)))
+      continue;
+    const title = o.remediation
+      ? (deps.registry.get(o.remediation)?.title ?? o.remediation)
+      : 'Rejected event';
     try {
       await deps.notifier.notify(notificationFor(o, title));
     } catch (e) {
-      deps.log.error('notification failed', { eventId: o.eventId, remediation: o.remediation, error: errorMessage(e) });
+      deps.log.error('notification failed', {
+        eventId: o.eventId,
+        remediation: o.remediation,
+        error: errorMessage(e),
+      });
     }
   }
 }

@@ -44,7 +44,13 @@ type Gate = (i: GateInput) => GateDecision;
 
 const killSwitch: Gate = ({ facts }) =>
   facts.killSwitch
-    ? { gate: 'kill-switch', pass: false, outcome: 'skipped', code: 'kill-switch', reason: 'global kill switch is on' }
+    ? {
+        gate: 'kill-switch',
+        pass: false,
+        outcome: 'skipped',
+        code: 'kill-switch',
+        reason: 'global kill switch is on',
+      }
     : { gate: 'kill-switch', pass: true, reason: 'kill switch is off' };
 
 const mode: Gate = ({ facts }) =>
@@ -69,7 +75,8 @@ const optOut: Gate = ({ facts, limits }) => {
   const value = facts.tags[limits.optOutTag];
   if (value === undefined) return { gate: 'opt-out', pass: true, reason: `no ${limits.optOutTag} tag` };
   const o = parseOptOut(value, new Date(facts.now));
-  if (!o.active) return { gate: 'opt-out', pass: true, reason: `opt-out expired on ${o.until} (${o.reason})` };
+  if (!o.active)
+    return { gate: 'opt-out', pass: true, reason: `opt-out expired on ${o.until} (${o.reason})` };
   return {
     gate: 'opt-out',
     pass: false,
@@ -114,13 +121,21 @@ const budget: Gate = ({ guards, limits }) =>
         code: 'budget',
         reason: `account budget spent: ${guards.startedLastHour} executions started in the last hour (limit ${limits.budgetPerHour})`,
       }
-    : { gate: 'budget', pass: true, reason: `${guards.startedLastHour} of ${limits.budgetPerHour} executions this hour` };
+    : {
+        gate: 'budget',
+        pass: true,
+        reason: `${guards.startedLastHour} of ${limits.budgetPerHour} executions this hour`,
+      };
 
 const calendar: Gate = ({ facts, remediation }) => {
   const c = facts.calendar;
   const names = c.calendars.length ? `change calendar ${c.calendars.join(', ')}` : 'the change calendar';
   if (c.state === 'OPEN') {
-    return { gate: 'calendar', pass: true, reason: c.calendars.length ? `${names} is OPEN` : 'no change calendar applies' };
+    return {
+      gate: 'calendar',
+      pass: true,
+      reason: c.calendars.length ? `${names} is OPEN` : 'no change calendar applies',
+    };
   }
   const until = c.nextTransitionTime ? ` until ${c.nextTransitionTime}` : '';
   if (remediation.whenClosed === 'skip') {

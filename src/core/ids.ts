@@ -19,7 +19,8 @@ export const ID_PATTERNS = {
   /** SSM document names (ours and AWS's). */
   documentName: /^[a-zA-Z0-9_\-.]{3,128}$/,
   /** Change calendar: a document name or a document ARN. */
-  calendarName: /^([a-zA-Z0-9_\-.]{3,128}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:document\/[a-zA-Z0-9_\-.]{3,128})$/,
+  calendarName:
+    /^([a-zA-Z0-9_\-.]{3,128}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:document\/[a-zA-Z0-9_\-.]{3,128})$/,
 } as const;
 
 export type IdKind = keyof typeof ID_PATTERNS;

@@ -3,7 +3,10 @@ import type { Outcome } from './types.ts';
 
 /** Outcomes nobody needs to hear about: an event nothing handles, a duplicate, a remediation turned off. */
 export function shouldNotify(o: Outcome): boolean {
-  return !(o.outcome === 'skipped' && (o.code === 'no-match' || o.code === 'duplicate' || o.code === 'disabled'));
+  return !(
+    o.outcome === 'skipped' &&
+    (o.code === 'no-match' || o.code === 'duplicate' || o.code === 'disabled')
+  );
 }
 
 /** The AWS console page where an operator follows the execution. */

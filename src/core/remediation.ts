@@ -2,7 +2,15 @@
  * The remediation contract: what a runbook author writes, one file in src/runbooks/. Everything
  * else (registry, IAM statements, deployed documents, contract tests) is derived from these files.
  */
-import type { Action, DocumentParameters, Facts, Finding, InstanceFact, Mode, TriggerFamily } from './types.ts';
+import type {
+  Action,
+  DocumentParameters,
+  Facts,
+  Finding,
+  InstanceFact,
+  Mode,
+  TriggerFamily,
+} from './types.ts';
 
 /** What a plan may read besides the finding and facts: stage configuration. */
 export interface PlanContext {

@@ -64,7 +64,10 @@ const parsers: Record<string, Parser> = {
   'aws.ssm|Configuration Compliance State Change': (env) => {
     const d = parse(complianceStateChange, env.detail, 'detail');
     if (d['compliance-status'] !== 'non_compliant') {
-      throw new ValidationError('detail.compliance-status', `is ${d['compliance-status']}; expected non_compliant`);
+      throw new ValidationError(
+        'detail.compliance-status',
+        `is ${d['compliance-status']}; expected non_compliant`,
+      );
     }
     return {
       ...base(env, 'patch.failed'),
@@ -105,7 +108,10 @@ export function parseFinding(event: unknown): Finding {
   const env = parse(envelope, event, '');
   const parser = parsers[`${env.source}|${env['detail-type']}`];
   if (!parser) {
-    throw new ValidationError('detail-type', `${JSON.stringify(env['detail-type'])} from ${env.source} is not a trigger`);
+    throw new ValidationError(
+      'detail-type',
+      `${JSON.stringify(env['detail-type'])} from ${env.source} is not a trigger`,
+    );
   }
   return parser(env);
 }

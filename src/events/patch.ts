@@ -7,7 +7,16 @@ export const commandInvocationStatusChange = z.object({
   'document-name': z.string().regex(/^[a-zA-Z0-9_\-.:/]{3,128}$/),
   'instance-id': instanceIdField,
   'requested-date-time': z.string().min(1),
-  status: z.enum(['Pending', 'InProgress', 'Delayed', 'Success', 'Cancelled', 'TimedOut', 'Failed', 'Cancelling']),
+  status: z.enum([
+    'Pending',
+    'InProgress',
+    'Delayed',
+    'Success',
+    'Cancelled',
+    'TimedOut',
+    'Failed',
+    'Cancelling',
+  ]),
 });
 
 /** `Configuration Compliance State Change` (lowercase values; AWS-FACTS §1.5). */

@@ -15,6 +15,12 @@ export const handler = lambda(logger, async (event: unknown) => {
   if (id) logger.appendKeys({ eventId: id });
   const outcomes = await handleEvent(event, container().deps);
   return {
-    outcomes: outcomes.map((o) => ({ remediation: o.remediation, resourceId: o.resourceId, outcome: o.outcome, code: o.code, executionId: o.executionId })),
+    outcomes: outcomes.map((o) => ({
+      remediation: o.remediation,
+      resourceId: o.resourceId,
+      outcome: o.outcome,
+      code: o.code,
+      executionId: o.executionId,
+    })),
   };
 });

@@ -2,7 +2,14 @@
  * The interfaces the core needs. Adapters (src/adapters/) implement them with the AWS SDK; the core
  * and runbooks never import an SDK. Every port method may throw; the engine fails closed.
  */
-import type { CalendarFact, DocumentParameters, InstanceFact, Mode, Outcome, TriggerFamily } from '../core/types.ts';
+import type {
+  CalendarFact,
+  DocumentParameters,
+  InstanceFact,
+  Mode,
+  Outcome,
+  TriggerFamily,
+} from '../core/types.ts';
 
 export interface Switches {
   /** true: the global kill switch is engaged and nothing may act. */
@@ -89,7 +96,8 @@ export interface ClaimKey {
   family: TriggerFamily;
 }
 
-export type ClaimResult = { status: 'claimed' } | { status: 'duplicate'; reason: string; executionId?: string };
+export type ClaimResult =
+  { status: 'claimed' } | { status: 'duplicate'; reason: string; executionId?: string };
 
 /** Ledger-derived facts for the loop guard, the budget and the circuit breaker. */
 export interface GuardFacts {

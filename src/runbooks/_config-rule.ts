@@ -3,7 +3,12 @@
  * Automation runbook whose parameters come from the finding. This helper writes that shape.
  */
 import { requireId, type IdKind } from '../core/ids.ts';
-import { defineRemediation, startAutomation, type Remediation, type RemediationExample } from '../core/remediation.ts';
+import {
+  defineRemediation,
+  startAutomation,
+  type Remediation,
+  type RemediationExample,
+} from '../core/remediation.ts';
 import type { Mode } from '../core/types.ts';
 import { configEvent } from './_examples.ts';
 
@@ -46,7 +51,10 @@ export function configRuleRemediation(c: ConfigRuleRemediation): Remediation {
     documents: [{ name: c.document, type: 'Automation' }],
     permissions: ['ssm:StartAutomationExecution'],
     plan: (f, _facts, ctx) => [
-      startAutomation(c.document, params(requireId(c.resourceKind, f.resourceId, 'detail.resourceId'), ctx.assumeRoleArn)),
+      startAutomation(
+        c.document,
+        params(requireId(c.resourceKind, f.resourceId, 'detail.resourceId'), ctx.assumeRoleArn),
+      ),
     ],
     examples: [
       {

@@ -26,7 +26,10 @@ export function configEvent(
       configRuleARN: 'arn:aws:config:us-east-1:123456789012:config-rule/config-rule-abc123',
       messageType: 'ComplianceChangeNotification',
       newEvaluationResult: {
-        evaluationResultIdentifier: { evaluationResultQualifier: qualifier, orderingTimestamp: '2025-03-04T14:21:55.118Z' },
+        evaluationResultIdentifier: {
+          evaluationResultQualifier: qualifier,
+          orderingTimestamp: '2025-03-04T14:21:55.118Z',
+        },
         complianceType,
         resultRecordedTime: '2025-03-04T14:22:06.402Z',
         configRuleInvokedTime: '2025-03-04T14:22:05.977Z',

@@ -3,7 +3,8 @@ import { configRuleRemediation } from './_config-rule.ts';
 export default configRuleRemediation({
   id: 's3-bucket-server-side-encryption-enabled',
   title: 'Turn on default encryption for an S3 bucket',
-  description: 'Config rule s3-bucket-server-side-encryption-enabled found a bucket without default encryption. AWS-EnableS3BucketEncryption sets SSE-S3 (AES256).',
+  description:
+    'Config rule s3-bucket-server-side-encryption-enabled found a bucket without default encryption. AWS-EnableS3BucketEncryption sets SSE-S3 (AES256).',
   rules: ['s3-bucket-server-side-encryption-enabled'],
   resourceType: 'AWS::S3::Bucket',
   document: 'AWS-EnableS3BucketEncryption',

@@ -1,7 +1,16 @@
 /** Fast unit tests of the adapters against aws-sdk-client-mock (the sandbox integration tests use the real wire). */
-import { GetParametersCommand, SendCommandCommand, SSMClient, StartAutomationExecutionCommand, GetCalendarStateCommand } from '@aws-sdk/client-ssm';
+import {
+  GetParametersCommand,
+  SendCommandCommand,
+  SSMClient,
+  StartAutomationExecutionCommand,
+  GetCalendarStateCommand,
+} from '@aws-sdk/client-ssm';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { allCustomMatcher } from 'aws-sdk-client-mock-vitest';
 import { beforeEach, describe, expect, test } from 'vitest';
@@ -26,7 +35,11 @@ beforeEach(() => {
   taggingMock.reset();
 });
 const noSleep = { sleep: async () => undefined };
-const awsError = (name: string, status = 400) => Object.assign(new Error(name === 'ThrottlingException' ? 'Rate exceeded' : name), { name, $metadata: { httpStatusCode: status } });
+const awsError = (name: string, status = 400) =>
+  Object.assign(new Error(name === 'ThrottlingException' ? 'Rate exceeded' : name), {
+    name,
+    $metadata: { httpStatusCode: status },
+  });
 
 describe('switches from Parameter Store', () => {
   const ssm = () => new SSMClient({ region: 'us-east-1' });
@@ -38,7 +51,10 @@ describe('switches from Parameter Store', () => {
       ],
       InvalidParameters: ['/r/dev/mode/b'],
     });
-    expect(await parameterStoreSwitches(ssm(), '/r/dev', 30).read(['a', 'b'])).toEqual({ killSwitch: false, modes: { a: 'shadow' } });
+    expect(await parameterStoreSwitches(ssm(), '/r/dev', 30).read(['a', 'b'])).toEqual({
+      killSwitch: false,
+      modes: { a: 'shadow' },
+    });
   });
   test('kill switch on', async () => {
     ssmMock.on(GetParametersCommand).resolves({ Parameters: [{ Name: '/r/dev/kill-switch', Value: 'ON' }] });
@@ -46,14 +62,18 @@ describe('switches from Parameter Store', () => {
   });
   test('a missing kill switch or a bad mode is unreadable (the engine fails closed)', async () => {
     ssmMock.on(GetParametersCommand).resolves({ Parameters: [], InvalidParameters: ['/r/dev/kill-switch'] });
-    await expect(parameterStoreSwitches(ssm(), '/r/dev', 30).read([])).rejects.toThrow('/r/dev/kill-switch is missing');
+    await expect(parameterStoreSwitches(ssm(), '/r/dev', 30).read([])).rejects.toThrow(
+      '/r/dev/kill-switch is missing',
+    );
     ssmMock.on(GetParametersCommand).resolves({
       Parameters: [
         { Name: '/r/dev/kill-switch', Value: 'off' },
         { Name: '/r/dev/mode/a', Value: 'yolo' },
       ],
     });
-    await expect(parameterStoreSwitches(ssm(), '/r/dev', 0).read(['a'])).rejects.toThrow('expected auto, shadow or off');
+    await expect(parameterStoreSwitches(ssm(), '/r/dev', 0).read(['a'])).rejects.toThrow(
+      'expected auto, shadow or off',
+    );
   });
   test('values are cached for the configured time, then read again', async () => {
     ssmMock.on(GetParametersCommand).resolves({ Parameters: [{ Name: '/r/dev/kill-switch', Value: 'off' }] });
@@ -70,7 +90,12 @@ describe('switches from Parameter Store', () => {
 });
 
 describe('StartAutomationExecution', () => {
-  const req = { document: 'AWS-X', parameters: { GroupId: ['sg-0a1b2c3d'] }, clientToken: '4fb010f7-577c-565e-81c7-5871487c7f01', tags: { a: 'b' } };
+  const req = {
+    document: 'AWS-X',
+    parameters: { GroupId: ['sg-0a1b2c3d'] },
+    clientToken: '4fb010f7-577c-565e-81c7-5871487c7f01',
+    tags: { a: 'b' },
+  };
   test('passes the ClientToken, parameters and tags', async () => {
     ssmMock.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'e-1' });
     expect(await ssmAutomation(new SSMClient({}), noSleep).start(req)).toEqual({ executionId: 'e-1' });
@@ -92,52 +117,95 @@ describe('StartAutomationExecution', () => {
   });
   test('throttling past the attempts becomes a TransientError (Lambda retries)', async () => {
     ssmMock.on(StartAutomationExecutionCommand).rejects(awsError('ThrottlingException'));
-    await expect(ssmAutomation(new SSMClient({}), { ...noSleep, attempts: 4 }).start(req)).rejects.toBeInstanceOf(TransientError);
+    await expect(
+      ssmAutomation(new SSMClient({}), { ...noSleep, attempts: 4 }).start(req),
+    ).rejects.toBeInstanceOf(TransientError);
     expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 4);
   });
   test('other errors are not retried', async () => {
-    ssmMock.on(StartAutomationExecutionCommand).rejects(awsError('InvalidAutomationExecutionParametersException'));
-    await expect(ssmAutomation(new SSMClient({}), noSleep).start(req)).rejects.toThrow('InvalidAutomationExecutionParametersException');
+    ssmMock
+      .on(StartAutomationExecutionCommand)
+      .rejects(awsError('InvalidAutomationExecutionParametersException'));
+    await expect(ssmAutomation(new SSMClient({}), noSleep).start(req)).rejects.toThrow(
+      'InvalidAutomationExecutionParametersException',
+    );
     expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 1);
   });
 });
 
 describe('SendCommand', () => {
-  const req = { document: 'AWS-RunPatchBaseline', parameters: { Operation: ['Install'] }, instanceIds: ['i-0123456789abcdef0'], maxConcurrency: '10%', maxErrors: '50%', timeoutSeconds: 600, comment: 'c' };
+  const req = {
+    document: 'AWS-RunPatchBaseline',
+    parameters: { Operation: ['Install'] },
+    instanceIds: ['i-0123456789abcdef0'],
+    maxConcurrency: '10%',
+    maxErrors: '50%',
+    timeoutSeconds: 600,
+    comment: 'c',
+  };
   test('a 5xx is not retried: SendCommand has no idempotency token and may have acted', async () => {
     ssmMock.on(SendCommandCommand).rejects(awsError('InternalServerError', 500));
     await expect(ssmCommands(new SSMClient({}), noSleep).send(req)).rejects.toThrow('InternalServerError');
     expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 1);
   });
   test('throttling is retried', async () => {
-    ssmMock.on(SendCommandCommand).rejectsOnce(awsError('ThrottlingException')).resolves({ Command: { CommandId: 'c-1' } });
+    ssmMock
+      .on(SendCommandCommand)
+      .rejectsOnce(awsError('ThrottlingException'))
+      .resolves({ Command: { CommandId: 'c-1' } });
     expect(await ssmCommands(new SSMClient({}), noSleep).send(req)).toEqual({ commandId: 'c-1' });
   });
   test('more than 50 instances is refused before calling AWS', async () => {
     const ids = Array.from({ length: 51 }, (_, i) => `i-${String(i).padStart(17, '0')}`);
-    await expect(ssmCommands(new SSMClient({})).send({ ...req, instanceIds: ids })).rejects.toThrow('1 to 50');
+    await expect(ssmCommands(new SSMClient({})).send({ ...req, instanceIds: ids })).rejects.toThrow(
+      '1 to 50',
+    );
     expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 0);
   });
 });
 
 test('calendar state passes NextTransitionTime through', async () => {
-  ssmMock.on(GetCalendarStateCommand).resolves({ State: 'CLOSED', AtTime: '2025-03-08T00:00:00Z', NextTransitionTime: '2025-03-10T06:00:00Z' });
-  expect(await ssmCalendar(new SSMClient({})).state(['prod'])).toEqual({ state: 'CLOSED', nextTransitionTime: '2025-03-10T06:00:00Z' });
+  ssmMock
+    .on(GetCalendarStateCommand)
+    .resolves({
+      State: 'CLOSED',
+      AtTime: '2025-03-08T00:00:00Z',
+      NextTransitionTime: '2025-03-10T06:00:00Z',
+    });
+  expect(await ssmCalendar(new SSMClient({})).state(['prod'])).toEqual({
+    state: 'CLOSED',
+    nextTransitionTime: '2025-03-10T06:00:00Z',
+  });
   expect(ssmMock).toHaveReceivedCommandWith(GetCalendarStateCommand, { CalendarNames: ['prod'] });
 });
 
 describe('tags', () => {
   test('ARNs for the resource types remediations handle', () => {
     const r = { account: '123456789012', region: 'us-east-1' };
-    expect(resourceArn({ ...r, resourceType: 'AWS::EC2::SecurityGroup', resourceId: 'sg-1' })).toBe('arn:aws:ec2:us-east-1:123456789012:security-group/sg-1');
+    expect(resourceArn({ ...r, resourceType: 'AWS::EC2::SecurityGroup', resourceId: 'sg-1' })).toBe(
+      'arn:aws:ec2:us-east-1:123456789012:security-group/sg-1',
+    );
     expect(resourceArn({ ...r, resourceType: 'AWS::S3::Bucket', resourceId: 'b' })).toBe('arn:aws:s3:::b');
     expect(resourceArn({ ...r, resourceType: 'AWS::Foo::Bar', resourceId: 'x' })).toBeUndefined();
   });
   test('reads tags by ARN; an unknown type cannot be read (fail closed)', async () => {
-    taggingMock.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: 'arn', Tags: [{ Key: 'remediation:skip', Value: 'yes' }] }] });
+    taggingMock
+      .on(GetResourcesCommand)
+      .resolves({
+        ResourceTagMappingList: [{ ResourceARN: 'arn', Tags: [{ Key: 'remediation:skip', Value: 'yes' }] }],
+      });
     const t = taggingApiTags(new ResourceGroupsTaggingAPIClient({}));
-    expect(await t.tagsFor({ account: '123456789012', region: 'us-east-1', resourceType: 'AWS::S3::Bucket', resourceId: 'b' })).toEqual({ 'remediation:skip': 'yes' });
-    await expect(t.tagsFor({ account: '1', region: 'r', resourceType: 'AWS::Foo::Bar', resourceId: 'x' })).rejects.toThrow('no ARN mapping');
+    expect(
+      await t.tagsFor({
+        account: '123456789012',
+        region: 'us-east-1',
+        resourceType: 'AWS::S3::Bucket',
+        resourceId: 'b',
+      }),
+    ).toEqual({ 'remediation:skip': 'yes' });
+    await expect(
+      t.tagsFor({ account: '1', region: 'r', resourceType: 'AWS::Foo::Bar', resourceId: 'x' }),
+    ).rejects.toThrow('no ARN mapping');
   });
 });
 
@@ -159,10 +227,25 @@ const outcome: Outcome = {
 
 test('SNS: structured JSON with MessageAttributes for subscription filters', async () => {
   snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
-  await snsNotifier(new SNSClient({}), 'arn:aws:sns:us-east-1:123456789012:t').notify({ outcome, title: 'Close SSH', consoleUrl: 'https://c' });
+  await snsNotifier(new SNSClient({}), 'arn:aws:sns:us-east-1:123456789012:t').notify({
+    outcome,
+    title: 'Close SSH',
+    consoleUrl: 'https://c',
+  });
   const input = snsMock.commandCalls(PublishCommand)[0]!.args[0].input;
-  expect(JSON.parse(input.Message!)).toMatchObject({ remediation: 'restricted-ssh', resource: { id: 'sg-0a1b2c3d' }, account: '123456789012', region: 'us-east-1', outcome: 'started', executionId: 'e-1', consoleUrl: 'https://c' });
-  expect(input.MessageAttributes).toMatchObject({ outcome: { DataType: 'String', StringValue: 'started' }, remediation: { StringValue: 'restricted-ssh' } });
+  expect(JSON.parse(input.Message!)).toMatchObject({
+    remediation: 'restricted-ssh',
+    resource: { id: 'sg-0a1b2c3d' },
+    account: '123456789012',
+    region: 'us-east-1',
+    outcome: 'started',
+    executionId: 'e-1',
+    consoleUrl: 'https://c',
+  });
+  expect(input.MessageAttributes).toMatchObject({
+    outcome: { DataType: 'String', StringValue: 'started' },
+    remediation: { StringValue: 'restricted-ssh' },
+  });
 });
 
 describe('Slack', () => {
@@ -182,7 +265,10 @@ describe('Slack', () => {
     const err = await down.notify({ outcome, title: 't' }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect(String((err as Error).message)).not.toContain('hooks.slack.com');
-    const http500 = slackNotifier(async () => secret, (async () => new Response('no', { status: 500 })) as typeof fetch);
+    const http500 = slackNotifier(
+      async () => secret,
+      (async () => new Response('no', { status: 500 })) as typeof fetch,
+    );
     await expect(http500.notify({ outcome, title: 't' })).rejects.toThrow('HTTP 500');
   });
   test('no webhook configured: nothing is sent', async () => {

@@ -2,8 +2,17 @@
  * The engine end to end in-process: real adapters over mocked SDK clients (aws-sdk-client-mock),
  * the real ledger on dynalite, and the real Powertools logger writing JSON lines we capture.
  */
-import { GetCalendarStateCommand, GetParametersCommand, DescribeInstanceInformationCommand, SSMClient, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
-import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  GetCalendarStateCommand,
+  GetParametersCommand,
+  DescribeInstanceInformationCommand,
+  SSMClient,
+  StartAutomationExecutionCommand,
+} from '@aws-sdk/client-ssm';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -52,10 +61,14 @@ function openAccount() {
   snsMock.reset();
   sqsMock.reset();
   tagMock.reset();
-  ssmMock.on(GetParametersCommand).resolves({ Parameters: [{ Name: '/ssm-remediator/test/kill-switch', Value: 'off' }] });
+  ssmMock
+    .on(GetParametersCommand)
+    .resolves({ Parameters: [{ Name: '/ssm-remediator/test/kill-switch', Value: 'off' }] });
   ssmMock.on(GetCalendarStateCommand).resolves({ State: 'OPEN', NextTransitionTime: '2025-03-14T22:00:00Z' });
   ssmMock.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
-  ssmMock.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: '11111111-2222-3333-4444-555555555555' });
+  ssmMock
+    .on(StartAutomationExecutionCommand)
+    .resolves({ AutomationExecutionId: '11111111-2222-3333-4444-555555555555' });
   tagMock.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'q-1' });
@@ -63,9 +76,22 @@ function openAccount() {
 
 function deps(overrides: Partial<EngineDeps> = {}): EngineDeps {
   lines = [];
-  const logger = new Logger({ serviceName: 'ssm-remediator', logLevel: 'DEBUG', logRecordOrder: ['level', 'message'] });
+  const logger = new Logger({
+    serviceName: 'ssm-remediator',
+    logLevel: 'DEBUG',
+    logRecordOrder: ['level', 'message'],
+  });
   // Capture exactly what Powertools would print to CloudWatch.
-  (logger as unknown as { console: { info: (s: string) => void; warn: (s: string) => void; error: (s: string) => void; debug: (s: string) => void } }).console = {
+  (
+    logger as unknown as {
+      console: {
+        info: (s: string) => void;
+        warn: (s: string) => void;
+        error: (s: string) => void;
+        debug: (s: string) => void;
+      };
+    }
+  ).console = {
     info: (s) => lines.push(s),
     warn: (s) => lines.push(s),
     error: (s) => lines.push(s),
@@ -89,10 +115,19 @@ function deps(overrides: Partial<EngineDeps> = {}): EngineDeps {
     commands: ssmCommands(ssm),
     ledger: db.ledger,
     notifier: fanoutNotifier(
-      { sns: snsNotifier(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:123456789012:results'), slack: slackNotifier(async () => WEBHOOK, fetchImpl) },
+      {
+        sns: snsNotifier(
+          new SNSClient({ region: 'us-east-1' }),
+          'arn:aws:sns:us-east-1:123456789012:results',
+        ),
+        slack: slackNotifier(async () => WEBHOOK, fetchImpl),
+      },
       log,
     ),
-    deadLetter: sqsDeadLetter(new SQSClient({ region: 'us-east-1' }), 'https://sqs.us-east-1.amazonaws.com/123456789012/rejected'),
+    deadLetter: sqsDeadLetter(
+      new SQSClient({ region: 'us-east-1' }),
+      'https://sqs.us-east-1.amazonaws.com/123456789012/rejected',
+    ),
     log,
     now: () => new Date('2025-03-04T14:22:10Z'),
     ...overrides,
@@ -107,7 +142,11 @@ function configEvent() {
   return variant(sharedEvent('config-rules-compliance-change-noncompliant'), (v) => {
     v.id = `evt-${n}`;
     v.detail.resourceId = id;
-    const q = (v.detail.newEvaluationResult as { evaluationResultIdentifier: { evaluationResultQualifier: { resourceId: string } } }).evaluationResultIdentifier.evaluationResultQualifier;
+    const q = (
+      v.detail.newEvaluationResult as {
+        evaluationResultIdentifier: { evaluationResultQualifier: { resourceId: string } };
+      }
+    ).evaluationResultIdentifier.evaluationResultQualifier;
     q.resourceId = id;
   });
 }
@@ -126,17 +165,33 @@ describe('the Config path', () => {
   test('NON_COMPLIANT → StartAutomationExecution with the deterministic ClientToken and tags → SNS and Slack', async () => {
     const event = configEvent();
     const [o] = await handleEvent(event, deps());
-    expect(o).toMatchObject({ outcome: 'started', remediation: 'restricted-ssh', executionId: '11111111-2222-3333-4444-555555555555' });
+    expect(o).toMatchObject({
+      outcome: 'started',
+      remediation: 'restricted-ssh',
+      executionId: '11111111-2222-3333-4444-555555555555',
+    });
     expect(ssmMock).toHaveReceivedCommandWith(StartAutomationExecutionCommand, {
       DocumentName: 'AWS-DisablePublicAccessForSecurityGroup',
       Parameters: { GroupId: [event.detail.resourceId as string] },
-      ClientToken: clientToken('restricted-ssh', event.detail.resourceId as string, '2025-03-04T14:21:55.118Z'),
-      Tags: expect.arrayContaining([{ Key: TAG_REMEDIATION, Value: 'restricted-ssh' }, { Key: TAG_RESOURCE, Value: event.detail.resourceId }]),
+      ClientToken: clientToken(
+        'restricted-ssh',
+        event.detail.resourceId as string,
+        '2025-03-04T14:21:55.118Z',
+      ),
+      Tags: expect.arrayContaining([
+        { Key: TAG_REMEDIATION, Value: 'restricted-ssh' },
+        { Key: TAG_RESOURCE, Value: event.detail.resourceId },
+      ]),
     });
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(slackCalls).toBe(1);
     const decision = lines.map((l) => JSON.parse(l)).find((l) => l.message === 'decision');
-    expect(decision).toMatchObject({ eventId: event.id, remediation: 'restricted-ssh', resourceId: event.detail.resourceId, outcome: 'started' });
+    expect(decision).toMatchObject({
+      eventId: event.id,
+      remediation: 'restricted-ssh',
+      resourceId: event.detail.resourceId,
+      outcome: 'started',
+    });
   });
 
   test('the same event delivered again: the ledger claim stops a second StartAutomationExecution', async () => {
@@ -156,13 +211,17 @@ describe('the Config path', () => {
     } finally {
       await other.close();
     }
-    const tokens = ssmMock.commandCalls(StartAutomationExecutionCommand).map((c) => c.args[0].input.ClientToken);
+    const tokens = ssmMock
+      .commandCalls(StartAutomationExecutionCommand)
+      .map((c) => c.args[0].input.ClientToken);
     expect(tokens).toHaveLength(2);
     expect(tokens[0]).toBe(tokens[1]);
   });
 
   test('calendar API error → deferred, and no StartAutomationExecution is sent', async () => {
-    ssmMock.on(GetCalendarStateCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
+    ssmMock
+      .on(GetCalendarStateCommand)
+      .rejects(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
     const [o] = await handleEvent(configEvent(), deps());
     expect(o).toMatchObject({ outcome: 'deferred', code: 'gate-unreadable' });
     expect(o!.reason).toContain('change calendar could not be read');
@@ -170,24 +229,34 @@ describe('the Config path', () => {
   });
 
   test('calendar CLOSED → deferred with NextTransitionTime, recorded for release, nothing started', async () => {
-    ssmMock.on(GetCalendarStateCommand).resolves({ State: 'CLOSED', NextTransitionTime: '2025-03-10T06:00:00Z' });
+    ssmMock
+      .on(GetCalendarStateCommand)
+      .resolves({ State: 'CLOSED', NextTransitionTime: '2025-03-10T06:00:00Z' });
     const event = configEvent();
     const [o] = await handleEvent(event, deps());
-    expect(o).toMatchObject({ outcome: 'deferred', code: 'calendar-closed', nextTransitionTime: '2025-03-10T06:00:00Z' });
+    expect(o).toMatchObject({
+      outcome: 'deferred',
+      code: 'calendar-closed',
+      nextTransitionTime: '2025-03-10T06:00:00Z',
+    });
     expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 0);
     const deferrals = await db.ledger.listDeferrals();
     expect(deferrals.some((d) => d.resourceId === event.detail.resourceId)).toBe(true);
   });
 
   test('kill switch unreadable (Parameter Store throttled) → deferred, nothing acts', async () => {
-    ssmMock.on(GetParametersCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    ssmMock
+      .on(GetParametersCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const [o] = await handleEvent(configEvent(), deps());
     expect(o).toMatchObject({ outcome: 'deferred', code: 'gate-unreadable' });
     expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 0);
   });
 
   test('kill switch on → skipped, nothing acts', async () => {
-    ssmMock.on(GetParametersCommand).resolves({ Parameters: [{ Name: '/ssm-remediator/test/kill-switch', Value: 'on' }] });
+    ssmMock
+      .on(GetParametersCommand)
+      .resolves({ Parameters: [{ Name: '/ssm-remediator/test/kill-switch', Value: 'on' }] });
     const [o] = await handleEvent(configEvent(), deps());
     expect(o).toMatchObject({ outcome: 'skipped', code: 'kill-switch' });
     expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 0);
@@ -202,15 +271,31 @@ describe('the Config path', () => {
     });
     const [o] = await handleEvent(configEvent(), deps());
     expect(o).toMatchObject({ outcome: 'skipped', code: 'shadow' });
-    expect(o!.actions).toEqual([expect.objectContaining({ kind: 'startAutomation', document: 'AWS-DisablePublicAccessForSecurityGroup' })]);
+    expect(o!.actions).toEqual([
+      expect.objectContaining({
+        kind: 'startAutomation',
+        document: 'AWS-DisablePublicAccessForSecurityGroup',
+      }),
+    ]);
     expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 0);
   });
 
   test('opt-out tag → skipped with its reason in the notification', async () => {
-    tagMock.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: 'a', Tags: [{ Key: 'remediation:skip', Value: '2099-01-01 bastion for vendor VPN' }] }] });
+    tagMock
+      .on(GetResourcesCommand)
+      .resolves({
+        ResourceTagMappingList: [
+          {
+            ResourceARN: 'a',
+            Tags: [{ Key: 'remediation:skip', Value: '2099-01-01 bastion for vendor VPN' }],
+          },
+        ],
+      });
     const [o] = await handleEvent(configEvent(), deps());
     expect(o).toMatchObject({ outcome: 'skipped', code: 'opted-out' });
-    expect(JSON.parse(snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message!).reason).toContain('bastion for vendor VPN');
+    expect(JSON.parse(snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message!).reason).toContain(
+      'bastion for vendor VPN',
+    );
   });
 
   test('Slack down → the execution still starts, SNS still gets it, and the failure is logged without the URL', async () => {
@@ -225,17 +310,25 @@ describe('the Config path', () => {
   });
 
   test('a non-retryable StartAutomationExecution error → failed outcome, reported', async () => {
-    ssmMock.on(StartAutomationExecutionCommand).rejects(Object.assign(new Error('no such document'), { name: 'AutomationDefinitionNotFoundException' }));
+    ssmMock
+      .on(StartAutomationExecutionCommand)
+      .rejects(
+        Object.assign(new Error('no such document'), { name: 'AutomationDefinitionNotFoundException' }),
+      );
     const [o] = await handleEvent(configEvent(), deps());
     expect(o).toMatchObject({ outcome: 'failed', code: 'api-error' });
     expect(o!.reason).toContain('AutomationDefinitionNotFoundException');
   });
 
   test('throttling past the retries releases the claim and rethrows, so a Lambda retry can act', async () => {
-    ssmMock.on(StartAutomationExecutionCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    ssmMock
+      .on(StartAutomationExecutionCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const event = configEvent();
     await expect(handleEvent(event, deps())).rejects.toThrow('after 5 attempts');
-    ssmMock.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: '11111111-2222-3333-4444-555555555555' });
+    ssmMock
+      .on(StartAutomationExecutionCommand)
+      .resolves({ AutomationExecutionId: '11111111-2222-3333-4444-555555555555' });
     const [o] = await handleEvent(event, deps());
     expect(o!.outcome).toBe('started');
   });
@@ -243,19 +336,35 @@ describe('the Config path', () => {
 
 describe('malformed events', () => {
   test.each([
-    ['missing detail', (v: ReturnType<typeof configEvent>) => delete (v as Record<string, unknown>).detail, 'detail'],
-    ['unknown complianceType', (v: ReturnType<typeof configEvent>) => ((v.detail.newEvaluationResult as Record<string, unknown>).complianceType = 'SORT_OF'), 'detail.newEvaluationResult.complianceType'],
-    ['a resource id carrying shell characters', (v: ReturnType<typeof configEvent>) => (v.detail.resourceId = 'sg-1; curl x|sh'), 'detail.resourceId'],
-  ])('%s → rejected naming the field, logged, dead-lettered, nothing started', async (_name, mutate, field) => {
-    const bad = variant(configEvent(), mutate);
-    const [o] = await handleEvent(bad, deps());
-    expect(o).toMatchObject({ outcome: 'rejected', code: 'invalid-event', field });
-    expect(o!.reason).toContain(field);
-    expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 0);
-    const dl = sqsMock.commandCalls(SendMessageCommand)[0]!.args[0].input;
-    expect(JSON.parse(dl.MessageBody!)).toMatchObject({ field, event: expect.any(Object) });
-    expect(lines.some((l) => l.includes('"event rejected"') && l.includes(field))).toBe(true);
-  });
+    [
+      'missing detail',
+      (v: ReturnType<typeof configEvent>) => delete (v as Record<string, unknown>).detail,
+      'detail',
+    ],
+    [
+      'unknown complianceType',
+      (v: ReturnType<typeof configEvent>) =>
+        ((v.detail.newEvaluationResult as Record<string, unknown>).complianceType = 'SORT_OF'),
+      'detail.newEvaluationResult.complianceType',
+    ],
+    [
+      'a resource id carrying shell characters',
+      (v: ReturnType<typeof configEvent>) => (v.detail.resourceId = 'sg-1; curl x|sh'),
+      'detail.resourceId',
+    ],
+  ])(
+    '%s → rejected naming the field, logged, dead-lettered, nothing started',
+    async (_name, mutate, field) => {
+      const bad = variant(configEvent(), mutate);
+      const [o] = await handleEvent(bad, deps());
+      expect(o).toMatchObject({ outcome: 'rejected', code: 'invalid-event', field });
+      expect(o!.reason).toContain(field);
+      expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 0);
+      const dl = sqsMock.commandCalls(SendMessageCommand)[0]!.args[0].input;
+      expect(JSON.parse(dl.MessageBody!)).toMatchObject({ field, event: expect.any(Object) });
+      expect(lines.some((l) => l.includes('"event rejected"') && l.includes(field))).toBe(true);
+    },
+  );
 
   test('a valid event handled beside a rejected one still runs', async () => {
     const bad = variant(configEvent(), (v) => (v.detail.resourceId = '$(reboot)'));

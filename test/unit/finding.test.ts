@@ -48,7 +48,12 @@ describe('event → finding', () => {
 
   test('a Patch non_compliant compliance change becomes a patch.failed finding (lowercase values)', () => {
     const f = parseFinding(sharedEvent('ssm-configuration-compliance-patch-noncompliant'));
-    expect(f).toMatchObject({ family: 'patch.failed', resourceId: 'i-0fedcba9876543210', rule: 'Patch', detail: { severity: 'critical' } });
+    expect(f).toMatchObject({
+      family: 'patch.failed',
+      resourceId: 'i-0fedcba9876543210',
+      rule: 'Patch',
+      detail: { severity: 'critical' },
+    });
   });
 
   test('our own SSM Agent Disconnected event becomes an agent.disconnected finding', () => {
@@ -69,7 +74,11 @@ describe('event → finding', () => {
         detectedAt: '2025-03-04T12:05:00Z',
       },
     });
-    expect(f).toMatchObject({ family: 'agent.disconnected', resourceId: 'i-0123456789abcdef0', orderingTime: '2025-03-04T12:05:00Z' });
+    expect(f).toMatchObject({
+      family: 'agent.disconnected',
+      resourceId: 'i-0123456789abcdef0',
+      orderingTime: '2025-03-04T12:05:00Z',
+    });
   });
 });
 
@@ -100,7 +109,10 @@ describe('malformed events are rejected with the field named', () => {
     expect(fieldOf(variant(config(), (v) => (v.detail.resourceId = bad)))).toBe('detail.resourceId');
   });
   test('a kebab-case key missing from a Run Command event', () => {
-    const e = variant(sharedEvent('ssm-command-invocation-status-change'), (v) => delete v.detail['instance-id']);
+    const e = variant(
+      sharedEvent('ssm-command-invocation-status-change'),
+      (v) => delete v.detail['instance-id'],
+    );
     expect(fieldOf(e)).toBe('detail.instance-id');
   });
   test('an event that is not an object', () => {

@@ -12,7 +12,14 @@ function input(facts: Partial<Facts> = {}, guards: Partial<GateInput['guards']> 
   return {
     remediation: restrictedSsh,
     finding,
-    facts: { now: NOW, killSwitch: false, mode: 'auto', tags: {}, calendar: { state: 'OPEN', calendars: ['prod'] }, ...facts },
+    facts: {
+      now: NOW,
+      killSwitch: false,
+      mode: 'auto',
+      tags: {},
+      calendar: { state: 'OPEN', calendars: ['prod'] },
+      ...facts,
+    },
     guards: { recentRuns: 0, startedLastHour: 0, breakerOpen: false, ...guards },
     limits: DEFAULT_LIMITS,
   };
@@ -22,11 +29,23 @@ const stop = (i: GateInput) => evaluateGates(i).find((g) => !g.pass);
 describe('every gate, both ways', () => {
   test('all open: every gate passes', () => {
     const d = evaluateGates(input());
-    expect(d.map((g) => g.gate)).toEqual(['kill-switch', 'mode', 'opt-out', 'cooldown', 'circuit-breaker', 'budget', 'calendar']);
+    expect(d.map((g) => g.gate)).toEqual([
+      'kill-switch',
+      'mode',
+      'opt-out',
+      'cooldown',
+      'circuit-breaker',
+      'budget',
+      'calendar',
+    ]);
     expect(d.every((g) => g.pass)).toBe(true);
   });
   test('kill switch on → skipped', () => {
-    expect(stop(input({ killSwitch: true }))).toMatchObject({ gate: 'kill-switch', outcome: 'skipped', code: 'kill-switch' });
+    expect(stop(input({ killSwitch: true }))).toMatchObject({
+      gate: 'kill-switch',
+      outcome: 'skipped',
+      code: 'kill-switch',
+    });
   });
   test('mode off → skipped (disabled); shadow and auto pass the gate', () => {
     expect(stop(input({ mode: 'off' }))).toMatchObject({ gate: 'mode', code: 'disabled' });
@@ -38,7 +57,9 @@ describe('every gate, both ways', () => {
     expect(s?.reason).toContain('vendor appliance, ticket OPS-12');
   });
   test('opt-out tag with a future expiry holds; a past one no longer does', () => {
-    expect(stop(input({ tags: { 'remediation:skip': '2026-02-01 migration' } }))?.reason).toContain('until 2026-02-01: migration');
+    expect(stop(input({ tags: { 'remediation:skip': '2026-02-01 migration' } }))?.reason).toContain(
+      'until 2026-02-01: migration',
+    );
     const expired = evaluateGates(input({ tags: { 'remediation:skip': '2026-01-01 migration' } }));
     expect(expired.find((g) => g.gate === 'opt-out')).toMatchObject({ pass: true });
     expect(expired.find((g) => g.gate === 'opt-out')?.reason).toContain('expired');
@@ -48,15 +69,29 @@ describe('every gate, both ways', () => {
     expect(stop(input({}, { recentRuns: 2 }))).toBeUndefined();
   });
   test('circuit breaker open → skipped', () => {
-    expect(stop(input({}, { breakerOpen: true, breakerReason: '3 of 5 failed' }))).toMatchObject({ gate: 'circuit-breaker', code: 'circuit-open' });
+    expect(stop(input({}, { breakerOpen: true, breakerReason: '3 of 5 failed' }))).toMatchObject({
+      gate: 'circuit-breaker',
+      code: 'circuit-open',
+    });
   });
   test('budget spent → skipped; one below passes', () => {
-    expect(stop(input({}, { startedLastHour: DEFAULT_LIMITS.budgetPerHour }))).toMatchObject({ gate: 'budget', code: 'budget' });
+    expect(stop(input({}, { startedLastHour: DEFAULT_LIMITS.budgetPerHour }))).toMatchObject({
+      gate: 'budget',
+      code: 'budget',
+    });
     expect(stop(input({}, { startedLastHour: DEFAULT_LIMITS.budgetPerHour - 1 }))).toBeUndefined();
   });
   test('calendar CLOSED → deferred carrying NextTransitionTime', () => {
-    const s = stop(input({ calendar: { state: 'CLOSED', calendars: ['prod'], nextTransitionTime: '2026-01-19T06:00:00Z' } }));
-    expect(s).toMatchObject({ gate: 'calendar', outcome: 'deferred', nextTransitionTime: '2026-01-19T06:00:00Z' });
+    const s = stop(
+      input({
+        calendar: { state: 'CLOSED', calendars: ['prod'], nextTransitionTime: '2026-01-19T06:00:00Z' },
+      }),
+    );
+    expect(s).toMatchObject({
+      gate: 'calendar',
+      outcome: 'deferred',
+      nextTransitionTime: '2026-01-19T06:00:00Z',
+    });
   });
   test('calendar CLOSED with whenClosed: skip → skipped', () => {
     const i = input({ calendar: { state: 'CLOSED', calendars: ['prod'] } });
@@ -76,6 +111,9 @@ describe('opt-out tag values', () => {
     ['', { active: true, reason: 'no reason given' }],
     ['2026-12-31', { active: true, until: '2026-12-31', reason: 'no reason given' }],
     ['2025-12-31 legacy', { active: false, until: '2025-12-31', reason: 'legacy' }],
-    ['2026-01-15T11:00:00Z: short window', { active: false, until: '2026-01-15T11:00:00Z', reason: 'short window' }],
+    [
+      '2026-01-15T11:00:00Z: short window',
+      { active: false, until: '2026-01-15T11:00:00Z', reason: 'short window' },
+    ],
   ])('%j', (value, expected) => expect(parseOptOut(value, now)).toEqual(expected));
 });

@@ -3,7 +3,9 @@ import { clientToken, uuidV5 } from '../../src/core/token.ts';
 
 describe('ClientToken', () => {
   test('uuidV5 matches RFC 4122 (Python uuid.uuid5(NAMESPACE_DNS, "python.org"))', () => {
-    expect(uuidV5('python.org', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('886313e1-3b8a-5372-9b90-0c9aee199e5d');
+    expect(uuidV5('python.org', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe(
+      '886313e1-3b8a-5372-9b90-0c9aee199e5d',
+    );
   });
   test('the same finding always gives the same token, in the UUID format SSM enforces', () => {
     const a = clientToken('restricted-ssh', 'sg-0a1b2c3d4e5f67890', '2025-03-04T14:21:55.118Z');

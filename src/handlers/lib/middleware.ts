@@ -10,7 +10,10 @@ export function lambda<E, R>(logger: Logger, fn: (event: E, context: Context) =>
     .use({
       onError: async (request) => {
         logger.error('invocation failed; Lambda will retry, then the failure destination keeps the event', {
-          error: request.error instanceof Error ? { name: request.error.name, message: request.error.message } : String(request.error),
+          error:
+            request.error instanceof Error
+              ? { name: request.error.name, message: request.error.message }
+              : String(request.error),
         });
       },
     });
