@@ -1,0 +1,328 @@
+/**
+ * Deferred work and the reconcile sweep. Work deferred by a CLOSED change calendar is released when
+ * a `Calendar State Change` to OPEN arrives (the calendar is only in resources[0]) or, because
+ * those events are best effort, by the periodic sweep. A release claims the deferral first (a
+ * lease, so it is never released twice), re-checks that the resource still needs the fix, then runs
+ * the finding through the normal gates with `handleFinding`. The sweep also closes executions
+ * whose completion events never came, verifies Config fixes, and announces guard resets.
+ */
+import { z } from 'zod';
+import { handleFinding, type EngineDeps } from './engine.ts';
+import { errorMessage } from './errors.ts';
+import {
+  closeExecution,
+  guardOutcome,
+  guardTitle,
+  report,
+  terminalVerdict,
+  verifyExecution,
+  type CompletionDeps,
+  type CompletionResult,
+  type LedgerRuntimeOptions,
+} from './completion.ts';
+import type { CompliancePort, ExecutionsPort, LedgerStore, StoredDeferral } from './ledger-types.ts';
+import { TRIGGER_FAMILIES, type Finding, type Outcome } from './types.ts';
+
+export type ReconcileDeps = EngineDeps & {
+  ledger: LedgerStore;
+  executions: ExecutionsPort;
+  compliance: CompliancePort;
+  options: LedgerRuntimeOptions;
+};
+
+const calendarEvent = z.object({
+  source: z.literal('aws.ssm'),
+  'detail-type': z.literal('Calendar State Change'),
+  resources: z.array(z.string()).min(1),
+  detail: z.object({
+    state: z.enum(['OPEN', 'CLOSED']),
+    atTime: z.string().optional(),
+    nextTransitionTime: z.string().optional(),
+  }),
+});
+
+/** The calendar and its new state, if the event is a `Calendar State Change`. */
+export function parseCalendarEvent(
+  event: unknown,
+): { calendarArn: string; state: 'OPEN' | 'CLOSED' } | undefined {
+  const r = calendarEvent.safeParse(event);
+  return r.success ? { calendarArn: r.data.resources[0]!, state: r.data.detail.state } : undefined;
+}
+
+/** The document name of a calendar ARN (`arn:aws:ssm:r:a:document/Name` → `Name`), or the name itself. */
+export function calendarName(ref: string): string {
+  const i = ref.indexOf(':document/');
+  return i >= 0 ? ref.slice(i + ':document/'.length) : ref;
+}
+
+/** Whether a deferral waits on this calendar (deferrals name calendars by name or by ARN). */
+export function waitsOn(calendars: string[], calendarArn: string): boolean {
+  const name = calendarName(calendarArn);
+  return calendars.some((c) => c === calendarArn || calendarName(c) === name);
+}
+
+export function deferralExpired(
+  d: Pick<StoredDeferral, 'deferredAt'>,
+  now: Date,
+  maxAgeHours: number,
+): boolean {
+  return now.getTime() - Date.parse(d.deferredAt) > maxAgeHours * 3_600_000;
+}
+
+const storedFinding = z.object({
+  family: z.enum(TRIGGER_FAMILIES),
+  eventId: z.string().min(1),
+  account: z.string(),
+  region: z.string(),
+  resourceType: z.string().min(1),
+  resourceId: z.string().min(1),
+  rule: z.string().optional(),
+  orderingTime: z.string().min(1),
+  time: z.string().min(1),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.undefined()])),
+});
+
+/** The finding a deferral keeps, validated again before it is replayed. */
+export function revivedFinding(d: StoredDeferral): Finding {
+  return storedFinding.parse(d.finding);
+}
+
+export interface ReleaseReport {
+  remediationId: string;
+  resourceId: string;
+  result: 'released' | 'expired' | 'already-compliant' | 'still-closed' | 'busy' | 'redeferred' | 'error';
+  outcomes?: Outcome[];
+  error?: string;
+}
+
+function baseOutcome(d: StoredDeferral, now: Date): Omit<Outcome, 'outcome' | 'reason' | 'code'> {
+  return {
+    eventId: d.eventId,
+    remediation: d.remediationId,
+    family: d.family,
+    resourceType: d.resourceType,
+    resourceId: d.resourceId,
+    account: d.account,
+    region: d.region,
+    actions: [],
+    at: now.toISOString(),
+  };
+}
+
+/**
+ * Releases deferred work whose calendars are OPEN (only the deferrals waiting on `calendarArn`,
+ * when given), and expires work older than the maximum age.
+ */
+export async function releaseDeferrals(
+  deps: ReconcileDeps,
+  filter: { calendarArn?: string } = {},
+): Promise<ReleaseReport[]> {
+  const all = await deps.ledger.listDeferrals();
+  const states = new Map<string, Promise<'OPEN' | 'CLOSED'>>();
+  const stateOf = (calendars: string[]) => {
+    const k = [...calendars].sort().join('\n');
+    if (!states.has(k))
+      states.set(
+        k,
+        deps.calendar.state(calendars).then((s) => s.state),
+      );
+    return states.get(k)!;
+  };
+  const out: ReleaseReport[] = [];
+  for (const d of all) {
+    if (filter.calendarArn && !waitsOn(d.calendars, filter.calendarArn)) continue;
+    const r = { remediationId: d.remediationId, resourceId: d.resourceId };
+    try {
+      out.push({ ...r, ...(await releaseOne(d, deps, stateOf)) });
+    } catch (e) {
+      deps.log.error('deferred work not released; retried on the next sweep', {
+        ...r,
+        error: errorMessage(e),
+      });
+      out.push({ ...r, result: 'error', error: errorMessage(e) });
+    }
+  }
+  return out;
+}
+
+async function releaseOne(
+  d: StoredDeferral,
+  deps: ReconcileDeps,
+  stateOf: (calendars: string[]) => Promise<'OPEN' | 'CLOSED'>,
+): Promise<Omit<ReleaseReport, 'remediationId' | 'resourceId'>> {
+  const now = deps.now();
+  const { options } = deps;
+  if (deferralExpired(d, now, options.deferralMaxAgeHours)) {
+    const lease = await deps.ledger.leaseDeferral(
+      d.remediationId,
+      d.resourceId,
+      now,
+      options.deferralLeaseSeconds,
+    );
+    if (!lease || !(await deps.ledger.dropDeferral(d.remediationId, d.resourceId, lease)))
+      return { result: 'busy' };
+    const o: Outcome = {
+      ...baseOutcome(d, now),
+      outcome: 'skipped',
+      code: 'deferral-expired',
+      reason: `deferred since ${d.deferredAt} waiting for ${d.calendars.join(', ')} to open; dropped after ${options.deferralMaxAgeHours} h. Re-run it by hand if it is still needed`,
+    };
+    await report([o], deps);
+    return { result: 'expired', outcomes: [o] };
+  }
+
+  // Only what can run now: a CLOSED calendar would just defer it again (and notify again).
+  if ((await stateOf(d.calendars)) !== 'OPEN') return { result: 'still-closed' };
+  const lease = await deps.ledger.leaseDeferral(
+    d.remediationId,
+    d.resourceId,
+    now,
+    options.deferralLeaseSeconds,
+  );
+  if (!lease) return { result: 'busy' };
+
+  let finding: Finding;
+  try {
+    finding = revivedFinding(d);
+  } catch (e) {
+    await deps.ledger.dropDeferral(d.remediationId, d.resourceId, lease);
+    deps.log.error('deferred finding is unreadable; dropped', {
+      remediation: d.remediationId,
+      resourceId: d.resourceId,
+      error: errorMessage(e),
+    });
+    return { result: 'error', error: errorMessage(e) };
+  }
+
+  if (finding.family === 'config.noncompliant' && finding.rule) {
+    // Throws (and the lease lapses) if Config cannot be read: the next sweep tries again.
+    const c = await deps.compliance.check(finding.rule, finding.resourceType, finding.resourceId);
+    if (c.compliance === 'COMPLIANT' || c.compliance === 'NOT_APPLICABLE') {
+      await deps.ledger.dropDeferral(d.remediationId, d.resourceId, lease);
+      const o: Outcome = {
+        ...baseOutcome(d, now),
+        outcome: 'skipped',
+        code: 'already-compliant',
+        reason: `Config reports ${finding.rule} ${c.compliance} for ${finding.resourceId} now; the deferred fix is no longer needed`,
+      };
+      await report([o], deps);
+      return { result: 'already-compliant', outcomes: [o] };
+    }
+  }
+
+  const outcomes = await handleFinding(finding, deps);
+  // A calendar that closed again re-defers (recordDeferral drops our lease): then the item stays.
+  const dropped = await deps.ledger.dropDeferral(d.remediationId, d.resourceId, lease);
+  return { result: dropped ? 'released' : 'redeferred', outcomes };
+}
+
+export interface SweepReport {
+  closed: CompletionResult[];
+  verified: CompletionResult[];
+  deferrals: ReleaseReport[];
+  resets: string[];
+}
+
+/** The scheduled sweep: missed completions, pending verifications, deferred work, guard resets. */
+export async function reconcileSweep(deps: ReconcileDeps): Promise<SweepReport> {
+  const now = deps.now();
+  const cdeps: CompletionDeps = deps;
+  const closed: CompletionResult[] = [];
+  const stale = await deps.ledger.listInFlight(
+    new Date(now.getTime() - deps.options.inFlightPollMinutes * 60_000),
+  );
+  for (const exec of stale) {
+    try {
+      const status =
+        exec.kind === 'automation'
+          ? (await deps.executions.automation(exec.executionId)).status
+          : (await deps.executions.command(exec.executionId)).status;
+      if (terminalVerdict(exec.kind, status)) closed.push(await closeExecution(exec, status, cdeps));
+    } catch (e) {
+      deps.log.warn('in-flight execution could not be polled', {
+        executionId: exec.executionId,
+        error: errorMessage(e),
+      });
+    }
+  }
+
+  const verified: CompletionResult[] = [];
+  for (const exec of await deps.ledger.listVerifying()) {
+    try {
+      verified.push(await verifyExecution(exec, cdeps));
+    } catch (e) {
+      deps.log.warn('verification failed', { executionId: exec.executionId, error: errorMessage(e) });
+    }
+  }
+
+  const deferrals = await releaseDeferrals(deps);
+  const resets = await guardResets(deps);
+  return { closed, verified, deferrals, resets };
+}
+
+/** Announces budget and circuit-breaker resets; lets expired loop-guard trips go quietly. */
+export async function guardResets(deps: ReconcileDeps): Promise<string[]> {
+  const now = deps.now();
+  const resets: string[] = [];
+  for (const t of await deps.ledger.listTrips()) {
+    try {
+      if (t.kind === 'budget') {
+        const used = await deps.ledger.startedLastHour(now);
+        const limit = deps.config.limits.budgetPerHour;
+        if (used >= limit || !(await deps.ledger.closeTrip(t.kind, t.scope))) continue;
+        await report(
+          [
+            guardOutcome(
+              'budget',
+              t.scope,
+              'reset',
+              `account budget available again: ${used} of ${limit} executions in the last hour`,
+              now,
+            ),
+          ],
+          deps,
+          guardTitle('budget', t.scope, 'reset'),
+        );
+        resets.push(`budget:${t.scope}`);
+      } else if (t.kind === 'circuit-open') {
+        const b = await deps.ledger.breaker(t.scope, now);
+        if (b.open || !(await deps.ledger.closeTrip(t.kind, t.scope))) continue;
+        await report(
+          [
+            guardOutcome(
+              'circuit-open',
+              t.scope,
+              'reset',
+              `circuit breaker closed: ${b.failures} of the last ${b.considered} finished executions failed; findings are acted on again`,
+              now,
+            ),
+          ],
+          deps,
+          guardTitle('circuit-open', t.scope, 'reset'),
+        );
+        resets.push(`circuit-open:${t.scope}`);
+      } else if (t.expiresAt < now.toISOString()) {
+        if (await deps.ledger.closeTrip(t.kind, t.scope)) resets.push(`cooldown:${t.scope}`);
+      }
+    } catch (e) {
+      deps.log.warn('guard reset check failed', { kind: t.kind, scope: t.scope, error: errorMessage(e) });
+    }
+  }
+  return resets;
+}
+
+/** The reconcile function's whole job for one event: a calendar that opened, or the schedule. */
+export async function reconcile(event: unknown, deps: ReconcileDeps): Promise<SweepReport> {
+  const cal = parseCalendarEvent(event);
+  if (cal) {
+    if (cal.state !== 'OPEN') return { closed: [], verified: [], deferrals: [], resets: [] };
+    deps.log.info('calendar opened; releasing deferred work', { calendar: cal.calendarArn });
+    return {
+      closed: [],
+      verified: [],
+      deferrals: await releaseDeferrals(deps, { calendarArn: cal.calendarArn }),
+      resets: [],
+    };
+  }
+  return reconcileSweep(deps);
+}
