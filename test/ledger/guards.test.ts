@@ -1,0 +1,131 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { handleEvent } from '../../src/core/engine.ts';
+import { handleCompletion } from '../../src/core/completion.ts';
+import { reconcile } from '../../src/core/deferral.ts';
+import { automationStatusEvent, configEvent, SG, world, type World } from './world.ts';
+
+let w: World;
+afterEach(async () => w?.close());
+
+const scheduled = {
+  version: '0',
+  id: 'sched-1',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  detail: {},
+};
+let n = 0;
+/** A new NON_COMPLIANT finding for `resourceId` (a new ordering time each call). */
+const finding = (resourceId = SG) =>
+  configEvent({ resourceId, ordering: new Date(Date.UTC(2025, 2, 4, 14, 0, 0, ++n)).toISOString() });
+
+/** Runs the finding and completes its execution with `status` (Config says still NON_COMPLIANT). */
+async function runAndFinish(status: 'Success' | 'Failed', resourceId = SG) {
+  const [o] = await handleEvent(finding(resourceId), w.deps);
+  if (o!.outcome !== 'started') return o!;
+  w.automationStatus.set(o!.executionId!, { executionId: o!.executionId!, status });
+  await handleCompletion(automationStatusEvent(o!.executionId!, status), w.deps);
+  return o!;
+}
+
+describe('loop guard', () => {
+  it('a flapping resource stops after K runs in the window, and escalates once per trip', async () => {
+    w = await world({ limits: { cooldownMaxRuns: 3, cooldownWindowHours: 24 } });
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) {
+      outcomes.push(await runAndFinish('Success'));
+      w.clock.advance(60);
+    }
+    expect(outcomes.map((o) => o.outcome)).toEqual(['started', 'started', 'started']);
+    expect(w.automations).toHaveLength(3);
+
+    const skipped = [];
+    for (let i = 0; i < 3; i++) {
+      skipped.push((await handleEvent(finding(), w.deps))[0]!);
+      w.clock.advance(10);
+    }
+    expect(w.automations).toHaveLength(3);
+    expect(skipped.map((o) => o.code)).toEqual(['cooldown', 'cooldown', 'cooldown']);
+    // One escalation for the trip, not one per event.
+    expect(w.notifications.filter((x) => x.outcome.code === 'cooldown')).toHaveLength(1);
+    // Every skip is still in the history.
+    const history = await w.started.ledger.history({ resourceId: SG, limit: 100 });
+    expect(history.filter((o) => o.code === 'cooldown')).toHaveLength(3);
+
+    // Another resource is not affected.
+    const [other] = await handleEvent(finding('sg-0ffff1111aaaa2222'), w.deps);
+    expect(other!.outcome).toBe('started');
+
+    // Once the window has slid past the runs, the resource is acted on again.
+    w.clock.advance(24 * 60);
+    const [again] = await handleEvent(finding(), w.deps);
+    expect(again!.outcome).toBe('started');
+  });
+});
+
+describe('budget', () => {
+  it('trips at N+1 within the hour, is announced once, and resets (announced) when the hour has passed', async () => {
+    w = await world({ limits: { budgetPerHour: 2 } });
+    const results = [];
+    for (let i = 0; i < 4; i++)
+      results.push((await handleEvent(finding(`sg-000000000000000${i}`), w.deps))[0]!);
+    expect(results.map((o) => o.outcome)).toEqual(['started', 'started', 'skipped', 'skipped']);
+    expect(results.slice(2).map((o) => o.code)).toEqual(['budget', 'budget']);
+    expect(w.automations).toHaveLength(2);
+    expect(w.notifications.filter((x) => x.outcome.code === 'budget')).toHaveLength(1);
+
+    // Still spent half an hour later: no reset.
+    w.clock.advance(30);
+    expect((await reconcile(scheduled, w.deps)).resets).toEqual([]);
+    // An hour after the starts, the budget is free again and the reset is announced.
+    w.clock.advance(31);
+    expect((await reconcile(scheduled, w.deps)).resets).toEqual(['budget:account']);
+    const reset = w.notifications.at(-1)!;
+    expect(reset.title).toBe('Account remediation budget reset');
+    expect(reset.outcome).toMatchObject({ outcome: 'succeeded', code: 'budget' });
+    const [after] = await handleEvent(finding('sg-0000000000000009'), w.deps);
+    expect(after!.outcome).toBe('started');
+    // And the next trip is announced again.
+    await handleEvent(finding('sg-000000000000000a'), w.deps);
+    await handleEvent(finding('sg-000000000000000b'), w.deps);
+    expect(
+      w.notifications.filter((x) => x.outcome.code === 'budget' && x.outcome.outcome === 'skipped'),
+    ).toHaveLength(2);
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens when 3 of the last 5 executions within the hour failed, announces once, skips, and closes (announced)', async () => {
+    w = await world({ limits: { cooldownMaxRuns: 100 } });
+    await runAndFinish('Failed', 'sg-0000000000000001');
+    await runAndFinish('Success', 'sg-0000000000000002');
+    await runAndFinish('Failed', 'sg-0000000000000003');
+    expect(w.notifications.filter((x) => x.title.startsWith('Circuit breaker opened'))).toHaveLength(0);
+    await runAndFinish('Failed', 'sg-0000000000000004');
+    const opened = w.notifications.filter((x) => x.title.startsWith('Circuit breaker opened'));
+    expect(opened).toHaveLength(1);
+    // The success is still waiting for Config to confirm it, so it is not a finished run yet.
+    expect(opened[0]!.outcome.reason).toContain('3 of the last 3 executions within 60 min failed');
+
+    const [s1] = await handleEvent(finding('sg-0000000000000005'), w.deps);
+    const [s2] = await handleEvent(finding('sg-0000000000000006'), w.deps);
+    expect([s1!.code, s2!.code]).toEqual(['circuit-open', 'circuit-open']);
+    expect(w.automations).toHaveLength(4);
+    // Announced when it opened; the skips do not announce it again.
+    expect(w.notifications.filter((x) => x.outcome.code === 'circuit-open')).toHaveLength(1);
+
+    w.clock.advance(61);
+    expect((await reconcile(scheduled, w.deps)).resets).toEqual(['circuit-open:restricted-ssh']);
+    expect(w.notifications.at(-1)!.title).toBe('Circuit breaker closed: restricted-ssh');
+    const [ok] = await handleEvent(finding('sg-0000000000000007'), w.deps);
+    expect(ok!.outcome).toBe('started');
+  });
+
+  it('an operator can reset the breaker by hand', async () => {
+    w = await world({ limits: { cooldownMaxRuns: 100 } });
+    for (let i = 1; i <= 3; i++) await runAndFinish('Failed', `sg-000000000000000${i}`);
+    expect((await w.started.ledger.breaker('restricted-ssh', w.clock.now)).open).toBe(true);
+    await w.started.ledger.resetBreaker('restricted-ssh', w.clock.now);
+    expect((await w.started.ledger.breaker('restricted-ssh', w.clock.now)).open).toBe(false);
+  });
+});
