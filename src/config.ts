@@ -50,6 +50,18 @@ const schema = z.object({
       }
     }),
   EVENT_BUS_NAME: z.string().default('default'),
+  /** Ledger (README "Guards"): deferred work older than this expires with a notification. */
+  DEFERRAL_MAX_AGE_HOURS: int(168),
+  /** Ledger: minutes to wait for Config to confirm a fix before "ran but not fixed". */
+  VERIFY_TIMEOUT_MINUTES: int(30),
+  /** Ledger: the circuit breaker opens at BREAKER_FAILURES failed of the last BREAKER_LAST_RUNS within BREAKER_WINDOW_MINUTES. */
+  BREAKER_FAILURES: int(3),
+  BREAKER_LAST_RUNS: int(5),
+  BREAKER_WINDOW_MINUTES: int(60),
+  /** Ledger: in-flight executions older than this are polled by the reconcile sweep. */
+  RECONCILE_POLL_MINUTES: int(5),
+  /** Ledger: outcome history is kept this many days. */
+  HISTORY_TTL_DAYS: int(90),
 });
 
 export type Env = z.infer<typeof schema>;

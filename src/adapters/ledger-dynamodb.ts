@@ -721,3 +721,26 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
 export function ledgerDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
+
+/** The ledger's options from the parsed environment (src/config.ts). */
+export function ledgerOptionsFromEnv(
+  tableName: string,
+  e: {
+    COOLDOWN_WINDOW_HOURS: number;
+    BREAKER_FAILURES: number;
+    BREAKER_LAST_RUNS: number;
+    BREAKER_WINDOW_MINUTES: number;
+    HISTORY_TTL_DAYS: number;
+  },
+): LedgerOptions {
+  return {
+    tableName,
+    cooldownWindowHours: e.COOLDOWN_WINDOW_HOURS,
+    breaker: {
+      failures: e.BREAKER_FAILURES,
+      lastRuns: e.BREAKER_LAST_RUNS,
+      windowMinutes: e.BREAKER_WINDOW_MINUTES,
+    },
+    outcomeTtlDays: e.HISTORY_TTL_DAYS,
+  };
+}

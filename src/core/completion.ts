@@ -137,6 +137,22 @@ export const DEFAULT_RUNTIME_OPTIONS: LedgerRuntimeOptions = {
   breakerHoldMinutes: 60,
 };
 
+/** The runtime options from the parsed environment (src/config.ts). */
+export function runtimeOptionsFromEnv(e: {
+  VERIFY_TIMEOUT_MINUTES: number;
+  DEFERRAL_MAX_AGE_HOURS: number;
+  RECONCILE_POLL_MINUTES: number;
+  BREAKER_WINDOW_MINUTES: number;
+}): LedgerRuntimeOptions {
+  return {
+    ...DEFAULT_RUNTIME_OPTIONS,
+    verifyTimeoutMinutes: e.VERIFY_TIMEOUT_MINUTES,
+    deferralMaxAgeHours: e.DEFERRAL_MAX_AGE_HOURS,
+    inFlightPollMinutes: e.RECONCILE_POLL_MINUTES,
+    breakerHoldMinutes: e.BREAKER_WINDOW_MINUTES,
+  };
+}
+
 export interface CompletionDeps {
   registry: Registry;
   ledger: LedgerStore;
