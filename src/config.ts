@@ -50,6 +50,10 @@ const schema = z.object({
       }
     }),
   EVENT_BUS_NAME: z.string().default('default'),
+  /** Agent-health sweep: an Online agent whose last ping is older than this many minutes is stale. */
+  AGENT_STALE_MINUTES: int(15),
+  /** Agent-health sweep: consecutive failing sweeps before an instance is announced disconnected. */
+  AGENT_DEBOUNCE_SWEEPS: int(3),
   /** Ledger (README "Guards"): deferred work older than this expires with a notification. */
   DEFERRAL_MAX_AGE_HOURS: int(168),
   /** Ledger: minutes to wait for Config to confirm a fix before "ran but not fixed". */

@@ -78,6 +78,7 @@ export function decide(input: GateInput, ctx: PlanContext): Decision {
         ...base,
         outcome: defer ? 'deferred' : 'skipped',
         reason,
+        ...(!defer && skip?.code ? { code: skip.code } : {}),
         actions,
         ...(defer?.until ? { nextTransitionTime: defer.until } : {}),
       },

@@ -241,7 +241,8 @@ export function claimKey(r: Remediation, finding: Finding): ClaimKey {
   };
 }
 
-async function carryOut(
+/** Carries out one decision: a stop (recording a calendar deferral), or claim then act. Exported for the patch fan-out. */
+export async function carryOut(
   finding: Finding,
   { remediation: r, decision }: RemediationDecision,
   deps: EngineDeps,

@@ -64,7 +64,7 @@ export type Action =
     }
   | { kind: 'notify'; message: string }
   | { kind: 'defer'; until?: string; reason: string }
-  | { kind: 'skip'; reason: string };
+  | { kind: 'skip'; reason: string; code?: SkipReason };
 
 export type OutcomeKind = 'started' | 'succeeded' | 'failed' | 'deferred' | 'skipped' | 'rejected';
 

@@ -1,0 +1,20 @@
+/** Shared facts of the agent.disconnected remediations (pure). */
+import type { Facts, Finding } from '../core/types.ts';
+import { pingOf } from './_instance-examples.ts';
+
+/**
+ * The agent is back: SSM reports it Online now and, when both pings are known, it has pinged since
+ * the sweep saw it (an Online-but-stale agent that has not pinged since is not back).
+ */
+export function agentBack(f: Finding, facts: Facts): boolean {
+  const now = facts.instances?.[f.resourceId];
+  if (pingOf(facts.instances, f.resourceId) !== 'Online') return false;
+  const seen = typeof f.detail.lastPingDateTime === 'string' ? Date.parse(f.detail.lastPingDateTime) : NaN;
+  const latest = now?.lastPingDateTime ? Date.parse(now.lastPingDateTime) : NaN;
+  if (!Number.isNaN(seen) && !Number.isNaN(latest)) return latest > seen;
+  // Without both pings: back if the sweep flagged ConnectionLost and SSM now says Online.
+  return f.detail.reason === 'connection-lost';
+}
+
+export const backReason = (id: string) =>
+  `SSM Agent on ${id} is Online again and has pinged since it was flagged: nothing to do`;

@@ -1,0 +1,66 @@
+/**
+ * An SSM Agent stopped reporting: diagnose why with AWSSupport-TroubleshootManagedInstance (network
+ * path and VPC endpoints, instance profile, agent). Automation works through the EC2 and IAM APIs, so
+ * it reaches an instance Run Command cannot. Read-only: no change calendar, acts by default.
+ */
+import { requireId } from '../core/ids.ts';
+import { defineRemediation, startAutomation } from '../core/remediation.ts';
+import { ID_PATTERNS } from '../core/ids.ts';
+import { agentBack, backReason } from './_agent.ts';
+import { agentDisconnectedEvent } from './_instance-examples.ts';
+
+const DOCUMENT = 'AWSSupport-TroubleshootManagedInstance';
+const A = 'i-0123456789abcdef0';
+
+export default defineRemediation({
+  id: 'agent-troubleshoot',
+  title: 'Diagnose a disconnected SSM Agent (AWSSupport-TroubleshootManagedInstance)',
+  description:
+    'The agent-health sweep found an EC2 instance whose SSM Agent is ConnectionLost or has a stale ping. ' +
+    'AWSSupport-TroubleshootManagedInstance checks the network path, VPC endpoints, instance profile and agent, ' +
+    'and reports what stops the node from being managed. It changes nothing, so it is not calendar-gated.',
+  trigger: 'agent.disconnected',
+  // The runbook diagnoses EC2 instances; hybrid nodes (mi-) have no EC2 API to inspect.
+  applies: (f) => ID_PATTERNS.instanceId.test(f.resourceId),
+  defaultMode: 'auto',
+  calendars: [],
+  documents: [{ name: DOCUMENT, type: 'Automation' }],
+  permissions: ['ssm:StartAutomationExecution'],
+  plan(f, facts, ctx) {
+    const id = requireId('instanceId', f.resourceId, 'detail.instanceId');
+    if (agentBack(f, facts)) return [{ kind: 'skip', code: 'already-compliant', reason: backReason(id) }];
+    return [
+      startAutomation(DOCUMENT, {
+        InstanceId: [id],
+        ...(ctx.assumeRoleArn ? { AutomationAssumeRole: [ctx.assumeRoleArn] } : {}),
+      }),
+    ];
+  },
+  examples: [
+    {
+      name: 'ConnectionLost → start the diagnosis',
+      event: agentDisconnectedEvent(A),
+      expect: { outcome: 'started', actions: [startAutomation(DOCUMENT, { InstanceId: [A] })] },
+    },
+    {
+      name: 'stale ping → start the diagnosis',
+      event: agentDisconnectedEvent(A, 'stale-ping'),
+      facts: { pingStatus: 'Online' },
+      expect: { outcome: 'started', actions: [startAutomation(DOCUMENT, { InstanceId: [A] })] },
+    },
+    {
+      name: 'back Online by the time the event is handled → skipped',
+      event: agentDisconnectedEvent(A),
+      facts: { pingStatus: 'Online' },
+      expect: {
+        outcome: 'skipped',
+        actions: [{ kind: 'skip', code: 'already-compliant', reason: backReason(A) }],
+      },
+    },
+    {
+      name: 'a hybrid node (mi-) does not apply',
+      event: agentDisconnectedEvent('mi-0123456789abcdef0'),
+      expect: { applies: false },
+    },
+  ],
+});
