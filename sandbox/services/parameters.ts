@@ -82,7 +82,9 @@ const notFound = (name: string): AwsError =>
 function validateName(name: string): void {
   if (name.length === 0 || name.length > 2048)
     throw validation('Parameter name must be 1 to 2048 characters long.');
-  if (/^\/?(aws|ssm)/i.test(name)) {
+  // Reserved: plain names starting with aws/ssm ('SSM-testparameter'), and the /aws/... and /ssm/... hierarchies.
+  // A hierarchy whose first level merely starts with those letters ('/ssm-remediator/...') is allowed.
+  if (name.startsWith('/') ? /^\/(aws|ssm)(\/|$)/i.test(name) : /^(aws|ssm)/i.test(name)) {
     throw validation('Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive).');
   }
   if (name.includes('/') && !name.startsWith('/'))

@@ -1,0 +1,302 @@
+/**
+ * The sandbox account: one local AWS account (123456789012, us-east-1) with the service deployed into it.
+ *
+ *   const acct = await startSandboxAccount({ speed: 600, seed: 7 });
+ *   acct.bus.put(event);            // or PutEvents through the real SDK to acct.url
+ *   await acct.bus.idle();
+ *   acct.ssm.listAutomationExecutions(); acct.sns.messages(); acct.slack.messages();
+ *   acct.sqs.bodies(acct.deployed.queues['RejectedEventsQueue']!.url);
+ *   await acct.close();
+ *
+ * `startSandboxAccount(opts)`:
+ * - starts the HTTP front door (./server.ts) with SSM (+ Parameter Store), SNS, SQS, Tagging, Config,
+ *   EventBridge (PutEvents feeds the bus), DynamoDB (dynalite) and the Slack receiver;
+ * - packages the service (`serverless package --stage sandbox`, on a copy of the project) unless
+ *   `templateDir` names an existing package, and deploys it (./deploy.ts): topics, queues, table,
+ *   parameters, documents, functions (real bundles in worker threads, ./lambda.ts), rules, async
+ *   invoke configs, event-source mappings, all on the default bus (./bus.ts);
+ * - puts the Slack webhook URL (pointing at the sandbox's receiver) in Parameter Store as a SecureString
+ *   under the functions' SLACK_WEBHOOK_PARAM; seeds nothing else (scenarios seed fleets).
+ *
+ * Options: speed (sim/wall, default 1), manualClock (time moves on clock.advance only), start (sim start
+ * time), seed (faults, bus drops/duplicates), port (0 = free port), projectRoot (default: this repo),
+ * templateDir (a package dir to deploy instead of packaging), params (stage params for packaging),
+ * faults (FaultRule[]: API faults, plus `delivery:lambda` / `delivery:sqs` for bus delivery failures),
+ * busFaults ({ dropRate, duplicateRate }), limits (rate limits, default Parameter Store's 40 TPS),
+ * schedules (fire scheduled rules, default true), concurrency (containers per function, default 10),
+ * echoLogs (copy function output to stderr).
+ *
+ * The handle (stable API, used by `remediator rehearse`): url, account, region, stage, clock, bus,
+ * lambda, ssm (SsmState), parameters, sns, sqs, slack, config, tagging, events (PutEvents log), calls
+ * (CallCounter), faults (FaultController), limiter, logs, deployed, slackWebhookUrl, env(), queueUrl(),
+ * queueBodies(), fn(), invoke(), close().
+ */
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createEventBus, type BusFaults, type EventBus } from './bus.ts';
+import type { CallCounter } from './calls.ts';
+import { createClock, type SimClock } from './clock.ts';
+import { deployTemplate, type Deployed } from './deploy.ts';
+import { FaultController, type FaultRule } from './faults.ts';
+import {
+  createLambdaRuntime,
+  type FunctionSpec,
+  type InvocationRecord,
+  type LambdaRuntime,
+  type LogLine,
+} from './lambda.ts';
+import type { RateLimiter, RateLimits } from './ratelimit.ts';
+import { createRng } from './rng.ts';
+import { startSandboxServer } from './server.ts';
+import { createConfigService, type ConfigService } from './services/config.ts';
+import { createEventBridgeService, type EventBridgeService } from './services/eventbridge.ts';
+import { createParameterStore, parameterOperations, type ParameterStore } from './services/parameters.ts';
+import { createSlackReceiver, type SlackReceiver } from './services/slack.ts';
+import { createSnsService, type SnsService } from './services/sns.ts';
+import { createSqsService, type SqsService } from './services/sqs.ts';
+import { createTaggingService, type TaggingService } from './services/tagging.ts';
+import { createSsmService, type SsmState } from './ssm/index.ts';
+import { packageService } from './template.ts';
+import type { BusEvent } from './types.ts';
+
+export const SANDBOX_STAGE = 'sandbox';
+export const SANDBOX_ACCOUNT = '123456789012';
+export const SANDBOX_REGION = 'us-east-1';
+
+export interface SandboxAccountOptions {
+  speed?: number;
+  manualClock?: boolean;
+  start?: Date;
+  seed?: number;
+  port?: number;
+  projectRoot?: string;
+  templateDir?: string;
+  params?: Record<string, string>;
+  faults?: FaultRule[];
+  busFaults?: BusFaults;
+  limits?: RateLimits;
+  schedules?: boolean;
+  concurrency?: number;
+  echoLogs?: boolean;
+}
+
+export interface SandboxLogs {
+  /** Every line the functions wrote (one function's, if given). */
+  lines(fn?: string): LogLine[];
+  /** The structured (JSON) lines, parsed. */
+  json(fn?: string): Array<Record<string, unknown>>;
+  /** All output as one text, for "does this secret appear anywhere" checks. */
+  text(fn?: string): string;
+}
+
+export interface SandboxAccount {
+  url: string;
+  account: string;
+  region: string;
+  stage: string;
+  clock: SimClock;
+  bus: EventBus;
+  lambda: LambdaRuntime;
+  ssm: SsmState;
+  parameters: ParameterStore;
+  sns: SnsService;
+  sqs: SqsService;
+  slack: SlackReceiver;
+  config: ConfigService;
+  tagging: TaggingService;
+  /** Events accepted by PutEvents. */
+  events: EventBridgeService;
+  calls: CallCounter;
+  faults: FaultController;
+  limiter: RateLimiter;
+  logs: SandboxLogs;
+  deployed: Deployed;
+  slackWebhookUrl: string;
+  /** The environment a CLI/SDK needs to reach the sandbox (AWS_ENDPOINT_URL, test credentials, region). */
+  env(): Record<string, string>;
+  /** A deployed queue's URL by logical id ('RejectedEventsQueue') or name. */
+  queueUrl(ref: string): string;
+  /** Parsed bodies of every message ever sent to a deployed queue (logical id or name). */
+  queueBodies(ref: string): unknown[];
+  /** A deployed function by serverless key ('remediate'), name or ARN. */
+  fn(ref: string): FunctionSpec;
+  /** Synchronous invoke of a deployed function (like `aws lambda invoke`). */
+  invoke(fn: string, event: unknown): Promise<InvocationRecord>;
+  close(): Promise<void>;
+}
+
+const defaultProjectRoot = (): string => resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Promise<SandboxAccount> {
+  const account = SANDBOX_ACCOUNT;
+  const region = SANDBOX_REGION;
+  const seed = opts.seed ?? 1;
+  const projectRoot = opts.projectRoot ?? defaultProjectRoot();
+  const clock = createClock({
+    speed: opts.speed ?? 1,
+    manual: opts.manualClock ?? false,
+    ...(opts.start ? { start: opts.start } : {}),
+  });
+  const faults = new FaultController({ seed, rules: opts.faults ?? [] });
+  let url = '';
+  const endpoint = (): string => url;
+
+  const sqs = createSqsService({ account, region, clock, endpoint });
+  const lambda = createLambdaRuntime({
+    clock,
+    endpoint,
+    region,
+    account,
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    echo: opts.echoLogs ?? false,
+  });
+  const bus = createEventBus({
+    clock,
+    lambda,
+    sqs,
+    account,
+    region,
+    faults,
+    seed,
+    ...(opts.busFaults ? { busFaults: opts.busFaults } : {}),
+    ...(opts.schedules !== undefined ? { schedules: opts.schedules } : {}),
+  });
+  const parameters = createParameterStore({ account, region, clock, sink: bus });
+  const { def: ssmDef, state: ssm } = createSsmService({
+    clock,
+    events: bus,
+    account,
+    region,
+    rng: createRng(seed + 1),
+    extraOperations: parameterOperations(parameters),
+  });
+  const sns = createSnsService({ account, region, clock });
+  const config = createConfigService({ sink: bus, clock, account, region });
+  const tagging = createTaggingService();
+  const events = createEventBridgeService({
+    clock,
+    account,
+    region,
+    sink: { emit: (e: BusEvent) => bus.put(e, { via: 'put-events' }) },
+  });
+  const slack = createSlackReceiver({ clock });
+
+  const server = await startSandboxServer({
+    port: opts.port ?? 0,
+    services: [ssmDef, sns, sqs, tagging, config, events],
+    dynamodb: true,
+    account,
+    region,
+    faults,
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    slack,
+  });
+  url = server.url;
+
+  let packaged: string | undefined;
+  const cleanup = async (): Promise<void> => {
+    bus.close();
+    await lambda.close();
+    await server.close();
+    if (packaged) rmSync(packaged, { recursive: true, force: true });
+    for (const f of lambda.functions()) {
+      if (f.codeDir.startsWith(resolve(projectRoot))) continue;
+      rmSync(resolve(f.codeDir, '..'), { recursive: true, force: true });
+    }
+  };
+
+  let deployed: Deployed;
+  try {
+    let templateDir = opts.templateDir;
+    if (!templateDir) {
+      packaged = await packageService({
+        projectRoot,
+        stage: SANDBOX_STAGE,
+        region,
+        ...(opts.params ? { params: opts.params } : {}),
+      });
+      templateDir = packaged;
+    }
+    deployed = await deployTemplate(
+      { endpoint: url, account, region, sns, sqs, parameters, ssm, lambda, bus },
+      { templateDir, projectRoot },
+    );
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+
+  // The Slack webhook: a SecureString under the name the functions read, pointing at the receiver.
+  const webhookParam = Object.values(deployed.functions)
+    .map((f) => f.environment['SLACK_WEBHOOK_PARAM'])
+    .find((x): x is string => !!x);
+  const token = createRng(seed + 2)()
+    .toString(36)
+    .slice(2, 14)
+    .padEnd(12, 'x');
+  const slackWebhookUrl = `${url}/slack/T0SANDBOX/B0SANDBOX/${token}`;
+  if (webhookParam) {
+    parameters.put({ name: webhookParam, value: slackWebhookUrl, type: 'SecureString', overwrite: true });
+  }
+  bus.startSchedules();
+
+  const queueRef = (ref: string): string => {
+    const q =
+      deployed.queues[ref] ??
+      Object.values(deployed.queues).find((x) => x.name === ref || x.url === ref || x.arn === ref);
+    if (!q) throw new Error(`no deployed queue ${ref} (have ${Object.keys(deployed.queues).join(', ')})`);
+    return q.url;
+  };
+  const fn = (ref: string): FunctionSpec => {
+    const f = deployed.functions[ref] ?? lambda.get(ref);
+    if (!f)
+      throw new Error(`no deployed function ${ref} (have ${Object.keys(deployed.functions).join(', ')})`);
+    return f;
+  };
+  const logs: SandboxLogs = {
+    lines: (f) => lambda.logs(f === undefined ? undefined : fn(f).name),
+    json: (f) => logs.lines(f).flatMap((l) => (l.json ? [l.json] : [])),
+    text: (f) =>
+      logs
+        .lines(f)
+        .map((l) => l.text)
+        .join('\n'),
+  };
+
+  return {
+    url,
+    account,
+    region,
+    stage: deployed.stage,
+    clock,
+    bus,
+    lambda,
+    ssm,
+    parameters,
+    sns,
+    sqs,
+    slack,
+    config,
+    tagging,
+    events,
+    calls: server.calls,
+    faults: server.faults,
+    limiter: server.limiter,
+    logs,
+    deployed,
+    slackWebhookUrl,
+    env: () => ({
+      AWS_ENDPOINT_URL: url,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+    }),
+    queueUrl: queueRef,
+    queueBodies: (ref) => sqs.bodies(queueRef(ref)),
+    fn,
+    invoke: (f, event) => lambda.invoke(fn(f).name, event),
+    close: cleanup,
+  };
+}
