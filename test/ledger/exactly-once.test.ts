@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleEvent } from '../../src/core/engine.ts';
 import { handleCompletion } from '../../src/core/completion.ts';
+import { automationStatusEvent } from './world.ts';
 import {
   commandInvocationFailedEvent,
   commandStatusEvent,
@@ -27,6 +28,19 @@ describe('exactly once', () => {
     expect(results[1]!.executionId).toBe(results[0]!.executionId);
     // Duplicates are recorded but not announced.
     expect(w.notifications.map((n) => n.outcome.outcome)).toEqual(['started']);
+  });
+
+  it('a copy redelivered after the execution completed (lock released) is still a duplicate', async () => {
+    w = await world();
+    const event = configEvent({ id: 'late-copy' });
+    const [first] = await handleEvent(structuredClone(event), w.deps);
+    const id = first!.executionId!;
+    w.automationStatus.set(id, { executionId: id, status: 'Failed' });
+    await handleCompletion(automationStatusEvent(id, 'Failed'), w.deps);
+    w.clock.advance(120);
+    const [late] = await handleEvent(structuredClone(event), w.deps);
+    expect(late).toMatchObject({ outcome: 'skipped', code: 'duplicate', executionId: id });
+    expect(w.automations).toHaveLength(1);
   });
 
   it('three copies delivered at the same moment still start one execution', async () => {
