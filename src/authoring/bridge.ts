@@ -1,0 +1,26 @@
+/**
+ * The dry-run functions `remediator check` calls, bundled together with the remediations it loads so
+ * that both share one copy of the core (a ValidationError thrown by a plan is the one decide() knows).
+ */
+import { dryRunRemediation } from '../core/dry-run.ts';
+import type { Remediation, RemediationExample } from '../core/remediation.ts';
+import type { Action, Finding } from '../core/types.ts';
+import { parseFinding } from '../events/finding.ts';
+
+export { runExample } from '../core/dry-run.ts';
+
+/** An assume role for the check's dry runs, so plans show the AutomationAssumeRole they would pass. */
+export const CHECK_ASSUME_ROLE = 'arn:aws:iam::123456789012:role/ssm-remediator-check';
+
+/** The actions the plan returns for the example's event, in auto mode with an assume role set. */
+export function planActions(r: Remediation, ex: RemediationExample): Action[] {
+  let finding: Finding;
+  try {
+    finding = parseFinding(ex.event);
+  } catch {
+    return [];
+  }
+  if (r.trigger !== finding.family || !r.applies(finding)) return [];
+  return dryRunRemediation(finding, r, { ...ex.facts, mode: 'auto', assumeRoleArn: CHECK_ASSUME_ROLE })
+    .actions;
+}
