@@ -12,7 +12,7 @@ import {
   ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
-import { allCustomMatcher } from 'aws-sdk-client-mock-vitest';
+import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { ssmAutomation } from '../../src/adapters/automation-ssm.ts';
 import { ssmCalendar } from '../../src/adapters/calendar-ssm.ts';
@@ -23,8 +23,6 @@ import { parameterStoreSwitches } from '../../src/adapters/switches-parameter-st
 import { resourceArn, taggingApiTags } from '../../src/adapters/tags-tagging-api.ts';
 import { TransientError } from '../../src/core/errors.ts';
 import type { Outcome } from '../../src/core/types.ts';
-
-expect.extend(allCustomMatcher);
 
 const ssmMock = mockClient(SSMClient);
 const snsMock = mockClient(SNSClient);
@@ -165,13 +163,11 @@ describe('SendCommand', () => {
 });
 
 test('calendar state passes NextTransitionTime through', async () => {
-  ssmMock
-    .on(GetCalendarStateCommand)
-    .resolves({
-      State: 'CLOSED',
-      AtTime: '2025-03-08T00:00:00Z',
-      NextTransitionTime: '2025-03-10T06:00:00Z',
-    });
+  ssmMock.on(GetCalendarStateCommand).resolves({
+    State: 'CLOSED',
+    AtTime: '2025-03-08T00:00:00Z',
+    NextTransitionTime: '2025-03-10T06:00:00Z',
+  });
   expect(await ssmCalendar(new SSMClient({})).state(['prod'])).toEqual({
     state: 'CLOSED',
     nextTransitionTime: '2025-03-10T06:00:00Z',
@@ -189,11 +185,9 @@ describe('tags', () => {
     expect(resourceArn({ ...r, resourceType: 'AWS::Foo::Bar', resourceId: 'x' })).toBeUndefined();
   });
   test('reads tags by ARN; an unknown type cannot be read (fail closed)', async () => {
-    taggingMock
-      .on(GetResourcesCommand)
-      .resolves({
-        ResourceTagMappingList: [{ ResourceARN: 'arn', Tags: [{ Key: 'remediation:skip', Value: 'yes' }] }],
-      });
+    taggingMock.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [{ ResourceARN: 'arn', Tags: [{ Key: 'remediation:skip', Value: 'yes' }] }],
+    });
     const t = taggingApiTags(new ResourceGroupsTaggingAPIClient({}));
     expect(
       await t.tagsFor({

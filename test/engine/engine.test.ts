@@ -17,7 +17,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
-import { allCustomMatcher } from 'aws-sdk-client-mock-vitest';
+import 'aws-sdk-client-mock-vitest/extend';
 import entries from 'virtual:runbooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { ssmAutomation } from '../../src/adapters/automation-ssm.ts';
@@ -37,8 +37,6 @@ import { createRegistry } from '../../src/core/registry.ts';
 import { clientToken } from '../../src/core/token.ts';
 import { startLedger, type StartedLedger } from '../helpers/dynalite.ts';
 import { sharedEvent, variant } from '../helpers/events.ts';
-
-expect.extend(allCustomMatcher);
 
 const WEBHOOK = 'https://hooks.slack.com/services/T0AAAA/B0BBBB/xoxSECRETwebhookTOKEN';
 const ssmMock = mockClient(SSMClient);
@@ -281,16 +279,14 @@ describe('the Config path', () => {
   });
 
   test('opt-out tag → skipped with its reason in the notification', async () => {
-    tagMock
-      .on(GetResourcesCommand)
-      .resolves({
-        ResourceTagMappingList: [
-          {
-            ResourceARN: 'a',
-            Tags: [{ Key: 'remediation:skip', Value: '2099-01-01 bastion for vendor VPN' }],
-          },
-        ],
-      });
+    tagMock.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [
+        {
+          ResourceARN: 'a',
+          Tags: [{ Key: 'remediation:skip', Value: '2099-01-01 bastion for vendor VPN' }],
+        },
+      ],
+    });
     const [o] = await handleEvent(configEvent(), deps());
     expect(o).toMatchObject({ outcome: 'skipped', code: 'opted-out' });
     expect(JSON.parse(snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message!).reason).toContain(

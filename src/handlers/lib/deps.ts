@@ -11,7 +11,7 @@ import { ssmCalendar } from '../../adapters/calendar-ssm.ts';
 import { ssmCommands } from '../../adapters/commands-ssm.ts';
 import { sqsDeadLetter } from '../../adapters/dead-letter-sqs.ts';
 import { ssmFleet } from '../../adapters/fleet-ssm.ts';
-import { dynamoLedger, ledgerDocumentClient } from '../../adapters/ledger-dynamodb.ts';
+import { dynamoLedger, ledgerDocumentClient, ledgerOptionsFromEnv } from '../../adapters/ledger-dynamodb.ts';
 import { logPort } from '../../adapters/logger.ts';
 import { fanoutNotifier } from '../../adapters/notifier-fanout.ts';
 import { slackNotifier } from '../../adapters/notifier-slack.ts';
@@ -41,10 +41,10 @@ export function createContainer(logger: Logger, env: NodeJS.ProcessEnv = process
   const e = config.env;
   const clients = createClients();
   const log = logPort(logger);
-  const ledger = dynamoLedger(ledgerDocumentClient(clients.dynamodb), {
-    tableName: e.LEDGER_TABLE,
-    cooldownWindowHours: e.COOLDOWN_WINDOW_HOURS,
-  });
+  const ledger = dynamoLedger(
+    ledgerDocumentClient(clients.dynamodb),
+    ledgerOptionsFromEnv(e.LEDGER_TABLE, e),
+  );
   const deps: EngineDeps = {
     registry: createRegistry(entries),
     config: {
