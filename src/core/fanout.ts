@@ -210,6 +210,91 @@ function parseRecord(r: FanoutRecord): { event: unknown; finding?: Finding; erro
   }
 }
 
+/** Findings decided at once: enough to hide ledger latency, few enough for the SSM and tag read rates. */
+const DECIDE_CONCURRENCY = 8;
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+interface DecidedRecord {
+  outcomes: Outcome[];
+  candidates: FanoutCandidate[];
+  /** Something transient happened: SQS redelivers the record. */
+  retry: boolean;
+}
+
+/** Decides one record's finding; claims the decisions that fan out; carries out the rest like the engine. */
+async function decideRecord(
+  record: FanoutRecord,
+  finding: Finding,
+  deps: EngineDeps,
+): Promise<DecidedRecord> {
+  const out: DecidedRecord = { outcomes: [], candidates: [], retry: false };
+  const at = () => deps.now().toISOString();
+  let decisions: RemediationDecision[];
+  try {
+    decisions = await decideFinding(finding, deps);
+  } catch (e) {
+    deps.log.error('deciding failed; the record will be redelivered', {
+      recordId: record.id,
+      eventId: finding.eventId,
+      error: `${errorName(e)}: ${errorMessage(e)}`,
+    });
+    return { ...out, retry: true };
+  }
+  // A gate that could not be read: nothing is done for this record, and SQS tries it again.
+  const unreadable = decisions.find((d) => d.decision.outcome.code === 'gate-unreadable');
+  if (unreadable) {
+    deps.log.warn('gate unreadable; the record will be redelivered', {
+      recordId: record.id,
+      eventId: finding.eventId,
+      reason: unreadable.decision.outcome.reason,
+    });
+    return { ...out, retry: true };
+  }
+  for (const rd of decisions) {
+    const r = rd.remediation;
+    try {
+      if (r && fanoutAction({ finding, decision: rd.decision })) {
+        const claim = await deps.ledger.claim(claimKey(r, finding), deps.now());
+        if (claim.status === 'duplicate') {
+          out.outcomes.push({
+            ...rd.decision.outcome,
+            outcome: 'skipped',
+            code: 'duplicate',
+            reason: claim.reason,
+            ...(claim.executionId ? { executionId: claim.executionId } : {}),
+            at: at(),
+          });
+        } else {
+          out.candidates.push({ recordId: record.id, finding, remediation: r, decision: rd.decision });
+        }
+        continue;
+      }
+      // Stops (skips, deferrals, shadow) and anything that is not one Run Command: the engine's own path.
+      out.outcomes.push(await carryOut(finding, rd, deps));
+    } catch (e) {
+      deps.log.warn('could not carry out a decision; the record will be redelivered', {
+        recordId: record.id,
+        remediation: r?.id,
+        error: `${errorName(e)}: ${errorMessage(e)}`,
+      });
+      out.retry = true;
+    }
+  }
+  return out;
+}
+
 /** Decides every finding of the batch, claims per (remediation, instance), then sends few commands. */
 export async function runFanout(records: readonly FanoutRecord[], engine: EngineDeps): Promise<FanoutResult> {
   const outcomes: Outcome[] = [];
@@ -252,65 +337,13 @@ export async function runFanout(records: readonly FanoutRecord[], engine: Engine
   );
 
   // 2. Decide each finding with the engine's gates; claim the ones that act through one Run Command.
+  // Records are independent (claims are conditional writes), so a few are decided at a time.
+  const decided = await mapLimit(parsed, DECIDE_CONCURRENCY, (p) => decideRecord(p.record, p.finding, deps));
   const candidates: FanoutCandidate[] = [];
-  for (const { record, finding } of parsed) {
-    let decisions: RemediationDecision[];
-    try {
-      decisions = await decideFinding(finding, deps);
-    } catch (e) {
-      engine.log.error('deciding failed; the record will be redelivered', {
-        recordId: record.id,
-        eventId: finding.eventId,
-        error: `${errorName(e)}: ${errorMessage(e)}`,
-      });
-      retry.add(record.id);
-      continue;
-    }
-    // A gate that could not be read: nothing is done for this record, and SQS tries it again.
-    const unreadable = decisions.find((d) => d.decision.outcome.code === 'gate-unreadable');
-    if (unreadable) {
-      engine.log.warn('gate unreadable; the record will be redelivered', {
-        recordId: record.id,
-        eventId: finding.eventId,
-        reason: unreadable.decision.outcome.reason,
-      });
-      retry.add(record.id);
-      continue;
-    }
-    for (const rd of decisions) {
-      const r = rd.remediation;
-      if (r && fanoutAction({ finding, decision: rd.decision })) {
-        try {
-          const claim = await deps.ledger.claim(claimKey(r, finding), deps.now());
-          if (claim.status === 'duplicate') {
-            outcomes.push({
-              ...rd.decision.outcome,
-              outcome: 'skipped',
-              code: 'duplicate',
-              reason: claim.reason,
-              ...(claim.executionId ? { executionId: claim.executionId } : {}),
-              at: now(),
-            });
-          } else {
-            candidates.push({ recordId: record.id, finding, remediation: r, decision: rd.decision });
-          }
-        } catch (e) {
-          engine.log.warn('ledger claim failed; the record will be redelivered', {
-            recordId: record.id,
-            error: errorMessage(e),
-          });
-          retry.add(record.id);
-        }
-        continue;
-      }
-      // Stops (skips, deferrals, shadow) and anything that is not one Run Command: the engine's own path.
-      try {
-        outcomes.push(await carryOut(finding, rd, deps));
-      } catch (e) {
-        if (!(e instanceof TransientError)) throw e;
-        retry.add(record.id);
-      }
-    }
+  for (const [i, d] of decided.entries()) {
+    outcomes.push(...d.outcomes);
+    candidates.push(...d.candidates);
+    if (d.retry) retry.add(parsed[i]!.record.id);
   }
 
   // 3. Group and send: at most 50 instances per SendCommand.
