@@ -179,6 +179,8 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     account,
     region,
     sink: { emit: (e: BusEvent) => bus.put(e, { via: 'put-events' }) },
+    // The operator plays AWS services: `remediator send config-event.json` must reach the rules.
+    allowAwsSources: true,
   });
   const slack = createSlackReceiver({ clock });
 

@@ -48,6 +48,7 @@ export interface PackageOptions {
 /** What packaging reads from the project (copied, so the working tree's .build/ is never rebuilt under a reader). */
 const PROJECT_FILES = [
   'src',
+  'sandbox',
   'scripts',
   'serverless',
   'bin',

@@ -32,6 +32,11 @@ export interface EventBridgeOptions {
   region?: string;
   /** Custom buses that exist besides 'default'. */
   buses?: string[];
+  /**
+   * Accept `aws.*` sources (AWS answers NotAuthorizedForSourceException). The sandbox account turns this on
+   * so an operator can play AWS Config or SSM with `remediator send` / `aws events put-events`.
+   */
+  allowAwsSources?: boolean;
 }
 
 type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
@@ -98,7 +103,7 @@ export function createEventBridgeService(opts: EventBridgeOptions = {}): EventBr
     if (typeof detail !== 'string' || detail === '') return missing('Detail');
     const parsed = parseDetail(detail);
     if (!parsed) return entryError('MalformedDetail', 'Detail is malformed.');
-    if (source.startsWith('aws.'))
+    if (source.startsWith('aws.') && !opts.allowAwsSources)
       return entryError('NotAuthorizedForSourceException', 'Not authorized for the source.');
     const bus = busName(entry);
     if (!buses.has(bus)) return entryError('ResourceNotFoundException', `Event bus ${bus} does not exist.`);

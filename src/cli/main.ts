@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createRegistry } from '../core/registry.ts';
 import { processIo, type Io } from './io.ts';
 import { PLAN_USAGE, planCommand } from './plan.ts';
+import { sandboxCommand, sendCommand } from './sandbox.ts';
 import { checkCommand } from './check.ts';
 import { newCommand } from './new.ts';
 
@@ -14,12 +15,17 @@ const USAGE = `usage: remediator <command>
 
   plan <event.json> [--json] ...   what the service would decide for an event, with no AWS call
                                    ${PLAN_USAGE.split('\n').slice(1).join('\n                                   ')}
+  sandbox [--port N] [--speed X]   run the local sandbox account with the service deployed, until Ctrl-C
+  send <event.json> [--endpoint URL]
+                                   PutEvents an event file to a running sandbox
   check [--json]                   everything a runbook author can get wrong, before deploy (file: field: message)
   new <id> --trigger <family>      scaffold src/runbooks/<id>.ts (family: config.noncompliant|patch.failed|agent.disconnected)
 `;
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === 'sandbox') return sandboxCommand(rest, io);
+  if (cmd === 'send') return sendCommand(rest, io);
   // Before the registry: check must report a duplicate id, not crash on it.
   if (cmd === 'check') return checkCommand(rest, io, PROJECT_ROOT);
   if (cmd === 'new') return newCommand(rest, io, PROJECT_ROOT);

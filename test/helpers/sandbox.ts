@@ -1,0 +1,105 @@
+/**
+ * The sandbox account for integration tests: the service is packaged once per test run (shared by every
+ * test file through a lock and a marker under the OS temp dir, keyed by the vitest main process), and each
+ * file starts its own account from that package with a fast clock and no schedules.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startSandboxAccount,
+  type SandboxAccount,
+  type SandboxAccountOptions,
+} from '../../sandbox/account.ts';
+import { packageService, withLock } from '../../sandbox/template.ts';
+import type { BusEvent } from '../../sandbox/types.ts';
+import { projectRoot, sharedEvent } from './events.ts';
+
+/** One `serverless package --stage sandbox` per test run, shared by the files that run in it. */
+export async function sharedTemplateDir(): Promise<string> {
+  const dir = join(tmpdir(), `sandbox-template-${process.ppid}`);
+  const marker = join(dir, '.packaged');
+  const fresh = (): boolean => existsSync(marker) && Date.now() - statSync(marker).mtimeMs < 15 * 60_000;
+  if (fresh()) return dir;
+  return withLock(`${dir}.lock`, async () => {
+    if (fresh()) return dir;
+    mkdirSync(dir, { recursive: true });
+    await packageService({ projectRoot, stage: 'sandbox', outDir: dir });
+    writeFileSync(marker, new Date().toISOString());
+    return dir;
+  });
+}
+
+/** A sandbox account for one test file: fast clock (x600), schedules off, the shared package. */
+export async function startTestAccount(opts: SandboxAccountOptions = {}): Promise<SandboxAccount> {
+  return startSandboxAccount({
+    speed: 600,
+    schedules: false,
+    seed: 7,
+    projectRoot,
+    templateDir: await sharedTemplateDir(),
+    ...opts,
+  });
+}
+
+export const SG_ARN = (sg: string): string => `arn:aws:ec2:us-east-1:123456789012:security-group/${sg}`;
+
+/**
+ * A security group the account knows: AWS Config has the rule and the resource, the Tagging API its tags.
+ * Its actual state is COMPLIANT (recorded, so no event now): the tests inject the NON_COMPLIANT change
+ * event themselves, and a re-evaluation after the remediation (the `complete` function) finds it fixed.
+ */
+export function knownSecurityGroup(
+  acct: SandboxAccount,
+  sg: string,
+  tags: Record<string, string> = {},
+): void {
+  acct.config.putRule('restricted-ssh');
+  acct.config.setCompliance(
+    'restricted-ssh',
+    { resourceType: 'AWS::EC2::SecurityGroup', resourceId: sg },
+    'COMPLIANT',
+    {
+      evaluate: true,
+    },
+  );
+  acct.tagging.setTags(SG_ARN(sg), { Name: `${sg}-name`, ...tags });
+}
+
+/**
+ * The shared Config compliance-change event (restricted-ssh, NON_COMPLIANT) for one security group, with
+ * a fresh event id unless one is given.
+ */
+export function configEvent(sg = 'sg-0a1b2c3d4e5f67890', opts: { id?: string } = {}): BusEvent {
+  const e = sharedEvent('config-rules-compliance-change-noncompliant') as unknown as BusEvent;
+  e.id = opts.id ?? randomUUID();
+  const d = e.detail as Record<string, unknown> & {
+    newEvaluationResult: {
+      evaluationResultIdentifier: { evaluationResultQualifier: Record<string, string> };
+    };
+  };
+  d['resourceId'] = sg;
+  d.newEvaluationResult.evaluationResultIdentifier.evaluationResultQualifier['resourceId'] = sg;
+  const old = d['oldEvaluationResult'] as
+    { evaluationResultIdentifier: { evaluationResultQualifier: Record<string, string> } } | undefined;
+  if (old) old.evaluationResultIdentifier.evaluationResultQualifier['resourceId'] = sg;
+  return e;
+}
+
+/** Automation executions started for one resource (by the service's resource tag). */
+export function executionsFor(
+  acct: SandboxAccount,
+  sg: string,
+): ReturnType<SandboxAccount['ssm']['listAutomationExecutions']> {
+  return acct.ssm
+    .listAutomationExecutions()
+    .filter((x) => x.tags.some((t) => t.Key === 'ssm-remediator:resource' && t.Value === sg));
+}
+
+/** The remediate function's `decision` log lines for one resource. */
+export function decisions(acct: SandboxAccount, resourceId: string): Array<Record<string, unknown>> {
+  return acct.logs
+    .json('remediate')
+    .filter((l) => l['message'] === 'decision' && l['resourceId'] === resourceId);
+}
