@@ -31,7 +31,7 @@ beforeAll(async () => {
 const props = (id: string) => {
   const r = t.Resources[id];
   if (!r) throw new Error(`${id} is not in the template`);
-  return r.Properties as Record<string, unknown> & Record<string, never>;
+  return (r.Properties ?? {}) as Record<string, unknown>;
 };
 const ref = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 
