@@ -1,0 +1,89 @@
+/** The packaged CloudFormation template (written offline by `serverless package`) holds what the issue asks for. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, inject, test } from 'vitest';
+import type { Resource, Statement, Template } from '../helpers/package.ts';
+
+const template = JSON.parse(
+  readFileSync(join(inject('packagedDir'), 'cloudformation-template-update-stack.json'), 'utf8'),
+) as Template;
+const resources = Object.entries(template.Resources);
+const ofType = (t: string) => resources.filter(([, r]) => r.Type === t);
+const statements = (r: Resource): Statement[] =>
+  r.Properties?.Policies?.flatMap((p) => p.PolicyDocument.Statement) ?? [];
+const props = (r: Resource) => r.Properties as Record<string, unknown>;
+
+describe('packaged template', () => {
+  test('the Config non-compliance rule targets the remediate function with a retry policy and a dead-letter queue', () => {
+    const rule = ofType('AWS::Events::Rule').find(([, r]) => {
+      const p = props(r).EventPattern as { source?: string[] } | undefined;
+      return p?.source?.includes('aws.config');
+    });
+    expect(rule, 'a rule with source aws.config').toBeDefined();
+    const p = props(rule![1]);
+    expect(p.EventPattern).toEqual({
+      source: ['aws.config'],
+      'detail-type': ['Config Rules Compliance Change'],
+      detail: {
+        messageType: ['ComplianceChangeNotification'],
+        newEvaluationResult: { complianceType: ['NON_COMPLIANT'] },
+      },
+    });
+    const [target] = p.Targets as Array<Record<string, unknown>>;
+    expect(JSON.stringify(target!.Arn)).toContain('RemediateLambdaFunction');
+    expect(target!.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 });
+    expect(JSON.stringify(target!.DeadLetterConfig)).toContain('EventTargetDeadLetterQueue');
+  });
+
+  test('the remediate function: nodejs22.x, its own role, the esbuild bundle, and an on-failure destination', () => {
+    const fn = template.Resources.RemediateLambdaFunction!;
+    expect(fn.Type).toBe('AWS::Lambda::Function');
+    expect(props(fn).Runtime).toBe('nodejs22.x');
+    expect(props(fn).Handler).toBe('.build/remediate/index.handler');
+    expect(JSON.stringify(props(fn).Role)).toContain('RemediateRole');
+    const env = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(env)).toEqual(
+      expect.arrayContaining([
+        'SLACK_WEBHOOK_PARAM',
+        'DEFAULT_CALENDARS',
+        'AUTOMATION_ASSUME_ROLE_ARN',
+        'LOG_LEVEL',
+      ]),
+    );
+    const invokeConfig = ofType('AWS::Lambda::EventInvokeConfig').find(([id]) => id.startsWith('Remediate'));
+    expect(JSON.stringify(invokeConfig?.[1].Properties)).toContain('FailedInvocationsQueue');
+  });
+
+  test('the results topic exists and the remediate role may publish only to it', () => {
+    expect(template.Resources.ResultsTopic?.Type).toBe('AWS::SNS::Topic');
+    const publish = statements(template.Resources.RemediateRole!).find((s) =>
+      [s.Action].flat().includes('sns:Publish'),
+    );
+    expect(publish?.Resource).toEqual({ Ref: 'ResultsTopic' });
+  });
+
+  test('IAM: every statement of every role names its actions (no `*` action), runbook actions name their documents', () => {
+    const roles = ofType('AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThanOrEqual(2);
+    for (const [id, role] of roles) {
+      for (const s of statements(role)) {
+        for (const a of [s.Action].flat()) expect(a, `${id} ${s.Sid}`).not.toMatch(/\*/);
+      }
+    }
+    const start = statements(template.Resources.RemediateRole!).filter((s) =>
+      [s.Action].flat().includes('ssm:StartAutomationExecution'),
+    );
+    expect(start.length).toBeGreaterThan(0);
+    expect(JSON.stringify(start)).toContain(
+      'automation-definition/AWS-DisablePublicAccessForSecurityGroup:*',
+    );
+    expect(JSON.stringify(start)).not.toMatch(/automation-definition\/\*/);
+  });
+
+  test('the ledger table: on-demand, TTL, point-in-time recovery', () => {
+    const t = props(template.Resources.LedgerTable!);
+    expect(t.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(t.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+    expect(t.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+});
