@@ -197,15 +197,14 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
   url = server.url;
 
   let packaged: string | undefined;
+  let codeRoot: string | undefined;
   const cleanup = async (): Promise<void> => {
     bus.close();
     await lambda.close();
     await server.close();
+    // Only what this account created: the package it wrote and the directory deploy unpacked zips into.
     if (packaged) rmSync(packaged, { recursive: true, force: true });
-    for (const f of lambda.functions()) {
-      if (f.codeDir.startsWith(resolve(projectRoot))) continue;
-      rmSync(resolve(f.codeDir, '..'), { recursive: true, force: true });
-    }
+    if (codeRoot) rmSync(codeRoot, { recursive: true, force: true });
   };
 
   let deployed: Deployed;
@@ -224,6 +223,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
       { endpoint: url, account, region, sns, sqs, parameters, ssm, lambda, bus },
       { templateDir, projectRoot },
     );
+    codeRoot = deployed.codeRoot;
   } catch (e) {
     await cleanup();
     throw e;

@@ -86,6 +86,8 @@ export interface Deployed {
   eventSourceMappings: EventSourceMapping[];
   /** Resources the sandbox does not simulate (IAM, permissions, log groups, ...). */
   skipped: Array<{ logicalId: string; type: string }>;
+  /** The directory deploy created to unpack function zips into (undefined if it created none). */
+  codeRoot?: string;
 }
 
 export interface DeployTarget {
@@ -384,7 +386,10 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
     const key = typeof code?.S3Key === 'string' ? basename(code.S3Key) : undefined;
     let codeDir: string;
     if (key && existsSync(join(opts.templateDir, key))) {
-      codeRoot ??= opts.codeDir ?? mkdtempSync(join(tmpdir(), `sandbox-code-${stage}-`));
+      if (!codeRoot) {
+        codeRoot = opts.codeDir ?? mkdtempSync(join(tmpdir(), `sandbox-code-${stage}-`));
+        if (!opts.codeDir) deployed.codeRoot = codeRoot;
+      }
       codeDir = join(codeRoot, id);
       unzip(join(opts.templateDir, key), codeDir);
     } else if (opts.projectRoot) {
