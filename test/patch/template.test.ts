@@ -3,16 +3,13 @@
  * feeds patchFanout in batches, the sweep runs on its schedule, our event reaches remediate, our
  * document is deployed, and SendCommand names only the documents the service uses.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, inject, test } from 'vitest';
 import {
   ACTING_ROLES,
   actions,
-  copyProject,
-  packageService,
   projectRoot,
   resources,
   roleStatements,
@@ -20,13 +17,12 @@ import {
 } from '../helpers/package.ts';
 
 let t: Template;
-beforeAll(async () => {
-  const root = copyProject();
-  // The CLI bundle may import the sandbox (rehearse); copy it when present.
-  if (existsSync(join(projectRoot, 'sandbox')))
-    cpSync(join(projectRoot, 'sandbox'), join(root, 'sandbox'), { recursive: true });
-  t = await packageService(root, mkdtempSync(join(tmpdir(), 'remediator-package-')));
-}, 180_000);
+beforeAll(() => {
+  // The suite packages the service once (test/global-setup.ts); every template test reads that.
+  t = JSON.parse(
+    readFileSync(join(inject('packagedDir'), 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as Template;
+});
 
 const props = (id: string) => {
   const r = t.Resources[id];
