@@ -379,6 +379,7 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions): LambdaRuntime {
     TZ: ':UTC',
   });
 
+  let closed = false;
   const acquire = (pool: Pool): Promise<Container> => {
     for (;;) {
       const c = pool.idle.pop();
@@ -401,6 +402,8 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions): LambdaRuntime {
   };
 
   const release = (pool: Pool, c: Container, generation: number): void => {
+    // After close(), queued invocations stay unanswered instead of starting containers on deleted code.
+    if (closed) return;
     if (c.dead || generation !== pool.generation) {
       pool.all.delete(c);
       if (!c.dead) void c.worker.terminate();
@@ -478,6 +481,7 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions): LambdaRuntime {
       return () => listeners.delete(listener);
     },
     async close() {
+      closed = true;
       const all = [...pools.values()].flatMap((p) => [...p.all]);
       await Promise.all(all.map((c) => c.worker.terminate().catch(() => 0)));
       for (const p of pools.values()) {

@@ -7,6 +7,7 @@ import { PLAN_USAGE, planCommand } from './plan.ts';
 import { sandboxCommand, sendCommand } from './sandbox.ts';
 import { checkCommand } from './check.ts';
 import { newCommand } from './new.ts';
+import { rehearseCommand } from './rehearse.ts';
 
 /** The project whose src/runbooks/ `check` and `new` work on: two levels up from src/cli/ or .build/cli/. */
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,6 +21,8 @@ const USAGE = `usage: remediator <command>
                                    PutEvents an event file to a running sandbox
   check [--json]                   everything a runbook author can get wrong, before deploy (file: field: message)
   new <id> --trigger <family>      scaffold src/runbooks/<id>.ts (family: config.noncompliant|patch.failed|agent.disconnected)
+  rehearse [--scenario FILE] [--json FILE] [--speed N]
+                                   run a scenario (default: a day in under a minute) against the sandbox account
 `;
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -29,6 +32,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   // Before the registry: check must report a duplicate id, not crash on it.
   if (cmd === 'check') return checkCommand(rest, io, PROJECT_ROOT);
   if (cmd === 'new') return newCommand(rest, io, PROJECT_ROOT);
+  if (cmd === 'rehearse') return rehearseCommand(rest, io);
   const registry = createRegistry(entries);
   switch (cmd) {
     case 'plan':

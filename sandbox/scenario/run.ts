@@ -1,0 +1,529 @@
+/**
+ * Runs a rehearsal scenario against the sandbox account: starts the account (which packages and
+ * deploys the service), seeds it (fleet, calendars, Config rules, modes), schedules the scenario's
+ * happenings on the sim clock, prints a progress line every few wall seconds, waits for the end of
+ * the day and for the account to go quiet, then builds the report (./report.ts).
+ *
+ * The scenario only does what AWS or the operators would: Config evaluations (events via the Config
+ * simulation), a maintenance window's AWS-RunPatchBaseline run through the SSM simulation (so the
+ * invocation and compliance events are the ones SSM emits), agents losing their connection, calendar
+ * freezes, throttling, faults, and parameter changes through the SSM API.
+ */
+import { rmSync } from 'node:fs';
+import { SANDBOX_REGION, SANDBOX_STAGE, startSandboxAccount, type SandboxAccount } from '../account.ts';
+import type { EventFate } from '../bus.ts';
+import type { FaultRule } from '../faults.ts';
+import { PARAMETER_STORE_LIMITS } from '../ratelimit.ts';
+import type { ComplianceType } from '../services/config.ts';
+import { packageService } from '../template.ts';
+import type { BusEvent } from '../types.ts';
+import {
+  buildReport,
+  isFinding as isFindingEvent,
+  type ExecutionView,
+  type FateView,
+  type OutcomeLine,
+  type RehearsalReport,
+} from './report.ts';
+import type { Scenario } from './schema.ts';
+import { planWorld, type World } from './world.ts';
+
+export interface RunOptions {
+  scenario: Scenario;
+  projectRoot: string;
+  /** Overrides the scenario's clock speed. */
+  speed?: number;
+  /** Progress lines (plain text, one per call); default: none. */
+  progress?: (line: string) => void;
+  /** Wall ms between progress lines (default 3000). */
+  progressEveryMs?: number;
+  /**
+   * A package made earlier (`serverless package` output) to deploy instead of packaging again (tests
+   * share one). It must have been packaged with the scenario's `params`.
+   */
+  templateDir?: string;
+  /** Called with the account after the report is built, before it closes (tests, diagnostics). */
+  inspect?: (account: SandboxAccount) => void | Promise<void>;
+}
+
+const TAG_REMEDIATION = 'ssm-remediator:remediation';
+const TAG_RESOURCE = 'ssm-remediator:resource';
+const TAG_EVENT = 'ssm-remediator:event';
+const COMMENT_PREFIX = 'ssm-remediator ';
+const WINDOW_COMMENT = 'Maintenance window patch run (rehearsal)';
+const RUNNING = new Set(['Pending', 'InProgress', 'Waiting', 'Cancelling', 'Delayed']);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** `t+2h05m` */
+export function simOffset(ms: number): string {
+  const m = Math.max(0, Math.floor(ms / 60_000));
+  return `t+${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+interface Happening {
+  at: number;
+  what: string;
+  run: () => void | Promise<void>;
+}
+
+export async function runScenario(opts: RunOptions): Promise<RehearsalReport> {
+  const s = opts.scenario;
+  const speed = opts.speed ?? s.clock.speed;
+  const wallStart = performance.now();
+  const notes: string[] = [];
+  const progress = opts.progress ?? (() => undefined);
+
+  let templateDir = opts.templateDir;
+  let packaged: string | undefined;
+  if (!templateDir) {
+    progress(`[rehearse] ${s.name}: packaging the service (serverless package)…`);
+    packaged = await packageService({
+      projectRoot: opts.projectRoot,
+      stage: SANDBOX_STAGE,
+      region: SANDBOX_REGION,
+      params: s.params,
+    });
+    templateDir = packaged;
+  }
+  const packagedAt = performance.now();
+  progress(
+    `[rehearse] packaged in ${((packagedAt - wallStart) / 1000).toFixed(1)} s; deploying into the sandbox account…`,
+  );
+  let account: SandboxAccount;
+  try {
+    // Packaged first, so the sim clock starts when the account does (not minutes of sim time earlier).
+    account = await startSandboxAccount({
+      speed,
+      ...(s.clock.start ? { start: new Date(s.clock.start) } : {}),
+      seed: s.seed,
+      projectRoot: opts.projectRoot,
+      templateDir,
+      limits: { ...PARAMETER_STORE_LIMITS, ...s.throttling },
+    });
+  } catch (e) {
+    if (packaged) rmSync(packaged, { recursive: true, force: true });
+    throw e;
+  }
+  try {
+    progress(
+      `[rehearse] deployed in ${((performance.now() - packagedAt) / 1000).toFixed(1)} s; running ${simOffset(s.clock.duration)} of simulated time at x${speed}`,
+    );
+    const report = await rehearse(
+      account,
+      s,
+      speed,
+      wallStart,
+      notes,
+      progress,
+      opts.progressEveryMs ?? 3000,
+    );
+    await opts.inspect?.(account);
+    return report;
+  } finally {
+    await account.close();
+    if (packaged) rmSync(packaged, { recursive: true, force: true });
+  }
+}
+
+async function rehearse(
+  account: SandboxAccount,
+  s: Scenario,
+  speed: number,
+  wallStart: number,
+  notes: string[],
+  progress: (line: string) => void,
+  progressEveryMs: number,
+): Promise<RehearsalReport> {
+  const { clock, bus, ssm, config } = account;
+  const region = account.region;
+  const accountId = account.account;
+  const t0 = clock.now().getTime();
+  const world = planWorld(s, new Date(t0));
+  const scenarioEvents = new Set<string>();
+  const windowCommands = new Set<string>();
+  // Operators change modes and the kill switch in Parameter Store (the store emits Parameter Store Change).
+  const putParameter = async (name: string, value: string): Promise<void> => {
+    account.parameters.put({ name, value, type: 'String', overwrite: true });
+  };
+  const prefix = `/ssm-remediator/${account.stage}`;
+
+  // ---- seed -------------------------------------------------------------------------------------
+  // The stage's default calendars, as a deploy with `--param defaultCalendars=...` would set them.
+  const defaultCalendars = s.calendars.filter((c) => c.default).map((c) => c.name);
+  if (defaultCalendars.length > 0)
+    for (const f of account.lambda.functions())
+      if ('DEFAULT_CALENDARS' in f.environment)
+        account.lambda.updateEnvironment(f.name, { DEFAULT_CALENDARS: defaultCalendars.join(',') });
+  for (const inst of world.instances) {
+    ssm.addInstance({
+      InstanceId: inst.id,
+      PlatformType: inst.platform,
+      PlatformName:
+        inst.platform === 'Windows'
+          ? 'Microsoft Windows Server 2022 Datacenter'
+          : inst.platform === 'MacOS'
+            ? 'macOS'
+            : 'Amazon Linux',
+      PlatformVersion:
+        inst.platform === 'Windows' ? '10.0.20348' : inst.platform === 'MacOS' ? '14.5' : '2023',
+      tags: inst.tags,
+    });
+    account.tagging.setTags(`arn:aws:ec2:${region}:${accountId}:instance/${inst.id}`, inst.tags);
+  }
+  for (const c of s.calendars) {
+    ssm.addCalendar(c.name, {
+      type: c.type,
+      description: `Rehearsal calendar ${c.name}`,
+      events: c.events.map((e) => ({
+        start: new Date(t0 + e.from),
+        end: new Date(t0 + e.to),
+        summary: e.summary ?? (c.type === 'DEFAULT_OPEN' ? 'Change freeze' : 'Change window'),
+      })),
+    });
+  }
+  for (const rule of new Set(s.findings.map((f) => f.rule)))
+    config.putRule(rule, { sourceIdentifier: ruleSource(rule) });
+  for (const o of s.automation.outcomes) {
+    ssm.setAutomationOutcome({
+      outcome: o.outcome,
+      ...(o.document ? { document: o.document } : {}),
+      ...(o.times ? { times: o.times } : {}),
+      ...(o.failureMessage ? { failureMessage: o.failureMessage } : {}),
+    });
+  }
+  // A runbook that succeeds fixes the resource: Config reports it COMPLIANT at its next evaluation
+  // (which the service asks for to verify the fix).
+  const typeOf = new Map(world.findings.map((f) => [f.resourceId, f.resourceType]));
+  if (s.automation.fixes)
+    ssm.onAutomationFinished((x) => {
+      const res = tagOf(x.tags, TAG_RESOURCE);
+      const type = res ? typeOf.get(res) : undefined;
+      if (x.status === 'Success' && res && type)
+        config.setResourceCompliance({ resourceType: type, resourceId: res }, 'COMPLIANT');
+    });
+  if (s.automation.runTime !== undefined) ssm.setAutomationDurations({ runMs: s.automation.runTime });
+  if (s.bus.drop > 0 || s.bus.duplicate > 0)
+    bus.setFaults({ dropRate: s.bus.drop, duplicateRate: s.bus.duplicate });
+
+  // ---- the timeline ------------------------------------------------------------------------------
+  const happenings: Happening[] = [];
+  const at = (ms: number, what: string, run: Happening['run']): void => {
+    happenings.push({ at: ms, what, run });
+  };
+  const modesNow = s.modes.filter((m) => m.at === 0);
+  for (const m of modesNow) await putParameter(`${prefix}/mode/${m.remediation}`, m.mode);
+  for (const m of s.modes.filter((x) => x.at > 0))
+    at(m.at, `mode ${m.remediation} = ${m.mode}`, () =>
+      putParameter(`${prefix}/mode/${m.remediation}`, m.mode),
+    );
+  for (const k of s.killSwitch)
+    at(k.at, `kill switch ${k.state}`, () => putParameter(`${prefix}/kill-switch`, k.state));
+
+  const announce = (
+    rule: string,
+    resourceType: string,
+    resourceId: string,
+    type: ComplianceType,
+  ): BusEvent[] => {
+    config.setCompliance(rule, { resourceType, resourceId }, type);
+    const events = config.evaluate([rule]);
+    for (const e of events) scenarioEvents.add(e.id);
+    return events;
+  };
+  const firstAnnouncement = new Map<string, BusEvent>();
+  for (const f of world.findings) {
+    const key = `${f.rule}|${f.resourceId}`;
+    at(f.at, `Config: ${f.rule} NON_COMPLIANT ${f.resourceId}`, () => {
+      const ev = announce(f.rule, f.resourceType, f.resourceId, 'NON_COMPLIANT').find(
+        (e) => e.detail['resourceId'] === f.resourceId,
+      );
+      if (ev) firstAnnouncement.set(key, ev);
+    });
+    if (f.duplicateAt !== undefined)
+      at(f.duplicateAt, `Config: ${f.rule} announced again ${f.resourceId}`, () => {
+        const ev = firstAnnouncement.get(key);
+        if (!ev) return;
+        const again: BusEvent = { ...ev, id: crypto.randomUUID(), time: isoSeconds(clock.now()) };
+        scenarioEvents.add(again.id);
+        bus.put(again, { via: 'service' });
+      });
+    if (f.compliantAt !== undefined)
+      at(f.compliantAt, `Config: ${f.rule} COMPLIANT ${f.resourceId}`, () => {
+        announce(f.rule, f.resourceType, f.resourceId, 'COMPLIANT');
+      });
+  }
+
+  for (const w of world.patchWindows) {
+    if (w.emit.includes('invocation')) {
+      at(w.at, `patch window #${w.index}: AWS-RunPatchBaseline on ${w.instances.length}`, () => {
+        if (w.failed.length > 0)
+          ssm.setCommandOutcome({
+            document: 'AWS-RunPatchBaseline',
+            instanceId: w.failed,
+            outcome: 'Failed',
+            responseCode: 1,
+            error: 'Failed to install package: yum returned 1 (dependency conflict)',
+            ...(w.retry === 'succeeds' ? { times: w.failed.length } : {}),
+          });
+        for (let i = 0; i < w.instances.length; i += 50) {
+          const cmd = ssm.commands.send({
+            DocumentName: 'AWS-RunPatchBaseline',
+            InstanceIds: w.instances.slice(i, i + 50),
+            Parameters: { Operation: ['Install'] },
+            MaxConcurrency: '100%',
+            MaxErrors: '100%',
+            Comment: WINDOW_COMMENT,
+          });
+          windowCommands.add(cmd.CommandId);
+        }
+      });
+    }
+    if (w.emit.includes('compliance')) {
+      at(w.at + 120_000, `patch window #${w.index}: ${w.failed.length} non-compliant`, () => {
+        for (const id of w.failed)
+          ssm.setPatchState(id, {
+            compliance: 'NON_COMPLIANT',
+            failedCount: 2,
+            missingCount: 7,
+            operation: 'Install',
+            operationStartTime: new Date(t0 + w.at),
+            operationEndTime: clock.now(),
+          });
+      });
+    }
+  }
+
+  for (const d of world.dropOffs) {
+    at(d.at, `${d.instances.length} agents lose their connection`, () => {
+      for (const id of d.instances) ssm.setPingStatus(id, 'ConnectionLost');
+    });
+    if (d.returnAt !== undefined)
+      at(d.returnAt, `${d.returning.length} agents come back`, () => {
+        for (const id of d.returning) ssm.setPingStatus(id, 'Online');
+      });
+  }
+
+  const faultRules: (FaultRule & { from?: number; to?: number })[] = [
+    ...s.faults,
+    ...s.slackDown.map((w) => ({ target: 'slack', status: 503, code: 'service_unavailable', ...w })),
+  ];
+  for (const f of faultRules) {
+    const { from, to, ...rule } = f;
+    let remove: (() => void) | undefined;
+    at(from ?? 0, `fault on ${rule.target}`, () => {
+      remove = account.faults.add(rule);
+    });
+    if (to !== undefined) at(to, `fault on ${rule.target} ends`, () => remove?.());
+  }
+
+  // ---- run ---------------------------------------------------------------------------------------
+  const errors: string[] = [];
+  const since = (): number => clock.now().getTime() - t0;
+  for (const h of happenings.sort((a, b) => a.at - b.at)) {
+    clock.after(Math.max(0, h.at - since()), () => {
+      Promise.resolve()
+        .then(h.run)
+        .catch((e: unknown) =>
+          errors.push(`${simOffset(h.at)} ${h.what}: ${e instanceof Error ? e.message : String(e)}`),
+        );
+    });
+  }
+
+  const lines = createLineReader(account);
+  const running = (): number =>
+    ssm.listAutomationExecutions().filter((x) => RUNNING.has(x.status) && tagOf(x.tags, TAG_REMEDIATION))
+      .length +
+    ssm.listCommands().filter((c) => RUNNING.has(c.Status) && c.Comment.startsWith(COMMENT_PREFIX)).length;
+  const line = (): string => {
+    const out = lines.read();
+    const counts = new Map<string, number>();
+    for (const l of out) counts.set(l.outcome, (counts.get(l.outcome) ?? 0) + 1);
+    const summary = [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
+    return `[rehearse] ${simOffset(since())}  events ${bus.fates().length}  outcomes ${out.length}${summary ? ` (${summary})` : ''}  executions running ${running()}`;
+  };
+  const ticker = setInterval(() => progress(line()), progressEveryMs);
+  try {
+    const endWall = (s.clock.duration - since()) / speed;
+    if (endWall > 0) await sleep(endWall);
+    progress(line());
+    progress('[rehearse] day over; waiting for the account to go quiet…');
+    const deadline = performance.now() + Math.max(5_000, s.clock.drain / speed);
+    for (;;) {
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        notes.push(
+          `stopped waiting after ${simOffset(s.clock.drain)} of drain: ${running()} execution(s) still running; pending: ${bus.pendingWork().slice(0, 5).join('; ') || 'none'}`,
+        );
+        break;
+      }
+      try {
+        await bus.idle({ timeoutMs: left });
+      } catch {
+        continue;
+      }
+      if (running() === 0 && account.lambda.busy() === 0) {
+        // Let completion events of the last executions land, then check once more.
+        await sleep(200);
+        try {
+          await bus.idle({ timeoutMs: Math.max(1, deadline - performance.now()) });
+        } catch {
+          continue;
+        }
+        if (running() === 0) break;
+      }
+      await sleep(100);
+    }
+  } finally {
+    clearInterval(ticker);
+  }
+  progress(line());
+
+  // ---- report ------------------------------------------------------------------------------------
+  const origin = (f: EventFate): string => {
+    if (scenarioEvents.has(f.event.id)) return 'scenario';
+    if (f.via === 'schedule') return 'schedule';
+    if (f.via === 'put-events') return 'service (PutEvents)';
+    if (f.event.source === 'aws.ssm') return 'ssm';
+    if (f.event.source === 'aws.config') return 'config';
+    return f.event.source;
+  };
+  const fates: FateView[] = bus.fates().map((f) => ({
+    event: f.event,
+    targets: [...new Set(f.rules)],
+    dropped: f.dropped,
+    pending: f.status === 'pending',
+    duplicated: f.duplicated ? 1 : 0,
+    origin: origin(f),
+  }));
+  const executions: ExecutionView[] = [
+    ...ssm.listAutomationExecutions().map((x): ExecutionView => ({
+      id: x.AutomationExecutionId,
+      kind: 'automation',
+      document: x.DocumentName,
+      status: x.status,
+      remediation: tagOf(x.tags, TAG_REMEDIATION) ?? '',
+      resources: [tagOf(x.tags, TAG_RESOURCE) ?? firstParameter(x.Parameters)],
+      ...(tagOf(x.tags, TAG_EVENT) ? { eventId: tagOf(x.tags, TAG_EVENT) } : {}),
+      ...(x.clientToken ? { clientToken: x.clientToken } : {}),
+    })),
+    ...ssm
+      .listCommands()
+      .filter((c) => !windowCommands.has(c.CommandId))
+      .map((c): ExecutionView => ({
+        id: c.CommandId,
+        kind: 'command',
+        document: c.DocumentName,
+        status: c.Status,
+        remediation: c.Comment.startsWith(COMMENT_PREFIX) ? c.Comment.slice(COMMENT_PREFIX.length) : '',
+        resources: c.invocations.map((i) => i.InstanceId),
+      })),
+  ];
+  if (errors.length > 0) notes.push(...errors.slice(0, 10).map((e) => `scenario step failed: ${e}`));
+  const unrouted = fates.filter(
+    (f) => f.targets.length === 0 && !f.dropped && isFindingEvent(f.event),
+  ).length;
+  if (unrouted > 0)
+    notes.push(
+      `${unrouted} finding event(s) matched no rule of the deployed template (the service does not subscribe to them yet); they are not counted as lost`,
+    );
+  const end = clock.now();
+  return buildReport({
+    scenario: s.name,
+    seed: s.seed,
+    wallSeconds: (performance.now() - wallStart) / 1000,
+    sim: {
+      start: new Date(t0).toISOString(),
+      end: end.toISOString(),
+      hours: (end.getTime() - t0) / 3_600_000,
+      speed,
+    },
+    fates,
+    lines: lines.read(),
+    executions,
+    scenarioExecutions: windowCommands.size,
+    slack: account.slack.messages().map((m) => ({ text: slackText(m.payload, m.text) })),
+    slackSamples: s.report.slackSamples,
+    sns: account.sns.messages().map((m) => ({ message: m.Message })),
+    apiCalls: account.calls.snapshot(),
+    windowOf: world.windowOf,
+    dropOf: world.dropOf,
+    notes,
+  });
+}
+
+const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function tagOf(tags: { Key: string; Value: string }[], key: string): string | undefined {
+  return tags.find((t) => t.Key === key)?.Value;
+}
+
+function firstParameter(p: Record<string, string[]>): string {
+  return Object.values(p)[0]?.[0] ?? '';
+}
+
+/** AWS managed rule identifiers for the rules the runbooks answer (the sandbox only records it). */
+function ruleSource(rule: string): string | undefined {
+  const known: Record<string, string> = {
+    'restricted-ssh': 'INCOMING_SSH_DISABLED',
+    's3-bucket-public-read-prohibited': 'S3_BUCKET_PUBLIC_READ_PROHIBITED',
+    's3-bucket-public-write-prohibited': 'S3_BUCKET_PUBLIC_WRITE_PROHIBITED',
+    's3-bucket-server-side-encryption-enabled': 'S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED',
+    's3-bucket-versioning-enabled': 'S3_BUCKET_VERSIONING_ENABLED',
+    'vpc-sg-open-only-to-authorized-ports': 'VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS',
+  };
+  return known[rule];
+}
+
+/** A Slack message as a reader sees it: the blocks' text, else the fallback text. */
+export function slackText(payload: Record<string, unknown>, fallback?: string): string {
+  const parts: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === 'object' && v !== null) {
+      const o = v as Record<string, unknown>;
+      if (o['type'] === 'button') return;
+      if (typeof o['text'] === 'string') parts.push(o['text']);
+      else walk(o['text']);
+      walk(o['fields']);
+      walk(o['elements']);
+    }
+  };
+  walk(payload['blocks']);
+  const text = parts.length > 0 ? parts.join('\n') : (fallback ?? JSON.stringify(payload));
+  return text.replace(/\*([^*\n]+)\*/g, '$1');
+}
+
+/** Reads the service's `decision` and `outcome` log lines as they arrive (incrementally). */
+function createLineReader(account: SandboxAccount): { read(): OutcomeLine[] } {
+  const out: OutcomeLine[] = [];
+  let seen = 0;
+  return {
+    read() {
+      const logs = account.lambda.logs();
+      for (let i = seen; i < logs.length; i++) {
+        const j = logs[i]!.json;
+        if (!j) continue;
+        const message = j['message'];
+        if (message !== 'decision' && message !== 'outcome') continue;
+        const s = (k: string): string | undefined =>
+          typeof j[k] === 'string' ? (j[k] as string) : undefined;
+        out.push({
+          kind: message,
+          seq: out.length,
+          outcome: s('outcome') ?? 'unknown',
+          ...(s('eventId') ? { eventId: s('eventId') } : {}),
+          ...(s('remediation') ? { remediation: s('remediation') } : {}),
+          ...(s('resourceId') ? { resourceId: s('resourceId') } : {}),
+          ...(s('code') ? { code: s('code') } : {}),
+          ...(s('reason') ? { reason: s('reason') } : {}),
+          ...(s('executionId') ? { executionId: s('executionId') } : {}),
+        });
+      }
+      seen = logs.length;
+      return out;
+    },
+  };
+}
+
+export type { World };

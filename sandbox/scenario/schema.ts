@@ -1,0 +1,286 @@
+/**
+ * Rehearsal scenarios: YAML files that describe a day in the sandbox account (fleet, change freezes,
+ * Config findings, a failed patch window, agents dropping off, throttling, faults, modes, the kill
+ * switch). `docs/scenario-example.yaml` comments every field; `default.yaml` is what `npm start` runs.
+ *
+ * Times are simulated time after the scenario's start, written `90s`, `45m`, `2h`, `1h30m` (or a
+ * number of seconds). Every object is strict: a misspelt field is an error that names it, e.g.
+ * `scenario.yaml: findings.0.count: Too small: expected number to be >=1`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+
+const DURATION_RE = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/** `1h30m` → 5_400_000 ms; a bare number is seconds. */
+export function parseDuration(value: string | number): number {
+  if (typeof value === 'number') return Math.round(value * 1000);
+  const m = DURATION_RE.exec(value.trim());
+  if (!m || value.trim() === '') throw new Error(`"${value}" is not a duration like 90s, 45m, 2h or 1h30m`);
+  const [, h, min, s] = m;
+  return (Number(h ?? 0) * 3600 + Number(min ?? 0) * 60 + Number(s ?? 0)) * 1000;
+}
+
+/** A simulated-time offset from the scenario start, in ms. */
+const duration = z
+  .union([
+    z.number().nonnegative(),
+    z
+      .string()
+      .regex(DURATION_RE, 'expected a duration like 90s, 45m, 2h or 1h30m')
+      .refine((s) => s.trim() !== '', 'expected a duration like 90s, 45m, 2h or 1h30m'),
+  ])
+  .transform((v) => parseDuration(v));
+
+const share = z.number().min(0).max(1);
+const count = z.number().int().nonnegative();
+
+/** One moment, or a spread of moments from `from` to `to` (happenings are spaced evenly, seeded jitter). */
+const when = z
+  .union([duration, z.strictObject({ from: duration, to: duration })])
+  .transform((w) => (typeof w === 'number' ? { from: w, to: w } : w));
+
+const window = z
+  .strictObject({ from: duration, to: duration })
+  .refine((w) => w.to >= w.from, { message: '`to` must not be before `from`', path: ['to'] });
+
+const PLATFORMS = ['Linux', 'Windows', 'MacOS'] as const;
+
+const fleet = z.strictObject({
+  /** Managed instances (EC2, ids i-0… derived from the seed). */
+  count: count.default(0),
+  /** Relative weights of platforms, e.g. { Linux: 8, Windows: 2 }. */
+  platforms: z.partialRecord(z.enum(PLATFORMS), z.number().nonnegative()).default({ Linux: 1 }),
+  /** Tags on every instance. */
+  tags: z.record(z.string(), z.string()).default({}),
+  /** Share of the fleet whose patching fails in a patch window that does not say `failed`. */
+  patchFailureShare: share.default(0),
+  /** Extra tags on a share of the fleet, e.g. an opt-out tag on 2%. */
+  taggedShares: z.array(z.strictObject({ share, tags: z.record(z.string(), z.string()) })).default([]),
+});
+
+const calendar = z.strictObject({
+  /** Change Calendar document name, e.g. prod-change-freeze. */
+  name: z.string().regex(/^[a-zA-Z0-9_\-.]{3,128}$/, 'expected an SSM document name'),
+  type: z.enum(['DEFAULT_OPEN', 'DEFAULT_CLOSED']).default('DEFAULT_OPEN'),
+  /** One of the stage's default calendars (DEFAULT_CALENDARS), which every remediation checks. */
+  default: z.boolean().default(false),
+  /** Events on the calendar: CLOSED windows for DEFAULT_OPEN, OPEN windows for DEFAULT_CLOSED. */
+  events: z
+    .array(
+      z
+        .strictObject({ from: duration, to: duration, summary: z.string().optional() })
+        .refine((w) => w.to > w.from, { message: '`to` must be after `from`', path: ['to'] }),
+    )
+    .default([]),
+});
+
+const RESOURCE_TYPES = ['AWS::EC2::SecurityGroup', 'AWS::S3::Bucket', 'AWS::EC2::Instance'] as const;
+
+const findings = z.strictObject({
+  /** Config rule name (the sandbox creates the rule). */
+  rule: z.string().min(1),
+  resourceType: z.enum(RESOURCE_TYPES),
+  /** Distinct non-compliant resources. */
+  count: z.number().int().min(1),
+  /** How many of them Config announces twice (a second event, new id, same evaluation). */
+  duplicates: count.default(0),
+  /** When Config evaluates them NON_COMPLIANT. */
+  at: when,
+  /** Some resources are fixed by someone else before deferred work is released: Config re-evaluates them COMPLIANT. */
+  compliantLater: z.strictObject({ count: z.number().int().min(1), at: duration }).optional(),
+});
+
+const patchWindow = z.strictObject({
+  /** When the maintenance window's AWS-RunPatchBaseline run ends. */
+  at: duration,
+  /** Instances the window patches (from the start of the fleet; default: the whole fleet). */
+  instances: z.number().int().min(1).optional(),
+  /** Of those, how many fail (default: fleet.patchFailureShare of them). */
+  failed: count.optional(),
+  /** What AWS emits: the Run Command invocation status change (Failed), the patch compliance change (non_compliant), or both. */
+  emit: z
+    .array(z.enum(['invocation', 'compliance']))
+    .min(1)
+    .default(['invocation', 'compliance']),
+  /** Re-running the patch baseline on them succeeds (default), or fails again. */
+  retry: z.enum(['succeeds', 'fails']).default('succeeds'),
+});
+
+const agents = z.strictObject({
+  /** When the agents stop answering (PingStatus ConnectionLost). */
+  at: duration,
+  /** How many instances drop off (taken from the end of the fleet). */
+  disconnect: z.number().int().min(1),
+  /** How many of them come back, and when. */
+  reconnect: count.default(0),
+  reconnectAt: duration.optional(),
+});
+
+const rateLimit = z.strictObject({
+  /** Sustained requests per second (wall clock, as the sandbox's token buckets count). */
+  rps: z.number().positive(),
+  burst: z.number().int().positive().optional(),
+});
+
+const fault = z.strictObject({
+  /** 'ssm:GetCalendarState', 'ssm:*', 'sns:Publish', 'dynamodb:*', 'slack', … */
+  target: z.string().min(1),
+  errorRate: share.optional(),
+  code: z.string().optional(),
+  status: z.number().int().min(400).max(599).optional(),
+  mode: z.enum(['error', 'reset', 'hang']).optional(),
+  latencyMs: z.number().int().nonnegative().optional(),
+  times: z.number().int().min(1).optional(),
+  itemFailureRate: share.optional(),
+  /** Active only in this window of simulated time (default: the whole run). */
+  from: duration.optional(),
+  to: duration.optional(),
+});
+
+const modeChange = z.strictObject({
+  remediation: z.string().min(1),
+  mode: z.enum(['auto', 'shadow', 'off']),
+  /** When the parameter is put (default: before the first event). */
+  at: duration.default(0),
+});
+
+const killSwitch = z.strictObject({ at: duration, state: z.enum(['on', 'off']) });
+
+const automationOutcome = z.strictObject({
+  document: z.string().optional(),
+  outcome: z.enum(['Success', 'Failed', 'TimedOut']),
+  /** Apply to this many executions, then stop (default: all). */
+  times: z.number().int().min(1).optional(),
+  failureMessage: z.string().optional(),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  /** Seeds resource ids, jitter, and the fault RNG: the same seed gives the same run. */
+  seed: z.number().int().default(1),
+  clock: z
+    .strictObject({
+      /**
+       * Simulated start time (ISO 8601); default: now. The functions read the wall clock, so a start far
+       * from now makes every agent ping look stale to them: leave it unset unless you need a date.
+       */
+      start: z.iso.datetime().optional(),
+      /** Simulated seconds per wall-clock second. */
+      speed: z.number().positive().max(100_000).default(600),
+      /** How long the day lasts, in simulated time; the runner then waits for the bus to go idle. */
+      duration: duration,
+      /** Give up waiting for idle after this much extra simulated time. */
+      drain: duration.default(3600),
+    })
+    .refine((c) => c.duration > 0, { message: 'must be longer than 0', path: ['duration'] }),
+  fleet: fleet.default({
+    count: 0,
+    platforms: { Linux: 1 },
+    tags: {},
+    patchFailureShare: 0,
+    taggedShares: [],
+  }),
+  /** Stage parameters the service is packaged with (serverless.yml `params`), e.g. budgetPerHour. */
+  params: z.record(z.string(), z.string()).default({}),
+  calendars: z.array(calendar).default([]),
+  findings: z.array(findings).default([]),
+  patchWindows: z.array(patchWindow).default([]),
+  agents: z.array(agents).default([]),
+  /** Rate limits, keyed 'service:Operation' (or 'service:Op1|Op2', 'service:*'). */
+  throttling: z
+    .record(z.string().regex(/^[a-z0-9-]+:.+$/, 'expected "service:Operation"'), rateLimit)
+    .default({}),
+  faults: z.array(fault).default([]),
+  /** The event bus loses or repeats events (AWS delivers at least once, best effort). */
+  bus: z
+    .strictObject({ drop: share.default(0), duplicate: share.default(0) })
+    .default({ drop: 0, duplicate: 0 }),
+  /** Slack answers 503 in these windows. */
+  slackDown: z.array(window).default([]),
+  modes: z.array(modeChange).default([]),
+  killSwitch: z.array(killSwitch).default([]),
+  automation: z
+    .strictObject({
+      outcomes: z.array(automationOutcome).default([]),
+      /** Simulated run time of an automation (default 2m). */
+      runTime: duration.optional(),
+      /** A runbook that succeeds fixes its resource: Config then evaluates it COMPLIANT (default true). */
+      fixes: z.boolean().default(true),
+    })
+    .default({ outcomes: [], fixes: true }),
+  report: z
+    .strictObject({
+      /** How many Slack messages the summary prints. */
+      slackSamples: count.default(5),
+    })
+    .default({ slackSamples: 5 }),
+});
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+
+export class ScenarioError extends Error {
+  override name = 'ScenarioError';
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly detail: string,
+  ) {
+    super(`${file}: ${field}: ${detail}`);
+  }
+}
+
+/** Validates a parsed scenario; the first problem becomes a ScenarioError naming the field. */
+export function validateScenario(value: unknown, file = 'scenario'): Scenario {
+  const result = scenarioSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  let field = issue.path.map(String).join('.') || '(top level)';
+  if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
+    const prefix = issue.path.length > 0 ? `${field}.` : '';
+    field = `${prefix}${issue.keys[0]}`;
+    throw new ScenarioError(
+      file,
+      field,
+      `unknown field (known fields are listed in docs/scenario-example.yaml)`,
+    );
+  }
+  throw new ScenarioError(file, field, issue.message);
+}
+
+/** Parses YAML text into a validated scenario. */
+export function parseScenario(text: string, file = 'scenario'): Scenario {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}` : '(yaml)';
+    throw new ScenarioError(file, where, e.message.split('\n')[0] ?? e.message);
+  }
+  return validateScenario(doc.toJS(), file);
+}
+
+export function loadScenario(path: string): Scenario {
+  return parseScenario(readFileSync(path, 'utf8'), path);
+}
+
+/** The project root (the folder with ssm-remediator's package.json), found upwards from `from`. */
+export function findProjectRoot(from: string = fileURLToPath(import.meta.url)): string {
+  let dir = dirname(from);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && /"name":\s*"ssm-remediator"/.test(readFileSync(pkg, 'utf8'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no ssm-remediator package.json above ${from}`);
+    dir = up;
+  }
+}
+
+/** The built-in scenario `npm start` runs (found from the project root, so it works from the CLI bundle too). */
+export function defaultScenarioPath(projectRoot = findProjectRoot()): string {
+  return join(projectRoot, 'sandbox/scenario/default.yaml');
+}

@@ -1,0 +1,86 @@
+/**
+ * The rehearsal end to end: the real runner, the real sandbox account, the service packaged once and
+ * deployed for each run. A small day (3 security groups, one announced twice, one found during a
+ * freeze) and the same day on a bus that drops half its events.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_REGION, SANDBOX_STAGE } from '../../sandbox/account.ts';
+import type { RehearsalReport } from '../../sandbox/scenario/report.ts';
+import { runScenario } from '../../sandbox/scenario/run.ts';
+import { findProjectRoot, loadScenario } from '../../sandbox/scenario/schema.ts';
+import { packageService } from '../../sandbox/template.ts';
+import { rehearseCommand } from '../../src/cli/rehearse.ts';
+
+const root = findProjectRoot();
+const small = join(import.meta.dirname, 'fixtures/small.yaml');
+let templateDir: string;
+let out: string;
+
+beforeAll(async () => {
+  templateDir = await packageService({ projectRoot: root, stage: SANDBOX_STAGE, region: SANDBOX_REGION });
+  out = mkdtempSync(join(tmpdir(), 'rehearse-test-'));
+}, 120_000);
+
+afterAll(() => {
+  rmSync(templateDir, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
+});
+
+describe('remediator rehearse', () => {
+  it('runs a small day: one execution per finding, the duplicate skipped, the frozen one released', async () => {
+    const said: string[] = [];
+    const json = join(out, 'nested/dir/report.json');
+    const code = await rehearseCommand(['--scenario', small, '--json', json, '--template-dir', templateDir], {
+      out: (s) => said.push(s),
+      err: (s) => said.push(s),
+      env: {},
+    });
+    expect(code, said.join('\n')).toBe(0);
+    const r = JSON.parse(readFileSync(json, 'utf8')) as RehearsalReport;
+    for (const k of ['events', 'outcomes', 'executions', 'lost', 'duplicateExecutions'] as const)
+      expect(r).toHaveProperty(k);
+
+    // 3 security groups, 1 announced twice: the scenario put 4 Config NON_COMPLIANT events.
+    expect(r.events.byOrigin['scenario']).toBe(4);
+    expect(r.findings.unique).toBeGreaterThanOrEqual(3);
+    // Exactly one execution per distinct finding.
+    expect(r.executions.byRemediation).toEqual({ 'restricted-ssh': 3 });
+    expect(r.outcomes.byCode['duplicate']).toBe(1);
+    // The one found during the freeze was deferred, then released and started.
+    expect(r.deferred.total).toBe(1);
+    expect(r.deferred.released).toBe(1);
+    expect(r.deferred.releasedAs).toEqual({ started: 1 });
+    expect(r.lost).toBe(0);
+    expect(r.duplicateExecutions).toBe(0);
+    expect(said.join('\n')).toContain('PASS: nothing lost, nothing unfinished, no duplicate execution');
+  }, 60_000);
+
+  it('counts events the bus drops as dropped, not lost', async () => {
+    const scenario = loadScenario(small);
+    scenario.bus.drop = 0.5;
+    scenario.seed = 3;
+    const r = await runScenario({ scenario, projectRoot: root, templateDir });
+    expect(r.dropped).toBeGreaterThan(0);
+    expect(r.lost).toBe(0);
+    expect(r.duplicateExecutions).toBe(0);
+    // Every finding event either reached the service or was dropped on the way.
+    expect(r.findings.delivered + r.dropped + r.findings.unrouted).toBe(r.findings.total);
+    expect(r.executions.started).toBeLessThanOrEqual(3);
+  }, 60_000);
+
+  it('rejects a bad scenario naming the field, before starting anything', async () => {
+    const bad = join(out, 'bad.yaml');
+    (await import('node:fs')).writeFileSync(bad, 'name: x\nclock: { duration: 1h, sped: 3 }\n');
+    const err: string[] = [];
+    const code = await rehearseCommand(['--scenario', bad], {
+      out: () => undefined,
+      err: (s) => err.push(s),
+      env: {},
+    });
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/clock\.sped: unknown field/);
+  });
+});
