@@ -228,7 +228,9 @@ async function rehearse(
   ): BusEvent[] => {
     config.setCompliance(rule, { resourceType, resourceId }, type);
     const events = config.evaluate([rule]);
-    for (const e of events) scenarioEvents.add(e.id);
+    // Re-evaluating the rule also announces other resources whose compliance changed (a group the
+    // service fixed meanwhile turns COMPLIANT): those are Config's events, not the scenario's.
+    for (const e of events) if (e.detail['resourceId'] === resourceId) scenarioEvents.add(e.id);
     return events;
   };
   const firstAnnouncement = new Map<string, BusEvent>();
