@@ -361,8 +361,11 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
       );
       // Recorded before (a retried invocation got the same execution back): count it once.
       if (!first) return;
-      const owner = claimSk(rec);
       for (const res of rec.resourceIds) {
+        const owner = claimSk({
+          family: rec.family,
+          findingTime: rec.findingTimes?.[res] ?? rec.findingTime,
+        });
         await conditional(() =>
           doc.send(
             new UpdateCommand({

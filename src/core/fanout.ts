@@ -421,6 +421,9 @@ async function recordCommand(cmd: PlannedCommand, commandId: string, deps: Engin
       resourceIds: cmd.instanceIds,
       resourceType: first.finding.resourceType,
       findingTime: first.finding.orderingTime,
+      findingTimes: Object.fromEntries(
+        cmd.members.map((m) => [m.finding.resourceId, m.finding.orderingTime]),
+      ),
       eventId: first.finding.eventId,
       account: first.finding.account,
       region: first.finding.region,

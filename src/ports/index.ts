@@ -120,6 +120,8 @@ export interface ExecutionRecord {
   resourceIds: string[];
   resourceType: string;
   findingTime: string;
+  /** Fan-out: each resource's own finding time, where it differs from `findingTime` (its claim's key). */
+  findingTimes?: Record<string, string>;
   eventId: string;
   account: string;
   region: string;

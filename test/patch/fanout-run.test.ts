@@ -67,6 +67,23 @@ describe('patch fan-out', () => {
     expect(w.notifications[1]!.outcomes).toHaveLength(1);
   }, 120_000);
 
+  test('a batch redelivered long after it was sent (stale claims) still sends nothing twice', async () => {
+    // Every record has its own finding time: the ledger must mark each member's claim started and
+    // extend each in-flight lock, not only those of the command's first finding.
+    const records = Array.from({ length: 60 }, (_, n) => failureRecord(5000 + n));
+    const first = world(ledger, { now: new Date('2025-03-04T05:00:00Z') });
+    for (let n = 0; n < 60; n++) first.ping.set(instanceId(5000 + n), 'Online');
+    const r = await runFanout(records, first.deps);
+    expect(first.sendCalls()).toHaveLength(2);
+    expect(r.outcomes.filter((o) => o.outcome === 'started')).toHaveLength(60);
+
+    const later = world(ledger, { now: new Date('2025-03-04T05:10:00Z') });
+    for (let n = 0; n < 60; n++) later.ping.set(instanceId(5000 + n), 'Online');
+    const again = await runFanout(records, later.deps);
+    expect(later.sendCalls()).toHaveLength(0);
+    expect(again.outcomes.filter((o) => o.code === 'duplicate')).toHaveLength(60);
+  }, 120_000);
+
   test('a malformed record is rejected (naming the field) and dead-lettered; the valid ones beside it still run', async () => {
     const w = world(ledger);
     for (let n = 1000; n < 1003; n++) w.ping.set(instanceId(n), 'Online');

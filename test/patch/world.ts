@@ -27,6 +27,7 @@ import type { StartedLedger } from '../helpers/dynalite.ts';
 export const instanceId = (n: number) => `i-${n.toString(16).padStart(17, '0')}`;
 export const eventId = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 const BASE = Date.parse('2025-03-04T03:00:00Z');
+let commandIds = 0;
 
 /** The SQS record EventBridge would write for patch failure `n` (command invocation Failed). */
 export function failureRecord(n: number, kind: 'command' | 'compliance' = 'command'): FanoutRecord {
@@ -80,9 +81,11 @@ export function world(ledger: StartedLedger, opts: { mode?: Mode; now?: Date } =
       throw Object.assign(new Error('Rate exceeded'), { name: failures.name });
     }
     commands++;
+    commandIds++;
     return {
       Command: {
-        CommandId: `${commands.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`,
+        // Unique across worlds, as real command ids are: the ledger keys executions by them.
+        CommandId: `${commandIds.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`,
         DocumentName: input.DocumentName,
       },
     };
