@@ -30,6 +30,8 @@ import { createRng, type Rng } from './rng.ts';
 import type { SqsMessage, SqsQueue, SqsService } from './services/sqs.ts';
 import type { BusEvent, EventSink } from './types.ts';
 
+/** How long a batch handed to a function stays invisible while the invocation runs (SQS's maximum, 12 h). */
+const HOLD_SECONDS = 43_200;
 export interface RetryPolicy {
   MaximumRetryAttempts?: number;
   MaximumEventAgeInSeconds?: number;
@@ -461,7 +463,10 @@ export function createEventBus(opts: BusOptions): EventBus {
     }
 
     take(): boolean {
-      const batch = sqs.receive(this.queue.arn, { max: this.m.batchSize });
+      // Lambda's functions here run in wall time while the queue's visibility timeout runs on the
+      // (compressed) sim clock; on AWS a function finishes well within the visibility timeout. So
+      // hold the batch while its invocation runs, and give failures the queue's own timeout after.
+      const batch = sqs.receive(this.queue.arn, { max: this.m.batchSize, visibilityTimeout: HOLD_SECONDS });
       if (batch.length === 0) return false;
       this.running += 1;
       track(
@@ -512,7 +517,11 @@ export function createEventBus(opts: BusOptions): EventBus {
         const entry = m.origin?.['deliveryId'] ? deliveries.get(m.origin['deliveryId']) : undefined;
         entry?.d.invocations.push(inv.requestId);
       }
-      if (!inv.ok) return; // the whole batch returns to the queue after its visibility timeout
+      const visibility = Number(this.queue.attributes['VisibilityTimeout'] ?? 30);
+      const requeue = (items: typeof batch) => {
+        for (const { receipt } of items) sqs.changeVisibility(this.queue.arn, receipt, visibility);
+      };
+      if (!inv.ok) return requeue(batch); // the whole batch returns after the visibility timeout
       let failed = new Set<string>();
       if (this.m.functionResponseTypes.includes('ReportBatchItemFailures')) {
         const items = (inv.payload as { batchItemFailures?: unknown } | null)?.batchItemFailures;
@@ -520,12 +529,13 @@ export function createEventBus(opts: BusOptions): EventBus {
           const ids = items.map((i) => (i as { itemIdentifier?: unknown } | null)?.itemIdentifier);
           const known = new Set(batch.map((b) => b.m.MessageId));
           // An empty or unknown identifier makes Lambda treat the whole batch as failed.
-          if (ids.some((id) => typeof id !== 'string' || !known.has(id))) return;
+          if (ids.some((id) => typeof id !== 'string' || !known.has(id))) return requeue(batch);
           failed = new Set(ids as string[]);
         }
       }
       for (const { m, receipt } of batch)
         if (!failed.has(m.MessageId)) sqs.deleteByReceipt(this.queue.arn, receipt);
+      requeue(batch.filter((b) => failed.has(b.m.MessageId)));
     }
   }
 

@@ -74,6 +74,8 @@ export interface RehearsalReport {
     total: number;
     byOutcome: Record<string, number>;
     byCode: Record<string, number>;
+    /** Outcome lines per remediation (`(none)` for events no remediation handles, and rejections). */
+    byRemediation: Record<string, number>;
     /** `decision` lines (one per event and remediation) vs later `outcome` lines (completion, release). */
     decisions: number;
     later: number;
@@ -211,11 +213,13 @@ export function buildReport(input: ReportInput): RehearsalReport {
   // Outcomes, and which events got one.
   const byOutcome: Record<string, number> = {};
   const byCode: Record<string, number> = {};
+  const outcomesByRemediation: Record<string, number> = {};
   const answered = new Set<string>();
   let decisions = 0;
   for (const l of input.lines) {
     inc(byOutcome, l.outcome);
     if (l.code) inc(byCode, l.code);
+    inc(outcomesByRemediation, l.remediation ?? '(none)');
     if (l.kind === 'decision') decisions += 1;
     if (l.eventId) answered.add(l.eventId);
   }
@@ -370,6 +374,7 @@ export function buildReport(input: ReportInput): RehearsalReport {
       total: input.lines.length,
       byOutcome: sortKeys(byOutcome),
       byCode: sortKeys(byCode),
+      byRemediation: sortKeys(outcomesByRemediation),
       decisions,
       later: input.lines.length - decisions,
     },
@@ -422,6 +427,7 @@ export function renderReport(r: RehearsalReport): string {
   );
   lines.push(`Outcomes               ${r.outcomes.total}  (${fmtCounts(r.outcomes.byOutcome)})`);
   lines.push(`  by code              ${fmtCounts(r.outcomes.byCode)}`);
+  lines.push(`  by remediation       ${fmtCounts(r.outcomes.byRemediation)}`);
   lines.push(
     `  decisions / later    ${r.outcomes.decisions} on events, ${r.outcomes.later} from completion and release`,
   );
