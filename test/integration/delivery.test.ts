@@ -163,6 +163,55 @@ describe('sandbox delivery', () => {
     expect(acct.sqs.messages(work.arn).filter((m) => m.deletedAt)).toHaveLength(6);
   });
 
+  it('a batch is not handed out again while its (slow) invocation still runs', async () => {
+    // Functions run in wall time, the queue's visibility timeout on the sim clock (x600): 300 ms of
+    // work is 3 simulated minutes, far past this queue's 30 s. On AWS the function ends within the
+    // visibility timeout, so each message must still reach the function exactly once.
+    const dir = join(tmp, 'slow');
+    writeFileSync(join(tmp, 'package.json'), '{"type":"module"}');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'index.mjs'),
+      `export const handler = async (event) => {
+        console.log(JSON.stringify({ message: 'slow', bodies: event.Records.map((r) => r.body) }));
+        await new Promise((r) => setTimeout(r, 300));
+        return { batchItemFailures: [] };
+      };`,
+    );
+    acct.lambda.register({
+      name: 'sandbox-test-slow',
+      shortName: 'slow',
+      logicalId: 'SlowLambdaFunction',
+      arn: 'arn:aws:lambda:us-east-1:123456789012:function:sandbox-test-slow',
+      handler: 'slow/index.handler',
+      codeDir: tmp,
+      environment: {},
+      timeoutSeconds: 10,
+      memoryMb: 128,
+      runtime: 'nodejs22.x',
+    });
+    const work = acct.sqs.createQueue('sandbox-test-slow-work', { VisibilityTimeout: '30' });
+    acct.bus.addEventSourceMapping({
+      uuid: 'slow-mapping',
+      functionName: 'sandbox-test-slow',
+      eventSourceArn: work.arn,
+      batchSize: 2,
+      maximumBatchingWindowInSeconds: 0,
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      enabled: true,
+    });
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: work.url,
+        Entries: Array.from({ length: 4 }, (_, i) => ({ Id: `s${i}`, MessageBody: `slow-${i}` })),
+      }),
+    );
+    await acct.bus.idle();
+    const bodies = acct.logs.json('sandbox-test-slow').flatMap((l) => l['bodies'] as string[]);
+    expect(bodies.sort()).toEqual(['slow-0', 'slow-1', 'slow-2', 'slow-3']);
+    expect(acct.sqs.pending(work.arn)).toHaveLength(0);
+  });
+
   it('remediator send: PutEvents through the real SDK reaches the rules', async () => {
     const sg = 'sg-00000000000000e12';
     knownSecurityGroup(acct, sg);
