@@ -39,13 +39,16 @@ export interface DryRunResult {
 
 export function factsFor(finding: Finding, r: Remediation, f: DryRunFacts): Facts {
   const calendars = r.calendars ?? f.defaultCalendars ?? [];
+  // Like the engine: a remediation that names no calendar (`calendars: []`) is never gated; one that
+  // names none of its own follows the stage default, whose state the caller gives.
+  const gated = r.calendars === undefined || r.calendars.length > 0;
   return {
     now: f.now ?? new Date().toISOString(),
     killSwitch: f.killSwitch ?? false,
     mode: f.mode ?? r.defaultMode,
     tags: f.tags ?? {},
     calendar: {
-      state: f.calendar ?? 'OPEN',
+      state: gated ? (f.calendar ?? 'OPEN') : 'OPEN',
       calendars,
       ...(f.nextTransitionTime ? { nextTransitionTime: f.nextTransitionTime } : {}),
     },
