@@ -8,6 +8,7 @@ import { sandboxCommand, sendCommand } from './sandbox.ts';
 import { checkCommand } from './check.ts';
 import { newCommand } from './new.ts';
 import { rehearseCommand } from './rehearse.ts';
+import { historyCommand } from './history.ts';
 
 /** The project whose src/runbooks/ `check` and `new` work on: two levels up from src/cli/ or .build/cli/. */
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,7 +22,9 @@ const USAGE = `usage: remediator <command>
                                    PutEvents an event file to a running sandbox
   check [--json]                   everything a runbook author can get wrong, before deploy (file: field: message)
   new <id> --trigger <family>      scaffold src/runbooks/<id>.ts (family: config.noncompliant|patch.failed|agent.disconnected)
-  rehearse [--scenario FILE] [--json FILE] [--speed N]
+  history (--resource <id> | --remediation <id>) [--limit N] [--json] [--table NAME]
+                                   outcomes recorded in the ledger, newest first (LEDGER_TABLE, AWS_REGION)
+  rehearse [--scenario FILE] [--json FILE] [--speed N] [--template-dir DIR]
                                    run a scenario (default: a day in under a minute) against the sandbox account
 `;
 
@@ -33,6 +36,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   if (cmd === 'check') return checkCommand(rest, io, PROJECT_ROOT);
   if (cmd === 'new') return newCommand(rest, io, PROJECT_ROOT);
   if (cmd === 'rehearse') return rehearseCommand(rest, io);
+  if (cmd === 'history') return historyCommand(rest, io);
   const registry = createRegistry(entries);
   switch (cmd) {
     case 'plan':

@@ -6,9 +6,9 @@ import type { Registry } from '../core/registry.ts';
 import { MODES, type Mode } from '../core/types.ts';
 import type { Io } from './io.ts';
 
-export const PLAN_USAGE = `remediator plan <event.json> [--json] [--calendar OPEN|CLOSED] [--next-transition ISO]
-    [--mode auto|shadow|off] [--kill-switch on|off] [--tag key=value ...] [--ping Online|ConnectionLost]
-    [--recent-runs N] [--started-last-hour N] [--breaker-open]`;
+export const PLAN_USAGE = `remediator plan <event.json> [--json]
+    [--calendar OPEN|CLOSED] [--next-transition ISO] [--mode auto|shadow|off] [--kill-switch on|off]
+    [--tag key=value ...] [--ping Online|ConnectionLost] [--recent-runs N] [--started-last-hour N] [--breaker-open]`;
 
 export function planCommand(argv: string[], io: Io, registry: Registry): number {
   const { values, positionals } = parseArgs({
