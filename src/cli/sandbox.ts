@@ -68,6 +68,7 @@ export async function sandboxCommand(
     io.err(`sandbox failed to start: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
+  seedExample(account);
   const d = account.deployed;
   const env = account.env();
   const killSwitch = Object.values(d.parameters).find((p) => p.name.endsWith('/kill-switch'))?.name;
@@ -196,4 +197,27 @@ export async function sendCommand(argv: string[], io: Io): Promise<number> {
 function usage(io: Io, text: string, message: string): number {
   io.err(`${message}\nusage: ${text}`);
   return 2;
+}
+
+/**
+ * A small account to explore by hand (the README's AWS CLI examples use it): three managed
+ * instances, the `prod-change-freeze` calendar (open: no event yet), and the security group of
+ * ../shared/aws/events/config-rules-compliance-change-noncompliant.json known to Config, so
+ * `remediator send` on that file runs the whole flow. Scenarios (`remediator rehearse`) seed their own.
+ */
+function seedExample(account: SandboxAccount): void {
+  for (const [i, platform] of (['Linux', 'Linux', 'Windows'] as const).entries()) {
+    account.ssm.addInstance({ InstanceId: `i-0example00000000${i}`, PlatformType: platform });
+  }
+  account.ssm.addCalendar('prod-change-freeze', {
+    type: 'DEFAULT_OPEN',
+    description: 'production change freeze',
+  });
+  account.config.putRule('restricted-ssh');
+  account.config.setCompliance(
+    'restricted-ssh',
+    { resourceType: 'AWS::EC2::SecurityGroup', resourceId: 'sg-0a1b2c3d4e5f67890' },
+    'COMPLIANT',
+    { evaluate: true },
+  );
 }
