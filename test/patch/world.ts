@@ -64,7 +64,6 @@ export function world(ledger: StartedLedger, opts: { mode?: Mode; now?: Date } =
   const ssm = mockClient(client);
   const ping = new Map<string, string>();
   let failures: { n: number; name: string } = { n: 0, name: 'ThrottlingException' };
-  let commands = 0;
   ssm
     .on(DescribeInstanceInformationCommand)
     .callsFake((input: { Filters?: { Key: string; Values: string[] }[] }) => {
@@ -80,7 +79,6 @@ export function world(ledger: StartedLedger, opts: { mode?: Mode; now?: Date } =
       failures.n--;
       throw Object.assign(new Error('Rate exceeded'), { name: failures.name });
     }
-    commands++;
     commandIds++;
     return {
       Command: {
