@@ -40,7 +40,17 @@ export function createClock(opts: { start?: Date; speed?: number; manual?: boole
           t.cancelled = true;
         };
       }
-      const handle = setTimeout(fn, Math.max(0, simMs / speed));
+      // Node may fire a timer up to a millisecond early, which is many simulated ms at high speed:
+      // re-arm until the simulated moment has really come, so a simulated delay is never short.
+      const due = nowMs() + Math.max(0, simMs);
+      let handle: ReturnType<typeof setTimeout>;
+      const arm = (): void => {
+        const remaining = due - nowMs();
+        if (remaining <= 0) return fn();
+        handle = setTimeout(arm, Math.max(1, remaining / speed));
+        handle.unref?.();
+      };
+      handle = setTimeout(arm, Math.max(0, simMs / speed));
       handle.unref?.();
       return () => clearTimeout(handle);
     },
