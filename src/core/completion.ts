@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Registry } from './registry.ts';
 import type { LogPort, Notification, NotifierPort } from '../ports/index.ts';
 import { errorMessage } from './errors.ts';
+import { recordOutcome } from './record.ts';
 import type {
   AutomationDetail,
   CommandDetail,
@@ -438,24 +439,7 @@ export async function report(
 ): Promise<void> {
   if (outcomes.length === 0) return;
   for (const o of outcomes) {
-    deps.log.info('outcome', {
-      eventId: o.eventId,
-      remediation: o.remediation,
-      resourceId: o.resourceId,
-      outcome: o.outcome,
-      code: o.code,
-      reason: o.reason,
-      executionId: o.executionId,
-    });
-    try {
-      await deps.ledger.recordOutcome(o);
-    } catch (e) {
-      deps.log.error('outcome not recorded in the ledger', {
-        eventId: o.eventId,
-        remediation: o.remediation,
-        error: errorMessage(e),
-      });
-    }
+    await recordOutcome(o, 'outcome', deps);
   }
   const headline = [...outcomes].sort((a, b) => SEVERITY[b.outcome] - SEVERITY[a.outcome])[0]!;
   const n: Notification = {

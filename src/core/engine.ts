@@ -24,6 +24,7 @@ import type { Limits } from './gates.ts';
 import { notificationFor, shouldNotify } from './notify.ts';
 import type { Registry } from './registry.ts';
 import type { Remediation } from './remediation.ts';
+import { recordOutcome } from './record.ts';
 import { clientToken } from './token.ts';
 import type { Action, CalendarFact, Facts, Finding, InstanceFact, Outcome } from './types.ts';
 
@@ -381,26 +382,7 @@ async function recordExecution(
 /** Records, logs and notifies outcomes. A failure here never undoes or blocks an action. */
 export async function finish(outcomes: Outcome[], deps: EngineDeps): Promise<void> {
   for (const o of outcomes) {
-    deps.log.info('decision', {
-      eventId: o.eventId,
-      remediation: o.remediation,
-      resourceId: o.resourceId,
-      outcome: o.outcome,
-      code: o.code,
-      reason: o.reason,
-      executionId: o.executionId,
-      field: o.field,
-      mode: o.mode,
-    });
-    try {
-      await deps.ledger.recordOutcome(o);
-    } catch (e) {
-      deps.log.error('outcome not recorded in the ledger', {
-        eventId: o.eventId,
-        remediation: o.remediation,
-        error: errorMessage(e),
-      });
-    }
+    await recordOutcome(o, 'decision', deps);
     if (!shouldNotify(o)) continue;
     // A tripped guard is announced once per trip, not once per event (the ledger remembers).
     if (deps.ledger.firstNotice && !(await deps.ledger.firstNotice(o, deps.now()).catch(() => true)))

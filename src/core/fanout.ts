@@ -16,6 +16,7 @@ import type { CalendarPort, FleetPort, Notification } from '../ports/index.ts';
 import type { Decision } from './decide.ts';
 import { carryOut, decideFinding, claimKey, type EngineDeps, type RemediationDecision } from './engine.ts';
 import { TransientError, ValidationError, errorMessage, errorName } from './errors.ts';
+import { recordOutcome } from './record.ts';
 import { parseFinding, eventIdentity } from '../events/finding.ts';
 import { consoleUrl, shouldNotify } from './notify.ts';
 import type { Remediation } from './remediation.ts';
@@ -488,26 +489,7 @@ async function finishFanout(
   deps: EngineDeps,
 ): Promise<Notification | undefined> {
   for (const o of outcomes) {
-    deps.log.info('decision', {
-      eventId: o.eventId,
-      remediation: o.remediation,
-      resourceId: o.resourceId,
-      outcome: o.outcome,
-      code: o.code,
-      reason: o.reason,
-      executionId: o.executionId,
-      field: o.field,
-      mode: o.mode,
-    });
-    try {
-      await deps.ledger.recordOutcome(o);
-    } catch (e) {
-      deps.log.error('outcome not recorded in the ledger', {
-        eventId: o.eventId,
-        remediation: o.remediation,
-        error: errorMessage(e),
-      });
-    }
+    await recordOutcome(o, 'decision', deps);
   }
   const n = fanoutNotification(outcomes, commands, deps.now().toISOString());
   if (!n) return undefined;

@@ -1,0 +1,35 @@
+import type { LedgerPort, LogPort } from '../ports/index.ts';
+import { errorMessage } from './errors.ts';
+import type { Outcome } from './types.ts';
+
+/**
+ * The audit trail of one outcome: one JSON log line (`decision` when an event is decided, `outcome`
+ * for what follows: completion, verification, release) and a ledger item. A ledger failure is
+ * logged, never thrown: the log line is the record of last resort.
+ */
+export async function recordOutcome(
+  o: Outcome,
+  message: 'decision' | 'outcome',
+  deps: { log: LogPort; ledger: Pick<LedgerPort, 'recordOutcome'> },
+): Promise<void> {
+  deps.log.info(message, {
+    eventId: o.eventId,
+    remediation: o.remediation,
+    resourceId: o.resourceId,
+    outcome: o.outcome,
+    code: o.code,
+    reason: o.reason,
+    executionId: o.executionId,
+    field: o.field,
+    mode: o.mode,
+  });
+  try {
+    await deps.ledger.recordOutcome(o);
+  } catch (e) {
+    deps.log.error('outcome not recorded in the ledger', {
+      eventId: o.eventId,
+      remediation: o.remediation,
+      error: errorMessage(e),
+    });
+  }
+}
