@@ -3,31 +3,15 @@
  * Status-change Notification`) → the ledger: final status once, lock released, outcome reported.
  * Glue only: the logic is src/core/completion.ts, the AWS reads src/adapters/.
  */
-import { configCompliance } from '../adapters/config-compliance.ts';
-import { dynamoLedger, ledgerDocumentClient, ledgerOptionsFromEnv } from '../adapters/ledger-dynamodb.ts';
 import { createLogger } from '../adapters/logger.ts';
-import { ssmExecutions } from '../adapters/ssm-executions.ts';
-import { handleCompletion, runtimeOptionsFromEnv, type CompletionDeps } from '../core/completion.ts';
-import { lazyContainer } from './lib/deps.ts';
+import { handleCompletion, type CompletionDeps } from '../core/completion.ts';
+import { lazyContainer, sweepDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
 
 const logger = createLogger();
 const container = lazyContainer(logger);
 let deps: CompletionDeps | undefined;
-
-function completionDeps(): CompletionDeps {
-  if (deps) return deps;
-  const c = container();
-  const e = c.config.env;
-  deps = {
-    ...c.deps,
-    ledger: dynamoLedger(ledgerDocumentClient(c.clients.dynamodb), ledgerOptionsFromEnv(e.LEDGER_TABLE, e)),
-    executions: ssmExecutions(c.clients.ssm),
-    compliance: configCompliance(c.clients.config),
-    options: runtimeOptionsFromEnv(e),
-  };
-  return deps;
-}
+const completionDeps = (): CompletionDeps => (deps ??= sweepDeps(container()));
 
 export const handler = lambda(logger, async (event: unknown) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;

@@ -4,33 +4,15 @@
  * Config fixes, releases deferred work whose calendar is open, and announces guard resets.
  * Glue only: the logic is src/core/deferral.ts and src/core/completion.ts.
  */
-import { configCompliance } from '../adapters/config-compliance.ts';
-import { dynamoLedger, ledgerDocumentClient, ledgerOptionsFromEnv } from '../adapters/ledger-dynamodb.ts';
 import { createLogger } from '../adapters/logger.ts';
-import { ssmExecutions } from '../adapters/ssm-executions.ts';
-import { runtimeOptionsFromEnv } from '../core/completion.ts';
 import { reconcile, type ReconcileDeps } from '../core/deferral.ts';
-import { lazyContainer } from './lib/deps.ts';
+import { lazyContainer, sweepDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
 
 const logger = createLogger();
 const container = lazyContainer(logger);
 let deps: ReconcileDeps | undefined;
-
-function reconcileDeps(): ReconcileDeps {
-  if (deps) return deps;
-  const c = container();
-  const e = c.config.env;
-  deps = {
-    ...c.deps,
-    // The same ledger for the sweep and for the findings it re-runs through the engine.
-    ledger: dynamoLedger(ledgerDocumentClient(c.clients.dynamodb), ledgerOptionsFromEnv(e.LEDGER_TABLE, e)),
-    executions: ssmExecutions(c.clients.ssm),
-    compliance: configCompliance(c.clients.config),
-    options: runtimeOptionsFromEnv(e),
-  };
-  return deps;
-}
+const reconcileDeps = (): ReconcileDeps => (deps ??= sweepDeps(container()));
 
 export const handler = lambda(logger, async (event: unknown) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;

@@ -21,6 +21,10 @@ import { taggingApiTags } from '../../adapters/tags-tagging-api.ts';
 import { createRegistry } from '../../core/registry.ts';
 import type { EngineDeps } from '../../core/engine.ts';
 import type { LedgerStore } from '../../core/ledger-types.ts';
+import { runtimeOptionsFromEnv } from '../../core/completion.ts';
+import type { ReconcileDeps } from '../../core/deferral.ts';
+import { configCompliance } from '../../adapters/config-compliance.ts';
+import { ssmExecutions } from '../../adapters/ssm-executions.ts';
 import { loadConfig, type AppConfig } from '../../config.ts';
 
 export interface Container {
@@ -79,4 +83,18 @@ export function createContainer(logger: Logger, env: NodeJS.ProcessEnv = process
 export function lazyContainer(logger: Logger): () => Container {
   let c: Container | undefined;
   return () => (c ??= createContainer(logger));
+}
+
+/**
+ * The engine's ports plus what completion and the reconcile sweep read: the ledger store with its
+ * extras, SSM executions, Config compliance, and the runtime options (verification, breaker, expiry).
+ */
+export function sweepDeps(c: Container): ReconcileDeps {
+  return {
+    ...c.deps,
+    ledger: c.ledger,
+    executions: ssmExecutions(c.clients.ssm),
+    compliance: configCompliance(c.clients.config),
+    options: runtimeOptionsFromEnv(c.config.env),
+  };
 }
