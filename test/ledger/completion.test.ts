@@ -11,18 +11,11 @@ import {
   SG,
   world,
   type World,
+  scheduled,
 } from './world.ts';
 
 let w: World;
 afterEach(async () => w?.close());
-
-const scheduled = {
-  version: '0',
-  id: 'sched-1',
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  detail: {},
-};
 
 async function startSgFix(): Promise<string> {
   const [o] = await handleEvent(configEvent(), w.deps);

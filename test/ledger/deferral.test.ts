@@ -1,18 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleEvent } from '../../src/core/engine.ts';
 import { reconcile, waitsOn } from '../../src/core/deferral.ts';
-import { calendarEvent, configEvent, FREEZE, FREEZE_ARN, SG, world, type World } from './world.ts';
+import { calendarEvent, configEvent, FREEZE, FREEZE_ARN, SG, world, type World, scheduled } from './world.ts';
 
 let w: World;
 afterEach(async () => w?.close());
-
-const scheduled = {
-  version: '0',
-  id: 'sched-1',
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  detail: {},
-};
 
 async function deferOne(): Promise<void> {
   w.calendar.state = 'CLOSED';

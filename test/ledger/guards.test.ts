@@ -2,18 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { handleEvent } from '../../src/core/engine.ts';
 import { handleCompletion } from '../../src/core/completion.ts';
 import { reconcile } from '../../src/core/deferral.ts';
-import { automationStatusEvent, configEvent, SG, world, type World } from './world.ts';
+import { automationStatusEvent, configEvent, SG, world, type World, scheduled } from './world.ts';
 
 let w: World;
 afterEach(async () => w?.close());
 
-const scheduled = {
-  version: '0',
-  id: 'sched-1',
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  detail: {},
-};
 let n = 0;
 /** A new NON_COMPLIANT finding for `resourceId` (a new ordering time each call). */
 const finding = (resourceId = SG) =>

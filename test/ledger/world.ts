@@ -340,3 +340,12 @@ export async function world(
     close: () => started.close(),
   };
 }
+
+/** The reconcile schedule's event (EventBridge `Scheduled Event`). */
+export const scheduled = {
+  version: '0',
+  id: 'sched-1',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  detail: {},
+};
