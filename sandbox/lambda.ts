@@ -366,6 +366,9 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions): LambdaRuntime {
     AWS_DEFAULT_REGION: opts.region,
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
+    // Lambda runs nodejs22.x; the sandbox runs the bundles on the local Node (20 here), where the
+    // SDK's notice about its future Node 22 requirement would repeat in every container.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_LAMBDA_FUNCTION_NAME: spec.name,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
