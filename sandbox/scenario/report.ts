@@ -108,6 +108,8 @@ export interface RehearsalReport {
   /** Executions beyond the first for the same remediation + resource + finding. */
   duplicateExecutions: number;
   duplicateDetails: { remediation: string; resource: string; finding: string; executions: string[] }[];
+  /** Every `failed` outcome (the ones worth a page), with its reason. */
+  failures: { remediation: string; resource: string; code: string; reason: string }[];
   slack: { count: number; samples: string[] };
   sns: { count: number; byOutcome: Record<string, number> };
   apiCalls: Record<string, { total: number; byOperation: Record<string, number> }>;
@@ -392,6 +394,14 @@ export function buildReport(input: ReportInput): RehearsalReport {
     redelivered,
     duplicateExecutions,
     duplicateDetails: duplicateDetails.slice(0, 20),
+    failures: input.lines
+      .filter((l) => l.outcome === 'failed')
+      .map((l) => ({
+        remediation: l.remediation ?? '',
+        resource: l.resourceId ?? '',
+        code: l.code ?? '',
+        reason: l.reason ?? '',
+      })),
     slack: {
       count: input.slack.length,
       samples: input.slack.slice(0, input.slackSamples).map((s) => s.text),
@@ -432,6 +442,9 @@ export function renderReport(r: RehearsalReport): string {
     `  decisions / later    ${r.outcomes.decisions} on events, ${r.outcomes.later} from completion and release`,
   );
   lines.push(`Executions started     ${r.executions.started}  (${fmtCounts(r.executions.byStatus)})`);
+  for (const f of r.failures.slice(0, 10)) {
+    lines.push(`  failed               ${f.remediation} on ${f.resource} (${f.code}): ${f.reason}`);
+  }
   lines.push(`  by remediation       ${fmtCounts(r.executions.byRemediation)}`);
   lines.push(
     `Deferred               ${r.deferred.total} (remediation, resource) pairs; ${r.deferred.released} released (${fmtCounts(r.deferred.releasedAs)}), ${r.deferred.stillDeferred} still deferred`,
