@@ -4,24 +4,15 @@
  * account with the service packaged and deployed into it, prints progress on stderr and a summary on
  * stdout. Exit 0 when nothing was lost and no execution was duplicated, 1 otherwise, 2 on bad usage.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Io } from './io.ts';
 
 type ScenarioModule = typeof import('../../sandbox/scenario/index.ts');
 
-/** The folder holding ssm-remediator's package.json, upwards from `from` (src/cli/ or .build/cli/). */
-function findProjectRoot(from: string): string {
-  let dir = dirname(from);
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && /"name":\s*"ssm-remediator"/.test(readFileSync(pkg, 'utf8'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no ssm-remediator package.json above ${from}`);
-    dir = up;
-  }
-}
+/** The project: two levels up from src/cli/ (tsx) or .build/cli/ (the CLI bundle). */
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 async function loadSandbox(projectRoot: string): Promise<ScenarioModule> {
   const { tsImport } = await import('tsx/esm/api');
@@ -90,7 +81,7 @@ export async function rehearseCommand(argv: string[], io: Io): Promise<number> {
   let sandbox: ScenarioModule;
   let projectRoot: string;
   try {
-    projectRoot = findProjectRoot(fileURLToPath(import.meta.url));
+    projectRoot = PROJECT_ROOT;
     sandbox = await loadSandbox(projectRoot);
   } catch (e) {
     io.err(
