@@ -1,4 +1,6 @@
 /** Shared facts of the agent.disconnected remediations (pure). */
+import { requireId } from '../core/ids.ts';
+import { startAutomation, type Remediation } from '../core/remediation.ts';
 import type { Facts, Finding } from '../core/types.ts';
 import { pingOf } from './_instance-examples.ts';
 
@@ -18,3 +20,20 @@ export function agentBack(f: Finding, facts: Facts): boolean {
 
 export const backReason = (id: string) =>
   `SSM Agent on ${id} is Online again and has pinged since it was flagged: nothing to do`;
+
+/**
+ * The plan of an Automation runbook that takes the instance as `InstanceId`: nothing to do if the
+ * agent is back; the assume role passed when the stage has one.
+ */
+export function instanceAutomationPlan(document: string): Remediation['plan'] {
+  return (f, facts, ctx) => {
+    const id = requireId('instanceId', f.resourceId, 'detail.instanceId');
+    if (agentBack(f, facts)) return [{ kind: 'skip', code: 'already-compliant', reason: backReason(id) }];
+    return [
+      startAutomation(document, {
+        InstanceId: [id],
+        ...(ctx.assumeRoleArn ? { AutomationAssumeRole: [ctx.assumeRoleArn] } : {}),
+      }),
+    ];
+  };
+}

@@ -3,9 +3,9 @@
  * (AWS-RestartEC2Instance), which brings a hung agent or OS back without Run Command. A restart is
  * an outage: calendar-gated, and it starts in shadow.
  */
-import { requireId, ID_PATTERNS } from '../core/ids.ts';
+import { ID_PATTERNS } from '../core/ids.ts';
 import { defineRemediation, startAutomation } from '../core/remediation.ts';
-import { agentBack, backReason } from './_agent.ts';
+import { instanceAutomationPlan } from './_agent.ts';
 import { agentDisconnectedEvent } from './_instance-examples.ts';
 
 const DOCUMENT = 'AWS-RestartEC2Instance';
@@ -23,16 +23,7 @@ export default defineRemediation({
   defaultMode: 'shadow',
   documents: [{ name: DOCUMENT, type: 'Automation' }],
   permissions: ['ssm:StartAutomationExecution'],
-  plan(f, facts, ctx) {
-    const id = requireId('instanceId', f.resourceId, 'detail.instanceId');
-    if (agentBack(f, facts)) return [{ kind: 'skip', code: 'already-compliant', reason: backReason(id) }];
-    return [
-      startAutomation(DOCUMENT, {
-        InstanceId: [id],
-        ...(ctx.assumeRoleArn ? { AutomationAssumeRole: [ctx.assumeRoleArn] } : {}),
-      }),
-    ];
-  },
+  plan: instanceAutomationPlan(DOCUMENT),
   examples: [
     {
       name: 'ConnectionLost → restart the instance',

@@ -3,10 +3,9 @@
  * path and VPC endpoints, instance profile, agent). Automation works through the EC2 and IAM APIs, so
  * it reaches an instance Run Command cannot. Read-only: no change calendar, acts by default.
  */
-import { requireId } from '../core/ids.ts';
 import { defineRemediation, startAutomation } from '../core/remediation.ts';
 import { ID_PATTERNS } from '../core/ids.ts';
-import { agentBack, backReason } from './_agent.ts';
+import { backReason, instanceAutomationPlan } from './_agent.ts';
 import { agentDisconnectedEvent } from './_instance-examples.ts';
 
 const DOCUMENT = 'AWSSupport-TroubleshootManagedInstance';
@@ -26,16 +25,7 @@ export default defineRemediation({
   calendars: [],
   documents: [{ name: DOCUMENT, type: 'Automation' }],
   permissions: ['ssm:StartAutomationExecution'],
-  plan(f, facts, ctx) {
-    const id = requireId('instanceId', f.resourceId, 'detail.instanceId');
-    if (agentBack(f, facts)) return [{ kind: 'skip', code: 'already-compliant', reason: backReason(id) }];
-    return [
-      startAutomation(DOCUMENT, {
-        InstanceId: [id],
-        ...(ctx.assumeRoleArn ? { AutomationAssumeRole: [ctx.assumeRoleArn] } : {}),
-      }),
-    ];
-  },
+  plan: instanceAutomationPlan(DOCUMENT),
   examples: [
     {
       name: 'ConnectionLost → start the diagnosis',
