@@ -5,32 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { createClock, type SimClock } from '../../sandbox/clock.ts';
-import { AwsError } from '../../sandbox/errors.ts';
 import { createSsmService, type SsmState } from '../../sandbox/ssm/index.ts';
-import type { CallContext, ServiceDef } from '../../sandbox/types.ts';
+import type { ServiceDef } from '../../sandbox/types.ts';
+import { operationCaller, type Out } from '../helpers/ssm-sim.ts';
 
 const START = new Date('2025-03-04T12:00:00Z');
-const ctx: CallContext = { service: 'ssm', operation: '', account: '123456789012', region: 'us-east-1' };
 
 let clock: SimClock;
 let def: ServiceDef;
 let state: SsmState;
 
-type Out = Record<string, unknown>;
-async function call(op: string, input: Record<string, unknown>): Promise<Out> {
-  const fn = def.operations[op];
-  if (!fn) throw new Error(`no operation ${op}`);
-  return (await fn(input, { ...ctx, operation: op })) as Out;
-}
-async function callError(op: string, input: Record<string, unknown>): Promise<AwsError> {
-  try {
-    await call(op, input);
-  } catch (e) {
-    if (e instanceof AwsError) return e;
-    throw e;
-  }
-  throw new Error(`${op} did not fail`);
-}
+const { call, callError } = operationCaller(() => def);
 const iid = (n: number): string => `i-${n.toString(16).padStart(17, '0')}`;
 async function describeAll(input: Record<string, unknown>): Promise<{ ids: string[]; pages: number }> {
   const ids: string[] = [];
