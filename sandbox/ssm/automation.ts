@@ -17,6 +17,8 @@ import {
   optParamMap,
   optString,
   reqString,
+  parametersMatch,
+  takeRule,
 } from './util.ts';
 
 export type AutomationStatus =
@@ -306,18 +308,9 @@ export class Automations {
     const idx = this.rules.findIndex(
       (r) =>
         (r.document === undefined || r.document === exec.DocumentName) &&
-        Object.entries(r.parameterMatch ?? {}).every(([k, want]) => {
-          const got = exec.Parameters[k]?.[0];
-          if (got === undefined) return false;
-          return typeof want === 'string' ? got === want : want.test(got);
-        }),
+        parametersMatch(exec.Parameters, r.parameterMatch),
     );
-    const rule = this.rules[idx];
-    if (rule?.times !== undefined) {
-      rule.times -= 1;
-      if (rule.times <= 0) this.rules.splice(idx, 1);
-    }
-    return rule;
+    return takeRule(this.rules, idx);
   }
 
   private finish(exec: AutomationExecution, status: AutomationStatus): void {

@@ -21,6 +21,8 @@ import {
   optStringList,
   reqString,
   resolveRate,
+  parametersMatch,
+  takeRule,
 } from './util.ts';
 
 export type CommandStatus =
@@ -539,18 +541,9 @@ export class Commands {
         const list = Array.isArray(r.instanceId) ? r.instanceId : [r.instanceId];
         if (!list.includes(inv.InstanceId)) return false;
       }
-      return Object.entries(r.parameterMatch ?? {}).every(([k, want]) => {
-        const got = cmd.Parameters[k]?.[0];
-        if (got === undefined) return false;
-        return typeof want === 'string' ? got === want : want.test(got);
-      });
+      return parametersMatch(cmd.Parameters, r.parameterMatch);
     });
-    const rule = this.rules[idx];
-    if (rule?.times !== undefined) {
-      rule.times -= 1;
-      if (rule.times <= 0) this.rules.splice(idx, 1);
-    }
-    return rule;
+    return takeRule(this.rules, idx);
   }
 
   private later(cmd: Command, ms: number, fn: () => void): void {

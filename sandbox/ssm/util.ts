@@ -270,3 +270,25 @@ export function scheduleAt(clock: SimClock, atMs: number, fn: () => void): () =>
     cancel();
   };
 }
+
+/** Outcome rules (scenarios, tests) match a call's parameters by value or by pattern. */
+export function parametersMatch(
+  params: Record<string, string[] | undefined>,
+  match: Record<string, string | RegExp> | undefined,
+): boolean {
+  return Object.entries(match ?? {}).every(([k, want]) => {
+    const got = params[k]?.[0];
+    if (got === undefined) return false;
+    return typeof want === 'string' ? got === want : want.test(got);
+  });
+}
+
+/** The rule at `idx`, spending one of its `times` (a rule whose times run out is removed). */
+export function takeRule<R extends { times?: number }>(rules: R[], idx: number): R | undefined {
+  const rule = rules[idx];
+  if (rule?.times !== undefined) {
+    rule.times -= 1;
+    if (rule.times <= 0) rules.splice(idx, 1);
+  }
+  return rule;
+}
