@@ -11,7 +11,6 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -57,6 +56,16 @@ const PROJECT_FILES = [
   'tsconfig.json',
 ];
 
+/** Copies what packaging and the CLI read to a new temporary folder (node_modules symlinked). */
+export function copyProject(projectRoot: string): string {
+  const copy = mkdtempSync(join(tmpdir(), 'sandbox-project-'));
+  for (const f of PROJECT_FILES) {
+    if (existsSync(join(projectRoot, f))) cpSync(join(projectRoot, f), join(copy, f), { recursive: true });
+  }
+  symlinkSync(join(projectRoot, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  return copy;
+}
+
 /**
  * Runs `serverless package` (osls) offline, on a copy of the project (node_modules symlinked): the
  * plugin rebuilds `.build/`, which running sandboxes and tests may be reading in the working tree.
@@ -65,13 +74,8 @@ export async function packageService(opts: PackageOptions): Promise<string> {
   const out = opts.outDir ?? mkdtempSync(join(tmpdir(), `sandbox-package-${opts.stage}-`));
   const cli = resolve(opts.projectRoot, 'node_modules/serverless/bin/serverless.js');
   if (!existsSync(cli)) throw new Error(`serverless (osls) is not installed: ${cli} is missing`);
-  const copy = mkdtempSync(join(tmpdir(), 'sandbox-project-'));
+  const copy = copyProject(opts.projectRoot);
   try {
-    for (const f of PROJECT_FILES) {
-      if (existsSync(join(opts.projectRoot, f)))
-        cpSync(join(opts.projectRoot, f), join(copy, f), { recursive: true });
-    }
-    symlinkSync(join(opts.projectRoot, 'node_modules'), join(copy, 'node_modules'), 'dir');
     const args = [
       join(copy, 'node_modules/serverless/bin/serverless.js'),
       'package',
@@ -104,28 +108,6 @@ export async function packageService(opts: PackageOptions): Promise<string> {
   if (!existsSync(join(out, TEMPLATE_FILE)))
     throw new Error(`serverless package wrote no ${TEMPLATE_FILE} in ${out}`);
   return out;
-}
-
-/** A cross-process lock: mkdir is atomic. Stale locks (older than 2 minutes) are broken. */
-export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      mkdirSync(dir);
-      break;
-    } catch {
-      try {
-        if (Date.now() - statSync(dir).mtimeMs > 120_000) rmSync(dir, { recursive: true, force: true });
-      } catch {
-        // the holder just released it
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 export function readTemplate(dir: string): CfnTemplate {

@@ -3,22 +3,24 @@
  * tests run them), and packages the service once with `serverless package` on a copy of the project,
  * so every test that reads the CloudFormation template (or deploys it into the sandbox) shares it.
  */
-import { join } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Folder holding cloudformation-template-update-stack.json of the packaged service (stage `test`). */
+    /** Folder holding cloudformation-template-update-stack.json and the zips of the packaged service (stage `sandbox`). */
     packagedDir: string;
   }
 }
 
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
 export default async function setup(project: TestProject): Promise<void> {
   const { buildAll } = await import('../scripts/build.ts');
-  const { copyProject, packageService } = await import('./helpers/package.ts');
+  const { packageService } = await import('../sandbox/template.ts');
   await buildAll({ quiet: true });
-  const root = copyProject();
-  const out = join(root, '.package');
-  await packageService(root, out);
+  // Stage `sandbox`: the sandbox integration tests and the rehearsal deploy this same package.
+  const out = await packageService({ projectRoot: root, stage: 'sandbox', region: 'us-east-1' });
   project.provide('packagedDir', out);
 }

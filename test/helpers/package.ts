@@ -1,13 +1,13 @@
 /**
- * Packaging for tests: `serverless package` writes the CloudFormation template offline. Run it on a
- * copy of the project (copyProject), never on the working tree: the plugin rebuilds .build/, which
- * other tests running at the same time read.
+ * Packaging for tests: `serverless package` writes the CloudFormation template offline, always on a
+ * copy of the project (sandbox/template.ts): the plugin rebuilds .build/, which other tests read.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { resolve } from 'node:path';
+import {
+  copyProject as copySandboxProject,
+  packageService as packageSandboxService,
+  readTemplate,
+} from '../../sandbox/template.ts';
 
 export const projectRoot = resolve(import.meta.dirname, '../..');
 
@@ -30,54 +30,13 @@ export interface Template {
   Resources: Record<string, Resource>;
 }
 
-/**
- * What a test copies: everything `serverless package` and `remediator` read, and no build output.
- * sandbox/ too: the CLI bundle, which packaging builds, includes the sandbox commands.
- */
-const PROJECT_FILES = [
-  'src',
-  'scripts',
-  'serverless',
-  'bin',
-  'sandbox',
-  'serverless.yml',
-  'package.json',
-  'tsconfig.json',
-];
-
 /** Copies the project to a new temporary folder (node_modules symlinked) and returns its root. */
-export function copyProject(from = projectRoot): string {
-  const dest = mkdtempSync(join(tmpdir(), 'remediator-project-'));
-  for (const f of PROJECT_FILES) {
-    if (existsSync(join(from, f))) cpSync(join(from, f), join(dest, f), { recursive: true });
-  }
-  symlinkSync(join(from, 'node_modules'), join(dest, 'node_modules'), 'dir');
-  return dest;
-}
+export const copyProject = (from = projectRoot): string => copySandboxProject(from);
 
-/** The environment for packaging: no AWS credentials or profile (packaging needs none), no telemetry. */
-export function offlineEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  return { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', CI: '1' };
-}
-
-/** Runs `serverless package --stage test --package <outDir>` in `root` and returns the update-stack template. */
+/** Runs `serverless package --stage test --package <outDir>` on `root` and returns the update-stack template. */
 export async function packageService(root: string, outDir: string): Promise<Template> {
-  const cli = join(root, 'node_modules/serverless/bin/serverless.js');
-  try {
-    await promisify(execFile)(process.execPath, [cli, 'package', '--stage', 'test', '--package', outDir], {
-      cwd: root,
-      env: offlineEnv(),
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 120_000,
-    });
-  } catch (e) {
-    const { stdout, stderr } = e as { stdout?: string; stderr?: string };
-    throw new Error(`serverless package failed in ${root}:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: e });
-  }
-  return JSON.parse(
-    readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ) as Template;
+  await packageSandboxService({ projectRoot: root, stage: 'test', outDir });
+  return readTemplate(outDir) as unknown as Template;
 }
 
 /** The roles the engine acts from (serverless/remediator-plugin.cjs ACTING_ROLES) present in the template. */

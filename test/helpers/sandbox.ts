@@ -1,35 +1,19 @@
 /**
- * The sandbox account for integration tests: the service is packaged once per test run (shared by every
- * test file through a lock and a marker under the OS temp dir, keyed by the vitest main process), and each
- * file starts its own account from that package with a fast clock and no schedules.
+ * The sandbox account for integration tests: the service is packaged once per test run (the global
+ * setup), and each file starts its own account from that package with a fast clock and no schedules.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { inject } from 'vitest';
 import {
   startSandboxAccount,
   type SandboxAccount,
   type SandboxAccountOptions,
 } from '../../sandbox/account.ts';
-import { packageService, withLock } from '../../sandbox/template.ts';
 import type { BusEvent } from '../../sandbox/types.ts';
 import { projectRoot, sharedEvent } from './events.ts';
 
-/** One `serverless package --stage sandbox` per test run, shared by the files that run in it. */
-export async function sharedTemplateDir(): Promise<string> {
-  const dir = join(tmpdir(), `sandbox-template-${process.ppid}`);
-  const marker = join(dir, '.packaged');
-  const fresh = (): boolean => existsSync(marker) && Date.now() - statSync(marker).mtimeMs < 15 * 60_000;
-  if (fresh()) return dir;
-  return withLock(`${dir}.lock`, async () => {
-    if (fresh()) return dir;
-    mkdirSync(dir, { recursive: true });
-    await packageService({ projectRoot, stage: 'sandbox', outDir: dir });
-    writeFileSync(marker, new Date().toISOString());
-    return dir;
-  });
-}
+/** The package the suite's global setup made (`serverless package --stage sandbox`), shared by every file. */
+export const sharedTemplateDir = async (): Promise<string> => inject('packagedDir');
 
 /** A sandbox account for one test file: fast clock (x600), schedules off, the shared package. */
 export async function startTestAccount(opts: SandboxAccountOptions = {}): Promise<SandboxAccount> {

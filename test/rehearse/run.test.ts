@@ -6,12 +6,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_REGION, SANDBOX_STAGE } from '../../sandbox/account.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RehearsalReport } from '../../sandbox/scenario/report.ts';
 import { runScenario } from '../../sandbox/scenario/run.ts';
 import { findProjectRoot, loadScenario } from '../../sandbox/scenario/schema.ts';
-import { packageService } from '../../sandbox/template.ts';
 import { rehearseCommand } from '../../src/cli/rehearse.ts';
 
 const root = findProjectRoot();
@@ -19,13 +17,13 @@ const small = join(import.meta.dirname, 'fixtures/small.yaml');
 let templateDir: string;
 let out: string;
 
-beforeAll(async () => {
-  templateDir = await packageService({ projectRoot: root, stage: SANDBOX_STAGE, region: SANDBOX_REGION });
+beforeAll(() => {
+  // The package the suite's global setup made (stage sandbox), shared with the integration tests.
+  templateDir = inject('packagedDir');
   out = mkdtempSync(join(tmpdir(), 'rehearse-test-'));
-}, 120_000);
+});
 
 afterAll(() => {
-  rmSync(templateDir, { recursive: true, force: true });
   rmSync(out, { recursive: true, force: true });
 });
 
