@@ -267,22 +267,28 @@ export async function closeExecution(
     reason = `${exec.kind === 'automation' ? 'Automation' : 'Run Command'} ended ${status} (details unavailable: ${errorMessage(e)})`;
   }
 
+  // A Config fix is verified before it is reported; anything else is done now. Either way the
+  // transition is conditional: a duplicate completion (event and sweep) reports nothing twice.
   const verify = verdict === 'succeeded' && exec.family === 'config.noncompliant' && !!exec.rule;
+  const finishedAt = now.toISOString();
+  const won = await deps.ledger.transitionExecution(
+    exec.executionId,
+    'in-flight',
+    verify ? 'verifying' : 'done',
+    verify
+      ? { status, finishedAt, verifyRequestedAt: finishedAt, reason }
+      : { status, finishedAt, result: verdict, reason },
+    now,
+  );
+  if (!won)
+    return ignored(deps, `execution ${exec.executionId} was already closed`, {
+      kind: exec.kind,
+      executionId: exec.executionId,
+      status,
+    });
+  await deps.ledger.releaseLocks(exec);
+
   if (verify) {
-    const won = await deps.ledger.transitionExecution(
-      exec.executionId,
-      'in-flight',
-      'verifying',
-      { status, finishedAt: now.toISOString(), verifyRequestedAt: now.toISOString(), reason },
-      now,
-    );
-    if (!won)
-      return ignored(deps, `execution ${exec.executionId} was already closed`, {
-        kind: exec.kind,
-        executionId: exec.executionId,
-        status,
-      });
-    await deps.ledger.releaseLocks(exec);
     try {
       await deps.compliance.reevaluate([exec.rule!]);
     } catch (e) {
@@ -297,25 +303,10 @@ export async function closeExecution(
       rule: exec.rule,
     });
     return verifyExecution(
-      { ...exec, phase: 'verifying', status, verifyRequestedAt: now.toISOString(), reason },
+      { ...exec, phase: 'verifying', status, verifyRequestedAt: finishedAt, reason },
       deps,
     );
   }
-
-  const won = await deps.ledger.transitionExecution(
-    exec.executionId,
-    'in-flight',
-    'done',
-    { status, finishedAt: now.toISOString(), result: verdict, reason },
-    now,
-  );
-  if (!won)
-    return ignored(deps, `execution ${exec.executionId} was already closed`, {
-      kind: exec.kind,
-      executionId: exec.executionId,
-      status,
-    });
-  await deps.ledger.releaseLocks(exec);
   return finalize(
     exec,
     verdict,
