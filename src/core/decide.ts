@@ -28,21 +28,24 @@ export function decide(input: GateInput, ctx: PlanContext): Decision {
     mode: facts.mode,
   };
   const gates = evaluateGates(input);
+  /** A final outcome: nothing is carried out, `actions` is what the plan said (for the report). */
+  const stopWith = (
+    actions: Action[],
+    o: Omit<Decision['outcome'], keyof typeof base | 'actions'>,
+  ): Decision => ({
+    gates,
+    verdict: 'stop',
+    actions,
+    outcome: { ...base, ...o, actions },
+  });
   const stop = gates.find((g) => !g.pass);
   if (stop) {
-    return {
-      gates,
-      verdict: 'stop',
-      actions: [],
-      outcome: {
-        ...base,
-        outcome: stop.outcome ?? 'skipped',
-        code: stop.code,
-        reason: stop.reason,
-        actions: [],
-        ...(stop.nextTransitionTime ? { nextTransitionTime: stop.nextTransitionTime } : {}),
-      },
-    };
+    return stopWith([], {
+      outcome: stop.outcome ?? 'skipped',
+      code: stop.code,
+      reason: stop.reason,
+      ...(stop.nextTransitionTime ? { nextTransitionTime: stop.nextTransitionTime } : {}),
+    });
   }
 
   let actions: Action[];
@@ -50,19 +53,12 @@ export function decide(input: GateInput, ctx: PlanContext): Decision {
     actions = remediation.plan(finding, facts, ctx);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
-    return {
-      gates,
-      verdict: 'stop',
-      actions: [],
-      outcome: {
-        ...base,
-        outcome: 'rejected',
-        code: 'invalid-parameters',
-        field: e.field,
-        reason: errorMessage(e),
-        actions: [],
-      },
-    };
+    return stopWith([], {
+      outcome: 'rejected',
+      code: 'invalid-parameters',
+      field: e.field,
+      reason: errorMessage(e),
+    });
   }
 
   const acting = actions.filter((a) => a.kind === 'startAutomation' || a.kind === 'sendCommand');
@@ -70,34 +66,20 @@ export function decide(input: GateInput, ctx: PlanContext): Decision {
   const defer = actions.find((a): a is Extract<Action, { kind: 'defer' }> => a.kind === 'defer');
   if (acting.length === 0) {
     const reason = skip?.reason ?? defer?.reason ?? 'the plan has nothing to do';
-    return {
-      gates,
-      verdict: 'stop',
-      actions,
-      outcome: {
-        ...base,
-        outcome: defer ? 'deferred' : 'skipped',
-        reason,
-        ...(!defer && skip?.code ? { code: skip.code } : {}),
-        actions,
-        ...(defer?.until ? { nextTransitionTime: defer.until } : {}),
-      },
-    };
+    return stopWith(actions, {
+      outcome: defer ? 'deferred' : 'skipped',
+      reason,
+      ...(!defer && skip?.code ? { code: skip.code } : {}),
+      ...(defer?.until ? { nextTransitionTime: defer.until } : {}),
+    });
   }
 
   if (facts.mode === 'shadow') {
-    return {
-      gates,
-      verdict: 'stop',
-      actions,
-      outcome: {
-        ...base,
-        outcome: 'skipped',
-        code: 'shadow',
-        reason: `shadow mode: would ${describe(acting)}`,
-        actions,
-      },
-    };
+    return stopWith(actions, {
+      outcome: 'skipped',
+      code: 'shadow',
+      reason: `shadow mode: would ${describe(acting)}`,
+    });
   }
   return {
     gates,
