@@ -302,22 +302,14 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
           KeySchema: p['KeySchema'] as CreateTableCommandInput['KeySchema'],
           BillingMode: (str(p['BillingMode']) ?? 'PROVISIONED') as CreateTableCommandInput['BillingMode'],
         };
-        if (p['GlobalSecondaryIndexes'])
-          input.GlobalSecondaryIndexes = p[
-            'GlobalSecondaryIndexes'
-          ] as CreateTableCommandInput['GlobalSecondaryIndexes'];
-        if (p['LocalSecondaryIndexes'])
-          input.LocalSecondaryIndexes = p[
-            'LocalSecondaryIndexes'
-          ] as CreateTableCommandInput['LocalSecondaryIndexes'];
-        if (p['ProvisionedThroughput'])
-          input.ProvisionedThroughput = p[
-            'ProvisionedThroughput'
-          ] as CreateTableCommandInput['ProvisionedThroughput'];
-        if (p['StreamSpecification'])
-          input.StreamSpecification = p[
-            'StreamSpecification'
-          ] as CreateTableCommandInput['StreamSpecification'];
+        // Optional properties CloudFormation and CreateTable name and shape alike: passed through.
+        const optional = [
+          'GlobalSecondaryIndexes',
+          'LocalSecondaryIndexes',
+          'ProvisionedThroughput',
+          'StreamSpecification',
+        ] as const;
+        for (const k of optional) if (p[k]) Object.assign(input, { [k]: p[k] });
         await ddb.send(new CreateTableCommand(input));
         const ttl = p['TimeToLiveSpecification'] as { AttributeName?: string; Enabled?: boolean } | undefined;
         deployed.tables[id] = {

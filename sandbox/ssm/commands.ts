@@ -25,6 +25,9 @@ import {
   takeRule,
 } from './util.ts';
 
+/** What SSM returns for a command sent without notifications or CloudWatch output. */
+const NO_NOTIFICATION = { NotificationArn: '', NotificationEvents: [], NotificationType: '' };
+const NO_CLOUDWATCH_OUTPUT = { CloudWatchLogGroupName: '', CloudWatchOutputEnabled: false };
 export type CommandStatus =
   'Pending' | 'InProgress' | 'Success' | 'Cancelled' | 'Failed' | 'TimedOut' | 'Cancelling';
 export type InvocationStatus =
@@ -614,15 +617,8 @@ export class Commands {
       ErrorCount: this.errorCount(cmd),
       DeliveryTimedOutCount: invs.filter((i) => i.StatusDetails === 'Delivery Timed Out').length,
       ServiceRole: cmd.ServiceRole,
-      NotificationConfig: cmd.NotificationConfig ?? {
-        NotificationArn: '',
-        NotificationEvents: [],
-        NotificationType: '',
-      },
-      CloudWatchOutputConfig: cmd.CloudWatchOutputConfig ?? {
-        CloudWatchLogGroupName: '',
-        CloudWatchOutputEnabled: false,
-      },
+      NotificationConfig: cmd.NotificationConfig ?? NO_NOTIFICATION,
+      CloudWatchOutputConfig: cmd.CloudWatchOutputConfig ?? NO_CLOUDWATCH_OUTPUT,
       TimeoutSeconds: cmd.TimeoutSeconds,
     };
   }
@@ -660,15 +656,8 @@ export class Commands {
           }))
         : [],
       ServiceRole: cmd.ServiceRole,
-      NotificationConfig: cmd.NotificationConfig ?? {
-        NotificationArn: '',
-        NotificationEvents: [],
-        NotificationType: '',
-      },
-      CloudWatchOutputConfig: cmd.CloudWatchOutputConfig ?? {
-        CloudWatchLogGroupName: '',
-        CloudWatchOutputEnabled: false,
-      },
+      NotificationConfig: cmd.NotificationConfig ?? NO_NOTIFICATION,
+      CloudWatchOutputConfig: cmd.CloudWatchOutputConfig ?? NO_CLOUDWATCH_OUTPUT,
     };
   }
 
