@@ -1,6 +1,6 @@
 /**
  * EventBridge event-pattern matching, as AWS does it (checked against the 400 cases in
- * shared/conformance/eventbridge-patterns.json).
+ * test/conformance/eventbridge-patterns.json).
  *
  * A pattern is a JSON object that mirrors the event. Each pattern field is either a nested object
  * (descend into the event) or a non-empty array of match values (a leaf); `$or` at any level holds two

@@ -88,7 +88,7 @@ export async function sandboxCommand(
         .join(' ')}`,
       '',
       'try:',
-      `  remediator send ../shared/aws/events/config-rules-compliance-change-noncompliant.json --endpoint ${account.url}`,
+      `  remediator send examples/events/config-rules-compliance-change-noncompliant.json --endpoint ${account.url}`,
       `  aws ssm describe-automation-executions --endpoint-url ${account.url}`,
       ...(killSwitch
         ? [
@@ -202,7 +202,7 @@ function usage(io: Io, text: string, message: string): number {
 /**
  * A small account to explore by hand (the README's AWS CLI examples use it): three managed
  * instances, the `prod-change-freeze` calendar (open: no event yet), and the security group of
- * ../shared/aws/events/config-rules-compliance-change-noncompliant.json known to Config, so
+ * examples/events/config-rules-compliance-change-noncompliant.json known to Config, so
  * `remediator send` on that file runs the whole flow. Scenarios (`remediator rehearse`) seed their own.
  */
 function seedExample(account: SandboxAccount): void {

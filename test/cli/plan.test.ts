@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { projectRoot, sharedEventsDir } from '../helpers/events.ts';
+import { projectRoot, eventsDir } from '../helpers/events.ts';
 
 const run = promisify(execFile);
-const configEvent = resolve(sharedEventsDir, 'config-rules-compliance-change-noncompliant.json');
+const configEvent = resolve(eventsDir, 'config-rules-compliance-change-noncompliant.json');
 
 async function plan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -36,7 +36,7 @@ import { DEFAULT_LIMITS } from '../../src/core/gates.ts';
 import { createRegistry } from '../../src/core/registry.ts';
 import { clientToken } from '../../src/core/token.ts';
 import { startLedger, type StartedLedger } from '../helpers/dynalite.ts';
-import { sharedEvent, variant } from '../helpers/events.ts';
+import { exampleEvent, variant } from '../helpers/events.ts';
 
 const WEBHOOK = 'https://hooks.slack.com/services/T0AAAA/B0BBBB/xoxSECRETwebhookTOKEN';
 const ssmMock = mockClient(SSMClient);
@@ -137,7 +137,7 @@ let n = 0;
 function configEvent() {
   n++;
   const id = `sg-${n.toString(16).padStart(17, '0')}`;
-  return variant(sharedEvent('config-rules-compliance-change-noncompliant'), (v) => {
+  return variant(exampleEvent('config-rules-compliance-change-noncompliant'), (v) => {
     v.id = `evt-${n}`;
     v.detail.resourceId = id;
     const q = (

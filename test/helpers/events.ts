@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const projectRoot = resolve(import.meta.dirname, '../..');
-export const sharedEventsDir = resolve(projectRoot, '..', 'shared', 'aws', 'events');
+/** The example events the repo ships (examples/events/README.md says where they come from). */
+export const eventsDir = resolve(projectRoot, 'examples', 'events');
 
-/** One of the example events AWS-FACTS ships in shared/aws/events/, parsed fresh each call. */
-export function sharedEvent(name: string): Record<string, unknown> & { detail: Record<string, unknown> } {
-  return JSON.parse(readFileSync(resolve(sharedEventsDir, `${name}.json`), 'utf8'));
+/** One of the example events in examples/events/, parsed fresh each call. */
+export function exampleEvent(name: string): Record<string, unknown> & { detail: Record<string, unknown> } {
+  return JSON.parse(readFileSync(resolve(eventsDir, `${name}.json`), 'utf8'));
 }
 
 /** A deep copy with `mutate` applied, for malformed-event tests. */

@@ -10,7 +10,7 @@ import {
   type SandboxAccountOptions,
 } from '../../sandbox/account.ts';
 import type { BusEvent } from '../../sandbox/types.ts';
-import { projectRoot, sharedEvent } from './events.ts';
+import { projectRoot, exampleEvent } from './events.ts';
 
 /** The package the suite's global setup made (`serverless package --stage sandbox`), shared by every file. */
 export const sharedTemplateDir = async (): Promise<string> => inject('packagedDir');
@@ -56,7 +56,7 @@ export function knownSecurityGroup(
  * a fresh event id unless one is given.
  */
 export function configEvent(sg = 'sg-0a1b2c3d4e5f67890', opts: { id?: string } = {}): BusEvent {
-  const e = sharedEvent('config-rules-compliance-change-noncompliant') as unknown as BusEvent;
+  const e = exampleEvent('config-rules-compliance-change-noncompliant') as unknown as BusEvent;
   e.id = opts.id ?? randomUUID();
   const d = e.detail as Record<string, unknown> & {
     newEvaluationResult: {

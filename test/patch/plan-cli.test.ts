@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
-import { projectRoot, sharedEventsDir } from '../helpers/events.ts';
+import { projectRoot, eventsDir } from '../helpers/events.ts';
 
 const run = promisify(execFile);
 
@@ -27,7 +27,7 @@ test.each([
   ['ssm-command-invocation-status-change.json'],
   ['ssm-configuration-compliance-patch-noncompliant.json'],
 ])('patch.failed: %s → AWS-RunPatchBaseline Install (shadow by default)', async (name) => {
-  const r = await plan(resolve(sharedEventsDir, name));
+  const r = await plan(resolve(eventsDir, name));
   expect(r.event.valid).toBe(true);
   expect(r.finding).toMatchObject({ family: 'patch.failed', resourceId: 'i-0fedcba9876543210' });
   expect(r.remediations).toHaveLength(1);
@@ -43,7 +43,7 @@ test.each([
 
 test('patch.failed with the agent offline → skipped (agent-offline)', async () => {
   const r = await plan(
-    resolve(sharedEventsDir, 'ssm-command-invocation-status-change.json'),
+    resolve(eventsDir, 'ssm-command-invocation-status-change.json'),
     '--mode',
     'auto',
     '--ping',
@@ -52,8 +52,8 @@ test('patch.failed with the agent offline → skipped (agent-offline)', async ()
   expect(r.remediations[0]).toMatchObject({ outcome: 'skipped', code: 'agent-offline' });
 });
 
-test('agent.disconnected (test/fixtures/agent-disconnected.json) → diagnose now, reboot in shadow', async () => {
-  const r = await plan(resolve(projectRoot, 'test/fixtures/agent-disconnected.json'));
+test('agent.disconnected (examples/events/agent-disconnected.json) → diagnose now, reboot in shadow', async () => {
+  const r = await plan(resolve(projectRoot, 'examples/events/agent-disconnected.json'));
   expect(r.event.valid).toBe(true);
   expect(r.finding).toMatchObject({ family: 'agent.disconnected', resourceId: 'i-0123456789abcdef0' });
   const byId = Object.fromEntries(r.remediations.map((m) => [m.id, m]));

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { matches, validatePattern, type EventPattern } from '../../sandbox/eventbridge/pattern.ts';
 
 /**
- * AWS's own answers for 400 pattern/event pairs (see shared/conformance/README.md). The matcher must
+ * AWS's own answers for 400 pattern/event pairs (see test/conformance/README.md). The matcher must
  * agree with every one of them.
  */
 interface ConformanceCase {
@@ -16,7 +16,7 @@ interface ConformanceCase {
 }
 
 const projectRoot = path.resolve(import.meta.dirname, '..', '..');
-const casesFile = path.resolve(projectRoot, '..', 'shared', 'conformance', 'eventbridge-patterns.json');
+const casesFile = path.resolve(projectRoot, 'test', 'conformance', 'eventbridge-patterns.json');
 const cases = JSON.parse(readFileSync(casesFile, 'utf8')) as ConformanceCase[];
 
 describe('EventBridge pattern conformance', () => {

@@ -12,7 +12,7 @@ import {
 const projectRoot = path.resolve(import.meta.dirname, '..', '..');
 const loadEvent = (name: string): Record<string, unknown> =>
   JSON.parse(
-    readFileSync(path.resolve(projectRoot, '..', 'shared', 'aws', 'events', name), 'utf8'),
+    readFileSync(path.resolve(projectRoot, 'examples', 'events', name), 'utf8'),
   ) as Record<string, unknown>;
 
 /** `pattern` must match every event in `yes` and none in `no`. */

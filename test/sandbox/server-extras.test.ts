@@ -17,7 +17,7 @@ import { createConfigService, type ConfigService } from '../../sandbox/services/
 import { createEventBridgeService } from '../../sandbox/services/eventbridge.ts';
 import { createSlackReceiver, type SlackReceiver } from '../../sandbox/services/slack.ts';
 
-// The shape of shared/aws/events/config-rules-compliance-change-noncompliant.json (AWS-FACTS §1.1).
+// The shape of examples/events/config-rules-compliance-change-noncompliant.json (AWS-FACTS §1.1).
 const configEvent = {
   version: '0',
   id: '3f2b8c1e-5d4a-4b6e-9c7f-1a2b3c4d5e6f',

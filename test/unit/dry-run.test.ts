@@ -2,9 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { dryRunRemediation } from '../../src/core/dry-run.ts';
 import { parseFinding } from '../../src/events/finding.ts';
 import restrictedSsh from '../../src/runbooks/restricted-ssh.ts';
-import { sharedEvent } from '../helpers/events.ts';
+import { exampleEvent } from '../helpers/events.ts';
 
-const finding = parseFinding(sharedEvent('config-rules-compliance-change-noncompliant'));
+const finding = parseFinding(exampleEvent('config-rules-compliance-change-noncompliant'));
 
 describe('dry run calendars agree with the engine', () => {
   test('a remediation that follows the stage default is deferred when the calendar is CLOSED', () => {

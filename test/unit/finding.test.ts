@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { ValidationError } from '../../src/core/errors.ts';
 import { parseFinding } from '../../src/events/finding.ts';
-import { sharedEvent, variant } from '../helpers/events.ts';
+import { exampleEvent, variant } from '../helpers/events.ts';
 
-const config = () => sharedEvent('config-rules-compliance-change-noncompliant');
+const config = () => exampleEvent('config-rules-compliance-change-noncompliant');
 
 function fieldOf(event: unknown): string {
   try {
@@ -36,7 +36,7 @@ describe('event → finding', () => {
   });
 
   test('a patch failure from Run Command becomes a patch.failed finding (kebab-case keys)', () => {
-    const f = parseFinding(sharedEvent('ssm-command-invocation-status-change'));
+    const f = parseFinding(exampleEvent('ssm-command-invocation-status-change'));
     expect(f).toMatchObject({
       family: 'patch.failed',
       resourceType: 'AWS::EC2::Instance',
@@ -47,7 +47,7 @@ describe('event → finding', () => {
   });
 
   test('a Patch non_compliant compliance change becomes a patch.failed finding (lowercase values)', () => {
-    const f = parseFinding(sharedEvent('ssm-configuration-compliance-patch-noncompliant'));
+    const f = parseFinding(exampleEvent('ssm-configuration-compliance-patch-noncompliant'));
     expect(f).toMatchObject({
       family: 'patch.failed',
       resourceId: 'i-0fedcba9876543210',
@@ -110,7 +110,7 @@ describe('malformed events are rejected with the field named', () => {
   });
   test('a kebab-case key missing from a Run Command event', () => {
     const e = variant(
-      sharedEvent('ssm-command-invocation-status-change'),
+      exampleEvent('ssm-command-invocation-status-change'),
       (v) => delete v.detail['instance-id'],
     );
     expect(fieldOf(e)).toBe('detail.instance-id');
@@ -123,6 +123,6 @@ describe('malformed events are rejected with the field named', () => {
     expect(fieldOf(variant(config(), (v) => (v.account = '12345')))).toBe('account');
   });
   test('a detail-type the service does not handle', () => {
-    expect(fieldOf(sharedEvent('ec2-instance-state-change'))).toBe('detail-type');
+    expect(fieldOf(exampleEvent('ec2-instance-state-change'))).toBe('detail-type');
   });
 });

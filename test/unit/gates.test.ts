@@ -3,9 +3,9 @@ import { DEFAULT_LIMITS, evaluateGates, parseOptOut, type GateInput } from '../.
 import { parseFinding } from '../../src/events/finding.ts';
 import restrictedSsh from '../../src/runbooks/restricted-ssh.ts';
 import type { Facts } from '../../src/core/types.ts';
-import { sharedEvent } from '../helpers/events.ts';
+import { exampleEvent } from '../helpers/events.ts';
 
-const finding = parseFinding(sharedEvent('config-rules-compliance-change-noncompliant'));
+const finding = parseFinding(exampleEvent('config-rules-compliance-change-noncompliant'));
 const NOW = '2026-01-15T12:00:00Z';
 
 function input(facts: Partial<Facts> = {}, guards: Partial<GateInput['guards']> = {}): GateInput {
