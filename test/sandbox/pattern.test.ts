@@ -11,9 +11,10 @@ import {
 
 const projectRoot = path.resolve(import.meta.dirname, '..', '..');
 const loadEvent = (name: string): Record<string, unknown> =>
-  JSON.parse(
-    readFileSync(path.resolve(projectRoot, 'examples', 'events', name), 'utf8'),
-  ) as Record<string, unknown>;
+  JSON.parse(readFileSync(path.resolve(projectRoot, 'examples', 'events', name), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 
 /** `pattern` must match every event in `yes` and none in `no`. */
 function expectMatching(pattern: EventPattern, yes: unknown[], no: unknown[]): void {
