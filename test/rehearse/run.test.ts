@@ -79,6 +79,6 @@ describe('remediator rehearse', () => {
       env: {},
     });
     expect(code).toBe(2);
-    expect(err.join('\n')).toMatch(/clock\.sped: unknown field/);
+    expect(err.join('\n')).toMatch(/clock: unknown key `sped` \(did you mean `speed`\?\)/);
   });
 });
