@@ -1,5 +1,5 @@
 /**
- * Simulated SQS (`AmazonSQS.*` over AWS JSON 1.0, as @aws-sdk/client-sqs 3.1169 speaks it; the read-only
+ * Simulated SQS (`AmazonSQS.*` over AWS JSON 1.0, as @aws-sdk/client-sqs 3.1169 speaks it; the inspecting
  * calls also over the Query protocol, `query`, as AWS CLI 2.9 sends them): queues with
  * URLs `http://127.0.0.1:<port>/<account>/<name>`, visibility timeouts on the sim clock, redrive to a
  * dead-letter queue after `maxReceiveCount` receives, and MD5 digests the SDK checks.
@@ -75,7 +75,7 @@ export interface ReceivedMessage {
 }
 
 export interface SqsService extends ServiceDef {
-  /** The same queues over the Query protocol (ListQueues, GetQueueUrl, GetQueueAttributes), as older AWS CLIs call SQS. */
+  /** The same queues over the Query protocol (ListQueues, GetQueueUrl, GetQueueAttributes, ReceiveMessage), as older AWS CLIs call SQS. */
   query: ServiceDef;
   /** Create a queue (idempotent by name); attributes as CreateQueue takes them (RedrivePolicy as JSON text). */
   createQueue(name: string, attributes?: Record<string, string>): SqsQueue;
@@ -624,8 +624,29 @@ export function createSqsService(opts: SqsOptions = {}): SqsService {
     },
   };
 
+  /** A flattened `Name.N` list in a Query request (a single value decodes as a string). */
+  const flatList = (v: unknown): unknown => (typeof v === 'string' ? [v] : v);
+  const nameValues = (m: Record<string, unknown> | undefined) =>
+    new Flattened(Object.entries(m ?? {}).map(([Name, Value]) => ({ Name, Value })));
+
   /** The Query protocol's names: `AttributeName.N` (flattened) in, flattened `QueueUrl`/`Attribute` out. */
   const queryOperations: Record<string, Operation> = {
+    ReceiveMessage: async (input, ctx) => {
+      const json = {
+        ...input,
+        AttributeNames: flatList(input['AttributeName']),
+        MessageAttributeNames: flatList(input['MessageAttributeName']),
+      };
+      const out = (await operations['ReceiveMessage']!(json, ctx)) as {
+        Messages: Array<Record<string, unknown>>;
+      };
+      const Message = out.Messages.map(({ Attributes, MessageAttributes, ...m }) => ({
+        ...m,
+        Attribute: nameValues(Attributes as Record<string, unknown> | undefined),
+        MessageAttribute: nameValues(MessageAttributes as Record<string, unknown> | undefined),
+      }));
+      return { Message: new Flattened(Message) };
+    },
     ListQueues: async (input, ctx) => {
       const out = (await operations['ListQueues']!(input, ctx)) as {
         QueueUrls?: string[];
@@ -635,8 +656,7 @@ export function createSqsService(opts: SqsOptions = {}): SqsService {
     },
     GetQueueUrl: (input, ctx) => operations['GetQueueUrl']!(input, ctx),
     GetQueueAttributes: async (input, ctx) => {
-      const names = input['AttributeName'];
-      const json = { ...input, AttributeNames: typeof names === 'string' ? [names] : names };
+      const json = { ...input, AttributeNames: flatList(input['AttributeName']) };
       const out = (await operations['GetQueueAttributes']!(json, ctx)) as {
         Attributes: Record<string, string>;
       };

@@ -195,6 +195,22 @@ describe('SQS queues', () => {
     );
     expect(missing.status).toBe(400);
     expect(missing.text).toContain('<Code>QueueDoesNotExist</Code>');
+
+    const empty = acct.sqs.createQueue('inspect-query-receive');
+    acct.sqs.send(empty.url, 'hello', { attributes: { team: { DataType: 'String', StringValue: 'ops' } } });
+    const received = await post(
+      `Action=ReceiveMessage&Version=2012-11-05&QueueUrl=${encodeURIComponent(empty.url)}&AttributeName.1=All&MessageAttributeName.1=All`,
+    );
+    expect(received.status).toBe(200);
+    expect(received.text).toMatch(
+      /<ReceiveMessageResult><Message><MessageId>[0-9a-f-]{36}<\/MessageId><ReceiptHandle>[^<]+<\/ReceiptHandle><MD5OfBody>5d41402abc4b2a76b9719d911017c592<\/MD5OfBody><Body>hello<\/Body>/,
+    );
+    expect(received.text).toContain(
+      '<Attribute><Name>ApproximateReceiveCount</Name><Value>1</Value></Attribute>',
+    );
+    expect(received.text).toContain(
+      '<MessageAttribute><Name>team</Name><Value><DataType>String</DataType><StringValue>ops</StringValue></Value></MessageAttribute>',
+    );
   });
 });
 
@@ -274,7 +290,7 @@ describe('the AWS CLI against the sandbox account', () => {
     }
   };
 
-  test('aws events list-rules, aws sqs list-queues / get-queue-attributes, aws ssm list-documents', async () => {
+  test('aws events list-rules, aws sqs list-queues / get-queue-attributes / receive-message, aws ssm list-documents', async () => {
     const rules = (await cli(['events', 'list-rules'])) as { Rules: { Name: string }[] };
     expect(rules.Rules.map((r) => r.Name)).toEqual(deployedRules().map((r) => r.name));
 
