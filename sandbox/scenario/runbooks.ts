@@ -14,17 +14,24 @@ export interface KnownRemediation {
   trigger: Remediation['trigger'];
   /** Config rule names its examples show it answering (config.noncompliant only). */
   rules: string[];
+  /** The resource types those examples report, by rule. */
+  resourceTypes: Record<string, string[]>;
 }
 
 const cache = new Map<string, KnownRemediation[]>();
 
-function rulesOf(r: Remediation): string[] {
-  if (r.trigger !== 'config.noncompliant') return [];
-  const rules = r.examples
-    .filter((ex) => ex.expect.applies !== false)
-    .map((ex) => (ex.event['detail'] as { configRuleName?: unknown } | undefined)?.configRuleName)
-    .filter((x): x is string => typeof x === 'string');
-  return [...new Set(rules)];
+/** The (rule, resource type) pairs a Config remediation's examples show it acting on. */
+function rulesOf(r: Remediation): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (r.trigger !== 'config.noncompliant') return out;
+  for (const ex of r.examples) {
+    if (ex.expect.applies === false) continue;
+    const d = ex.event['detail'] as { configRuleName?: unknown; resourceType?: unknown } | undefined;
+    if (typeof d?.configRuleName !== 'string' || typeof d.resourceType !== 'string') continue;
+    const types = (out[d.configRuleName] ??= []);
+    if (!types.includes(d.resourceType)) types.push(d.resourceType);
+  }
+  return out;
 }
 
 /** Every remediation in `<projectRoot>/src/runbooks/`, in file order. */
@@ -37,7 +44,14 @@ export function projectRemediations(projectRoot: string): KnownRemediation[] {
   };
   const known = runbookFiles(projectRoot).map((file) => {
     const r = tsxRequire(file, import.meta.url).default;
-    return { id: r.id, defaultMode: r.defaultMode, trigger: r.trigger, rules: rulesOf(r) };
+    const resourceTypes = rulesOf(r);
+    return {
+      id: r.id,
+      defaultMode: r.defaultMode,
+      trigger: r.trigger,
+      rules: Object.keys(resourceTypes),
+      resourceTypes,
+    };
   });
   cache.set(projectRoot, known);
   return known;

@@ -239,16 +239,21 @@ export class ScenarioError extends Error {
   }
 }
 
-/** What a scenario may name: remediation ids and the Config rules they answer. */
+/** What a scenario may name: remediation ids, the Config rules they answer and (if known) on which resource types. */
 export interface KnownNames {
   remediations: string[];
   rules: string[];
+  resourceTypes?: Record<string, string[]>;
 }
 
 /** The names in the project's src/runbooks/ (the same files as the `virtual:runbooks` registry). */
 export function projectNames(projectRoot = findProjectRoot()): KnownNames {
   const known = projectRemediations(projectRoot);
-  return { remediations: known.map((r) => r.id), rules: [...new Set(known.flatMap((r) => r.rules))] };
+  const resourceTypes: Record<string, string[]> = {};
+  for (const r of known)
+    for (const [rule, types] of Object.entries(r.resourceTypes))
+      resourceTypes[rule] = [...new Set([...(resourceTypes[rule] ?? []), ...types])];
+  return { remediations: known.map((r) => r.id), rules: Object.keys(resourceTypes), resourceTypes };
 }
 
 type Issue = z.core.$ZodIssue;
@@ -361,6 +366,13 @@ function checkNames(s: Scenario, known: KnownNames, file: string): void {
         file,
         `findings[${i}].rule`,
         `unknown rule \`${f.rule}\`: no remediation answers it${hint(f.rule, known.rules)}`,
+      );
+    const types = known.resourceTypes?.[f.rule];
+    if (types && !types.includes(f.resourceType))
+      throw new ScenarioError(
+        file,
+        `findings[${i}].resourceType`,
+        `the remediation for \`${f.rule}\` acts on ${types.join(', ')}, not ${f.resourceType}`,
       );
   });
 }

@@ -100,6 +100,14 @@ describe('scenario schema', () => {
     ).toBe(
       'bad.yaml: findings[0].rule: unknown rule `restricted-shh`: no remediation answers it (did you mean `restricted-ssh`?)',
     );
+    expect(
+      problem(
+        minimal +
+          'findings:\n  - { rule: restricted-ssh, resourceType: AWS::S3::Bucket, count: 2, at: 1m }\n',
+      ),
+    ).toBe(
+      'bad.yaml: findings[0].resourceType: the remediation for `restricted-ssh` acts on AWS::EC2::SecurityGroup, not AWS::S3::Bucket',
+    );
     // The names come from src/runbooks/: the same ids the registry has.
     const ids = projectRemediations(root).map((r) => r.id);
     expect(ids).toEqual(entries.map((e) => e.remediation.id).sort());
