@@ -1,8 +1,9 @@
 /**
  * Simulated EventBridge (`AWSEvents`): PutEvents turns entries into full bus events and hands them to an
  * EventSink; TestEventPattern uses the sandbox's pattern matcher; ListRules, DescribeRule and
- * ListTargetsByRule read the rules deployed on the bus (read-only: rules come from the template). A fault rule on 'events:PutEvents' with
- * `itemFailureRate` makes some entries fail with InternalFailure (to test callers' retry of failed entries).
+ * ListTargetsByRule show the rules deployed on the bus (read-only: rules come from the template). A
+ * fault rule on 'events:PutEvents' with `itemFailureRate` makes some entries fail with InternalFailure
+ * (to test callers' retry of failed entries).
  */
 import { randomUUID } from 'node:crypto';
 import { AwsError, validation } from '../errors.ts';
@@ -95,7 +96,7 @@ function readEntries(input: Record<string, unknown>): Array<Record<string, unkno
   return entries;
 }
 
-export const MAX_LIST_LIMIT = 100;
+const MAX_LIST_LIMIT = 100;
 
 /** One page of `items` from NextToken, `Limit` long (1..100, default 100), and the next token if any. */
 function page<T>(items: T[], input: Record<string, unknown>): { items: T[]; NextToken?: string } {
@@ -110,8 +111,6 @@ function page<T>(items: T[], input: Record<string, unknown>): { items: T[]; Next
   return { items: items.slice(offset, end), ...(end < items.length ? { NextToken: encodeToken(end) } : {}) };
 }
 
-const ruleState = (r: BusRule): string => (r.enabled ? 'ENABLED' : 'DISABLED');
-
 /** A rule as ListRules and DescribeRule show it (only the fields that are set). */
 function wireRule(r: BusRule, bus: string): Record<string, unknown> {
   return {
@@ -119,7 +118,7 @@ function wireRule(r: BusRule, bus: string): Record<string, unknown> {
     Arn: r.arn,
     ...(r.eventPattern !== undefined ? { EventPattern: JSON.stringify(r.eventPattern) } : {}),
     ...(r.scheduleExpression !== undefined ? { ScheduleExpression: r.scheduleExpression } : {}),
-    State: ruleState(r),
+    State: r.enabled ? 'ENABLED' : 'DISABLED',
     EventBusName: bus,
   };
 }

@@ -75,7 +75,10 @@ export interface ReceivedMessage {
 }
 
 export interface SqsService extends ServiceDef {
-  /** The same queues over the Query protocol (ListQueues, GetQueueUrl, GetQueueAttributes, ReceiveMessage), as older AWS CLIs call SQS. */
+  /**
+   * The same queues over the Query protocol (ListQueues, GetQueueUrl, GetQueueAttributes, ReceiveMessage),
+   * which AWS CLIs before SQS's JSON protocol (e.g. Debian's 2.9) send.
+   */
   query: ServiceDef;
   /** Create a queue (idempotent by name); attributes as CreateQueue takes them (RedrivePolicy as JSON text). */
   createQueue(name: string, attributes?: Record<string, string>): SqsQueue;
@@ -660,8 +663,7 @@ export function createSqsService(opts: SqsOptions = {}): SqsService {
       const out = (await operations['GetQueueAttributes']!(json, ctx)) as {
         Attributes: Record<string, string>;
       };
-      const entries = Object.entries(out.Attributes).map(([Name, Value]) => ({ Name, Value }));
-      return { Attribute: new Flattened(entries) };
+      return { Attribute: nameValues(out.Attributes) };
     },
   };
 
