@@ -181,12 +181,13 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     sink: { emit: (e: BusEvent) => bus.put(e, { via: 'put-events' }) },
     // The operator plays AWS services: `remediator send config-event.json` must reach the rules.
     allowAwsSources: true,
+    rules: () => bus.rules(),
   });
   const slack = createSlackReceiver({ clock });
 
   const server = await startSandboxServer({
     port: opts.port ?? 0,
-    services: [ssmDef, sns, sqs, tagging, config, events],
+    services: [ssmDef, sns, sqs, sqs.query, tagging, config, events],
     dynamodb: true,
     account,
     region,

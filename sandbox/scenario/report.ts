@@ -5,6 +5,7 @@
  * results). Duplicate executions are counted from SSM's side, never from the service's claims.
  */
 import type { BusEvent } from '../types.ts';
+import { describeModes, type RunMode } from './runbooks.ts';
 
 /** What the bus did with one event (the runner adapts the account's fate records to this). */
 export interface FateView {
@@ -58,6 +59,8 @@ export interface RehearsalReport {
   seed: number;
   wallSeconds: number;
   sim: { start: string; end: string; hours: number; speed: number };
+  /** Which remediation ran in which mode: the scenario's `modes` over the production defaults. */
+  modes: Record<string, RunMode>;
   /** Every event put on the bus, by detail-type (scenario, simulations and the service's own). */
   events: { total: number; byDetailType: Record<string, number>; byOrigin: Record<string, number> };
   findings: {
@@ -188,6 +191,7 @@ export interface ReportInput {
   seed: number;
   wallSeconds: number;
   sim: RehearsalReport['sim'];
+  modes?: Record<string, RunMode>;
   fates: FateView[];
   lines: OutcomeLine[];
   executions: ExecutionView[];
@@ -370,6 +374,7 @@ export function buildReport(input: ReportInput): RehearsalReport {
     seed: input.seed,
     wallSeconds: input.wallSeconds,
     sim: input.sim,
+    modes: input.modes ?? {},
     events: { total: input.fates.length, byDetailType: sortKeys(byDetailType), byOrigin: sortKeys(byOrigin) },
     findings: { total: findingFates.length, unique: uniqueFindings.size, delivered, unrouted },
     outcomes: {
@@ -429,6 +434,7 @@ export function renderReport(r: RehearsalReport): string {
   lines.push(
     `Rehearsal "${r.scenario}" (seed ${r.seed}): ${r.sim.hours.toFixed(1)} h of simulated time in ${r.wallSeconds.toFixed(1)} s (x${r.sim.speed})`,
   );
+  lines.push(`Modes                  ${describeModes(r.modes)}`);
   lines.push('');
   lines.push(`Events on the bus      ${r.events.total}  (${fmtCounts(r.events.byDetailType)})`);
   lines.push(`  put by               ${fmtCounts(r.events.byOrigin)}`);

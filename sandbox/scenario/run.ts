@@ -25,7 +25,8 @@ import {
   type OutcomeLine,
   type RehearsalReport,
 } from './report.ts';
-import type { Scenario } from './schema.ts';
+import { projectRemediations, runModes } from './runbooks.ts';
+import { findProjectRoot, type Scenario } from './schema.ts';
 import { planWorld, type World } from './world.ts';
 
 export interface RunOptions {
@@ -440,6 +441,7 @@ async function rehearse(
       hours: (end.getTime() - t0) / 3_600_000,
       speed,
     },
+    modes: runModes(projectRemediations(findProjectRoot()), s.modes),
     fates,
     lines: lines.read(),
     executions,

@@ -4,14 +4,18 @@
  * switch). `docs/scenario-example.yaml` comments every field; `default.yaml` is what `npm start` runs.
  *
  * Times are simulated time after the scenario's start, written `90s`, `45m`, `2h`, `1h30m` (or a
- * number of seconds). Every object is strict: a misspelt field is an error that names it, e.g.
- * `scenario.yaml: findings.0.count: Too small: expected number to be >=1`.
+ * number of seconds). Every object is strict: a misspelt key is an error that names it and the nearest
+ * valid one, reported before anything else (`scenario.yaml: findings[0]: unknown key \`rlue\` (did
+ * you mean \`rule\`?)`); other problems name their field (`findings[0].count: Too small: …`). Remediation
+ * ids in `modes` and Config rules in `findings` must be ones src/runbooks/ has.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { didYouMean } from './nearest.ts';
+import { projectRemediations } from './runbooks.ts';
 
 const DURATION_RE = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
@@ -235,33 +239,164 @@ export class ScenarioError extends Error {
   }
 }
 
-/** Validates a parsed scenario; the first problem becomes a ScenarioError naming the field. */
-export function validateScenario(value: unknown, file = 'scenario'): Scenario {
-  const result = scenarioSchema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  let field = issue.path.map(String).join('.') || '(top level)';
-  if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
-    const prefix = issue.path.length > 0 ? `${field}.` : '';
-    field = `${prefix}${issue.keys[0]}`;
-    throw new ScenarioError(
-      file,
-      field,
-      `unknown field (known fields are listed in docs/scenario-example.yaml)`,
-    );
+/** What a scenario may name: remediation ids, the Config rules they answer and (if known) on which resource types. */
+export interface KnownNames {
+  remediations: string[];
+  rules: string[];
+  resourceTypes?: Record<string, string[]>;
+}
+
+/** The names in the project's src/runbooks/ (the same files as the `virtual:runbooks` registry). */
+export function projectNames(projectRoot = findProjectRoot()): KnownNames {
+  const known = projectRemediations(projectRoot);
+  const resourceTypes: Record<string, string[]> = {};
+  for (const r of known)
+    for (const [rule, types] of Object.entries(r.resourceTypes))
+      resourceTypes[rule] = [...new Set([...(resourceTypes[rule] ?? []), ...types])];
+  return { remediations: known.map((r) => r.id), rules: Object.keys(resourceTypes), resourceTypes };
+}
+
+type Issue = z.core.$ZodIssue;
+type Path = ReadonlyArray<PropertyKey>;
+
+/** `findings[0].at`, `clock`, `throttling.ssm:X`; '(top level)' for the root. */
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
   }
-  throw new ScenarioError(file, field, issue.message);
+  return out === '' ? '(top level)' : out;
+}
+
+/** Every issue with its full path, union branches included (a misspelt key inside `at: {from, too}`). */
+function flatten(issues: readonly Issue[], prefix: Path = []): Issue[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    const here = { ...issue, path } as Issue;
+    return issue.code === 'invalid_union' ? [here, ...issue.errors.flatMap((e) => flatten(e, path))] : [here];
+  });
+}
+
+interface SchemaNode {
+  _zod: { def: { type: string; [k: string]: unknown } };
+}
+
+/** The schema under wrappers (default, optional, transform pipes). */
+function unwrap(node: SchemaNode): SchemaNode {
+  for (;;) {
+    const def = node._zod.def;
+    if (def.type === 'pipe') node = def['in'] as SchemaNode;
+    else if (['default', 'optional', 'nullable', 'prefault', 'readonly', 'catch'].includes(def.type))
+      node = def['innerType'] as SchemaNode;
+    else return node;
+  }
+}
+
+/** The keys the schema allows for the object at `path` (a union's object branch, inside arrays and records). */
+function keysAt(root: SchemaNode, path: Path): string[] {
+  let node: SchemaNode | undefined = unwrap(root);
+  const objectOf = (n: SchemaNode): SchemaNode | undefined => {
+    const def = n._zod.def;
+    if (def.type === 'object') return n;
+    if (def.type === 'union')
+      return (def['options'] as SchemaNode[]).map(unwrap).find((o) => o._zod.def.type === 'object');
+    return undefined;
+  };
+  for (const seg of path) {
+    if (!node) return [];
+    const def: SchemaNode['_zod']['def'] = node._zod.def;
+    if (def.type === 'array') node = unwrap(def['element'] as SchemaNode);
+    else if (def.type === 'record') node = unwrap(def['valueType'] as SchemaNode);
+    else {
+      const shape = objectOf(node)?._zod.def['shape'] as Record<string, SchemaNode> | undefined;
+      const next = shape?.[String(seg)];
+      node = next ? unwrap(next) : undefined;
+    }
+  }
+  const obj = node && objectOf(node);
+  return obj ? Object.keys(obj._zod.def['shape'] as Record<string, SchemaNode>) : [];
+}
+
+/** Unknown keys first (a misspelt key also makes the real one "missing"), then the first other problem. */
+function firstProblem(issues: readonly Issue[], file: string): ScenarioError {
+  const all = flatten(issues);
+  const unknown = all.find((i) => i.code === 'unrecognized_keys');
+  if (unknown && unknown.code === 'unrecognized_keys') {
+    const key = unknown.keys[0]!;
+    const hint = didYouMean(key, keysAt(scenarioSchema as unknown as SchemaNode, unknown.path));
+    return new ScenarioError(file, formatPath(unknown.path), `unknown key \`${key}\`${hint}`);
+  }
+  const issue = issues[0]!;
+  const missing = issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
+  if (missing && issue.path.length > 0) {
+    const key = String(issue.path[issue.path.length - 1]);
+    return new ScenarioError(file, formatPath(issue.path.slice(0, -1)), `\`${key}\` is missing`);
+  }
+  return new ScenarioError(file, formatPath(issue.path), explain(issue));
+}
+
+/** A union's or record key's own message is only "Invalid input": say what the branch or key wanted. */
+function explain(issue: Issue): string {
+  if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
+  if (issue.code !== 'invalid_union') return issue.message;
+  const specific = flatten(issue.errors.flat()).find(
+    (i) => i.code !== 'invalid_type' && i.code !== 'invalid_union',
+  );
+  return specific?.message ?? issue.message;
+}
+
+/** ` (did you mean \`x\`?)`, or the whole list when nothing is close. */
+const hint = (name: string, valid: string[]): string =>
+  didYouMean(name, valid) || ` (known: ${valid.join(', ')})`;
+
+/** Remediation ids (`modes`) and Config rules (`findings`) the project does not have, with the nearest one. */
+function checkNames(s: Scenario, known: KnownNames, file: string): void {
+  s.modes.forEach((m, i) => {
+    if (!known.remediations.includes(m.remediation))
+      throw new ScenarioError(
+        file,
+        `modes[${i}].remediation`,
+        `unknown remediation \`${m.remediation}\`${hint(m.remediation, known.remediations)}`,
+      );
+  });
+  s.findings.forEach((f, i) => {
+    if (!known.rules.includes(f.rule))
+      throw new ScenarioError(
+        file,
+        `findings[${i}].rule`,
+        `unknown rule \`${f.rule}\`: no remediation answers it${hint(f.rule, known.rules)}`,
+      );
+    const types = known.resourceTypes?.[f.rule];
+    if (types && !types.includes(f.resourceType))
+      throw new ScenarioError(
+        file,
+        `findings[${i}].resourceType`,
+        `the remediation for \`${f.rule}\` acts on ${types.join(', ')}, not ${f.resourceType}`,
+      );
+  });
+}
+
+/**
+ * Validates a parsed scenario; the first problem becomes a ScenarioError naming the field. `known`
+ * (default: this project's src/runbooks/) is what `modes` and `findings` may name.
+ */
+export function validateScenario(value: unknown, file = 'scenario', known?: KnownNames): Scenario {
+  const result = scenarioSchema.safeParse(value);
+  if (!result.success) throw firstProblem(result.error.issues, file);
+  checkNames(result.data, known ?? projectNames(), file);
+  return result.data;
 }
 
 /** Parses YAML text into a validated scenario. */
-export function parseScenario(text: string, file = 'scenario'): Scenario {
+export function parseScenario(text: string, file = 'scenario', known?: KnownNames): Scenario {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const where = e.linePos?.[0] ? `line ${e.linePos[0].line}` : '(yaml)';
     throw new ScenarioError(file, where, e.message.split('\n')[0] ?? e.message);
   }
-  return validateScenario(doc.toJS(), file);
+  return validateScenario(doc.toJS(), file, known);
 }
 
 export function loadScenario(path: string): Scenario {

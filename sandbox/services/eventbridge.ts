@@ -1,15 +1,27 @@
 /**
  * Simulated EventBridge (`AWSEvents`): PutEvents turns entries into full bus events and hands them to an
- * EventSink; TestEventPattern uses the sandbox's pattern matcher. A fault rule on 'events:PutEvents' with
- * `itemFailureRate` makes some entries fail with InternalFailure (to test callers' retry of failed entries).
+ * EventSink; TestEventPattern uses the sandbox's pattern matcher; ListRules, DescribeRule and
+ * ListTargetsByRule show the rules deployed on the bus (read-only: rules come from the template). A
+ * fault rule on 'events:PutEvents' with `itemFailureRate` makes some entries fail with InternalFailure
+ * (to test callers' retry of failed entries).
  */
 import { randomUUID } from 'node:crypto';
 import { AwsError, validation } from '../errors.ts';
 import { createClock, type SimClock } from '../clock.ts';
 import { InvalidPatternError, matches, validatePattern } from '../eventbridge/pattern.ts';
+import type { BusRule, BusTarget } from '../bus.ts';
 import type { BusEvent, CallContext, EventSink, Operation, ServiceDef } from '../types.ts';
 import { fromEpochSeconds } from '../wire/json.ts';
-import { isRecord, notNull, objectList, requiredString } from './input.ts';
+import {
+  decodeToken,
+  encodeToken,
+  isRecord,
+  notNull,
+  objectList,
+  optionalNumber,
+  optionalString,
+  requiredString,
+} from './input.ts';
 
 export const MAX_PUT_EVENTS_ENTRIES = 10;
 export const MAX_PUT_EVENTS_BYTES = 256 * 1024;
@@ -37,6 +49,8 @@ export interface EventBridgeOptions {
    * so an operator can play AWS Config or SSM with `remediator send` / `aws events put-events`.
    */
   allowAwsSources?: boolean;
+  /** The rules on the default bus (the sandbox account's deployed rules), for ListRules and friends. */
+  rules?: () => BusRule[];
 }
 
 type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
@@ -80,6 +94,45 @@ function readEntries(input: Record<string, unknown>): Array<Record<string, unkno
   if (total > MAX_PUT_EVENTS_BYTES)
     throw validation('Total size of the entries in the request is over the limit.');
   return entries;
+}
+
+const MAX_LIST_LIMIT = 100;
+
+/** One page of `items` from NextToken, `Limit` long (1..100, default 100), and the next token if any. */
+function page<T>(items: T[], input: Record<string, unknown>): { items: T[]; NextToken?: string } {
+  const limit = optionalNumber(input, 'Limit') ?? MAX_LIST_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw validation(
+      `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value ${limit < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_LIST_LIMIT}`}`,
+    );
+  }
+  const offset = decodeToken(optionalString(input, 'NextToken'), 'ValidationException');
+  const end = offset + limit;
+  return { items: items.slice(offset, end), ...(end < items.length ? { NextToken: encodeToken(end) } : {}) };
+}
+
+/** A rule as ListRules and DescribeRule show it (only the fields that are set). */
+function wireRule(r: BusRule, bus: string): Record<string, unknown> {
+  return {
+    Name: r.name,
+    Arn: r.arn,
+    ...(r.eventPattern !== undefined ? { EventPattern: JSON.stringify(r.eventPattern) } : {}),
+    ...(r.scheduleExpression !== undefined ? { ScheduleExpression: r.scheduleExpression } : {}),
+    State: r.enabled ? 'ENABLED' : 'DISABLED',
+    EventBusName: bus,
+  };
+}
+
+function wireTarget(t: BusTarget): Record<string, unknown> {
+  return {
+    Id: t.id,
+    Arn: t.arn,
+    ...(t.input !== undefined ? { Input: t.input } : {}),
+    ...(t.inputPath !== undefined ? { InputPath: t.inputPath } : {}),
+    ...(t.inputTransformer ? { InputTransformer: t.inputTransformer } : {}),
+    ...(t.retryPolicy ? { RetryPolicy: t.retryPolicy } : {}),
+    ...(t.deadLetterArn !== undefined ? { DeadLetterConfig: { Arn: t.deadLetterArn } } : {}),
+  };
 }
 
 const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'];
@@ -159,12 +212,49 @@ export function createEventBridgeService(opts: EventBridgeOptions = {}): EventBr
     return { Result: matches(pattern, event) };
   };
 
+  /** The rules of the bus the input names (EventBusName: a name or an ARN; default 'default'). */
+  const rulesOn = (input: Record<string, unknown>): { bus: string; rules: BusRule[] } => {
+    const bus = busName(input);
+    if (!buses.has(bus)) throw new AwsError('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
+    // Only the default bus has rules in the sandbox (the template deploys none on custom buses).
+    return { bus, rules: bus === 'default' ? (opts.rules?.() ?? []) : [] };
+  };
+  const findRule = (input: Record<string, unknown>, key: string): { bus: string; rule: BusRule } => {
+    const name = requiredString(input, key);
+    const { bus, rules } = rulesOn(input);
+    const rule = rules.find((r) => r.name === name);
+    if (!rule)
+      throw new AwsError('ResourceNotFoundException', `Rule ${name} does not exist on EventBus ${bus}.`);
+    return { bus, rule };
+  };
+
+  const ListRules: Operation = (input) => {
+    const prefix = optionalString(input, 'NamePrefix') ?? '';
+    const { bus, rules } = rulesOn(input);
+    const matching = rules
+      .filter((r) => r.name.startsWith(prefix))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const { items, NextToken } = page(matching, input);
+    return { Rules: items.map((r) => wireRule(r, bus)), ...(NextToken ? { NextToken } : {}) };
+  };
+
+  const DescribeRule: Operation = (input, ctx) => {
+    const { bus, rule } = findRule(input, 'Name');
+    return { ...wireRule(rule, bus), CreatedBy: opts.account ?? ctx.account };
+  };
+
+  const ListTargetsByRule: Operation = (input) => {
+    const { rule } = findRule(input, 'Rule');
+    const { items, NextToken } = page(rule.targets, input);
+    return { Targets: items.map(wireTarget), ...(NextToken ? { NextToken } : {}) };
+  };
+
   return {
     name: 'events',
     protocol: 'json1.1',
     targetPrefix: 'AWSEvents',
     internalErrorCode: 'InternalException',
-    operations: { PutEvents, TestEventPattern },
+    operations: { PutEvents, TestEventPattern, ListRules, DescribeRule, ListTargetsByRule },
     events: () => [...accepted],
     clear: () => {
       accepted.length = 0;

@@ -1,5 +1,6 @@
 /**
- * Simulated SQS (`AmazonSQS.*` over AWS JSON 1.0, as @aws-sdk/client-sqs 3.1169 speaks it): queues with
+ * Simulated SQS (`AmazonSQS.*` over AWS JSON 1.0, as @aws-sdk/client-sqs 3.1169 speaks it; the inspecting
+ * calls also over the Query protocol, `query`, as AWS CLI 2.9 sends them): queues with
  * URLs `http://127.0.0.1:<port>/<account>/<name>`, visibility timeouts on the sim clock, redrive to a
  * dead-letter queue after `maxReceiveCount` receives, and MD5 digests the SDK checks.
  *
@@ -11,7 +12,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { AwsError } from '../errors.ts';
 import { createClock, type SimClock } from '../clock.ts';
 import type { Operation, ServiceDef } from '../types.ts';
+import { Flattened } from '../wire/query.ts';
 import {
+  decodeToken,
+  encodeToken,
   isRecord,
   objectList,
   optionalNumber,
@@ -71,6 +75,11 @@ export interface ReceivedMessage {
 }
 
 export interface SqsService extends ServiceDef {
+  /**
+   * The same queues over the Query protocol (ListQueues, GetQueueUrl, GetQueueAttributes, ReceiveMessage),
+   * which AWS CLIs before SQS's JSON protocol (e.g. Debian's 2.9) send.
+   */
+  query: ServiceDef;
   /** Create a queue (idempotent by name); attributes as CreateQueue takes them (RedrivePolicy as JSON text). */
   createQueue(name: string, attributes?: Record<string, string>): SqsQueue;
   /** Look a queue up by name, URL or ARN. */
@@ -113,6 +122,39 @@ export interface SqsOptions {
 
 export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
 const DEFAULT_VISIBILITY_SECONDS = 30;
+const MAX_LIST_QUEUES = 1000;
+export const SQS_XML_NAMESPACE = 'http://queue.amazonaws.com/doc/2012-11-05/';
+
+/** Attributes every queue has (CreateQueue's defaults), besides the computed ones. */
+const DEFAULT_ATTRIBUTES: Record<string, string> = {
+  DelaySeconds: '0',
+  MaximumMessageSize: String(SQS_MAX_MESSAGE_BYTES),
+  MessageRetentionPeriod: '345600',
+  ReceiveMessageWaitTimeSeconds: '0',
+  VisibilityTimeout: String(DEFAULT_VISIBILITY_SECONDS),
+  SqsManagedSseEnabled: 'true',
+};
+
+/** The attribute names GetQueueAttributes accepts (besides `All`). */
+const QUEUE_ATTRIBUTE_NAMES = new Set([
+  ...Object.keys(DEFAULT_ATTRIBUTES),
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+  'CreatedTimestamp',
+  'LastModifiedTimestamp',
+  'QueueArn',
+  'Policy',
+  'RedrivePolicy',
+  'RedriveAllowPolicy',
+  'FifoQueue',
+  'ContentBasedDeduplication',
+  'KmsMasterKeyId',
+  'KmsDataKeyReusePeriodSeconds',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
+  'SqsManagedSseEnabled',
+]);
 
 const md5 = (data: Buffer | string): string => createHash('md5').update(data).digest('hex');
 
@@ -242,7 +284,7 @@ export function createSqsService(opts: SqsOptions = {}): SqsService {
       url: `${endpoint()}/${account}/${name}`,
       arn: `arn:aws:sqs:${region}:${account}:${name}`,
       createdAt: clock.now(),
-      attributes: { VisibilityTimeout: String(DEFAULT_VISIBILITY_SECONDS), ...attributes },
+      attributes: { ...DEFAULT_ATTRIBUTES, ...attributes },
       all: [],
     };
     if (redrive) q.redrive = redrive;
@@ -406,17 +448,37 @@ export function createSqsService(opts: SqsOptions = {}): SqsService {
     GetQueueUrl: (input) => ({ QueueUrl: mustFind(requiredString(input, 'QueueName')).url }),
     ListQueues: (input) => {
       const prefix = optionalString(input, 'QueueNamePrefix') ?? '';
-      return { QueueUrls: [...byName.values()].filter((q) => q.name.startsWith(prefix)).map((q) => q.url) };
+      const max = optionalNumber(input, 'MaxResults');
+      if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > MAX_LIST_QUEUES))
+        throw invalidParameter(
+          `Value ${max} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and ${MAX_LIST_QUEUES}.`,
+        );
+      const urls = [...byName.values()]
+        .filter((q) => q.name.startsWith(prefix))
+        .map((q) => q.url)
+        .sort();
+      const offset = decodeToken(optionalString(input, 'NextToken'), 'InvalidParameterValue');
+      const end = offset + (max ?? MAX_LIST_QUEUES);
+      const page = urls.slice(offset, end);
+      // AWS answers a NextToken only when MaxResults was given, and omits QueueUrls when there are none.
+      return {
+        ...(page.length > 0 ? { QueueUrls: page } : {}),
+        ...(max !== undefined && end < urls.length ? { NextToken: encodeToken(end) } : {}),
+      };
     },
     GetQueueAttributes: (input) => {
       const q = mustFind(requiredString(input, 'QueueUrl'));
-      const want = stringList(input, 'AttributeNames') ?? ['All'];
+      const want = stringList(input, 'AttributeNames') ?? [];
+      const unknown = want.find((n) => n !== 'All' && !QUEUE_ATTRIBUTE_NAMES.has(n));
+      if (unknown !== undefined) throw new AwsError('InvalidAttributeName', `Unknown Attribute ${unknown}.`);
       const now = clock.now().getTime();
       const msgs = live(q);
+      const created = String(Math.floor(q.createdAt.getTime() / 1000));
       const all: Record<string, string> = {
-        ...q.attributes,
         QueueArn: q.arn,
-        CreatedTimestamp: String(Math.floor(q.createdAt.getTime() / 1000)),
+        CreatedTimestamp: created,
+        LastModifiedTimestamp: created,
+        ...q.attributes,
         ApproximateNumberOfMessages: String(msgs.filter((m) => m.visibleAt <= now).length),
         ApproximateNumberOfMessagesNotVisible: String(
           msgs.filter((m) => m.visibleAt > now && m.receiveCount > 0).length,
@@ -565,6 +627,46 @@ export function createSqsService(opts: SqsOptions = {}): SqsService {
     },
   };
 
+  /** A flattened `Name.N` list in a Query request (a single value decodes as a string). */
+  const flatList = (v: unknown): unknown => (typeof v === 'string' ? [v] : v);
+  const nameValues = (m: Record<string, unknown> | undefined) =>
+    new Flattened(Object.entries(m ?? {}).map(([Name, Value]) => ({ Name, Value })));
+
+  /** The Query protocol's names: `AttributeName.N` (flattened) in, flattened `QueueUrl`/`Attribute` out. */
+  const queryOperations: Record<string, Operation> = {
+    ReceiveMessage: async (input, ctx) => {
+      const json = {
+        ...input,
+        AttributeNames: flatList(input['AttributeName']),
+        MessageAttributeNames: flatList(input['MessageAttributeName']),
+      };
+      const out = (await operations['ReceiveMessage']!(json, ctx)) as {
+        Messages: Array<Record<string, unknown>>;
+      };
+      const Message = out.Messages.map(({ Attributes, MessageAttributes, ...m }) => ({
+        ...m,
+        Attribute: nameValues(Attributes as Record<string, unknown> | undefined),
+        MessageAttribute: nameValues(MessageAttributes as Record<string, unknown> | undefined),
+      }));
+      return { Message: new Flattened(Message) };
+    },
+    ListQueues: async (input, ctx) => {
+      const out = (await operations['ListQueues']!(input, ctx)) as {
+        QueueUrls?: string[];
+        NextToken?: string;
+      };
+      return { QueueUrl: new Flattened(out.QueueUrls ?? []), NextToken: out.NextToken };
+    },
+    GetQueueUrl: (input, ctx) => operations['GetQueueUrl']!(input, ctx),
+    GetQueueAttributes: async (input, ctx) => {
+      const json = { ...input, AttributeNames: flatList(input['AttributeName']) };
+      const out = (await operations['GetQueueAttributes']!(json, ctx)) as {
+        Attributes: Record<string, string>;
+      };
+      return { Attribute: nameValues(out.Attributes) };
+    },
+  };
+
   function onAvailable(listener: (q: SqsQueue) => void): () => void {
     availableListeners.add(listener);
     return () => availableListeners.delete(listener);
@@ -577,6 +679,14 @@ export function createSqsService(opts: SqsOptions = {}): SqsService {
     internalErrorCode: 'InternalError',
     throttlingErrorCode: 'RequestThrottled',
     operations,
+    query: {
+      name: 'sqs',
+      protocol: 'query',
+      xmlNamespace: SQS_XML_NAMESPACE,
+      internalErrorCode: 'InternalError',
+      throttlingErrorCode: 'RequestThrottled',
+      operations: queryOperations,
+    },
     createQueue,
     queue: find,
     queues: () => [...byName.values()],

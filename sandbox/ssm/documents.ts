@@ -1,11 +1,22 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { AwsError, validation } from '../errors.ts';
 import type { Operation } from '../types.ts';
 import type { SsmContext } from './util.ts';
-import { epoch, isRecord, optArray, optString, reqString } from './util.ts';
+import {
+  checkMaxResults,
+  epoch,
+  fingerprint,
+  isRecord,
+  optArray,
+  optFilters,
+  optNumber,
+  optString,
+  Pager,
+  reqString,
+} from './util.ts';
 
 export type DocumentType = 'Command' | 'Automation' | 'ChangeCalendar' | (string & {});
 export type DocumentFormat = 'JSON' | 'YAML' | 'TEXT';
@@ -55,6 +66,15 @@ export interface SsmDocument {
 export const MAX_DOCUMENT_BYTES = 64 * 1024;
 const RESERVED_PREFIXES = ['aws', 'amazon', 'amzn', 'AWSEC2', 'AWSConfigRemediation', 'AWSSupport'];
 const NAME_RE = /^[a-zA-Z0-9_\-.]{3,128}$/;
+/** ListDocuments filter keys besides `tag:<key>` (Filters; DocumentFilterList takes the first four). */
+const DOCUMENT_FILTER_KEYS = [
+  'Name',
+  'Owner',
+  'PlatformTypes',
+  'DocumentType',
+  'TargetType',
+  'SearchKeyword',
+];
 
 /** Hook the calendar module uses to reject bad iCalendar text at CreateDocument/UpdateDocument. */
 export type ContentCheck = (content: string) => string | undefined;
@@ -63,8 +83,11 @@ export class DocumentStore {
   private readonly docs = new Map<string, SsmDocument>();
   private readonly checks = new Map<string, ContentCheck>();
   private readonly listeners: ((doc: SsmDocument) => void)[] = [];
+  private readonly pager: Pager;
 
-  constructor(private readonly ctx: SsmContext) {}
+  constructor(private readonly ctx: SsmContext) {
+    this.pager = new Pager(ctx.uuid);
+  }
 
   /** Extra content validation for a document type (ChangeCalendar → iCalendar parse). */
   registerContentCheck(type: DocumentType, check: ContentCheck): void {
@@ -239,7 +262,7 @@ export class DocumentStore {
               ? JSON.stringify(p.default)
               : String(p.default),
       })),
-      PlatformTypes: doc.documentType === 'Command' ? ['Windows', 'Linux', 'MacOS'] : [],
+      PlatformTypes: platformTypes(doc),
       DocumentType: doc.documentType,
       SchemaVersion: v.schemaVersion,
       LatestVersion: latest?.version,
@@ -247,6 +270,50 @@ export class DocumentStore {
       DocumentFormat: v.format,
       Tags: doc.tags,
     };
+  }
+
+  /** A document as ListDocuments shows it (its default version). */
+  identifier(doc: SsmDocument): Record<string, unknown> {
+    const v = this.version(doc);
+    return {
+      Name: doc.name,
+      CreatedDate: epoch(doc.versions[0]?.createdDate),
+      Owner: doc.owner,
+      PlatformTypes: platformTypes(doc),
+      DocumentVersion: v?.version,
+      DocumentType: doc.documentType,
+      SchemaVersion: v?.schemaVersion,
+      DocumentFormat: v?.format,
+      Tags: doc.tags,
+    };
+  }
+
+  /** Does a document pass one ListDocuments filter? (`Owner`: Self, Amazon, Private, Public, All.) */
+  private matches(doc: SsmDocument, key: string, values: string[]): boolean {
+    if (key.startsWith('tag:')) {
+      const tag = doc.tags.find((t) => t.Key === key.slice(4));
+      return tag !== undefined && (values.length === 0 || values.includes(tag.Value));
+    }
+    switch (key) {
+      case 'Owner':
+        return values.some((o) =>
+          o === 'Self' || o === 'Private'
+            ? doc.owner === this.ctx.account
+            : o === 'Amazon' || o === 'Public'
+              ? doc.owner === 'Amazon'
+              : o === 'All' || o === doc.owner,
+        );
+      case 'Name':
+        return values.some((n) => doc.name.startsWith(n));
+      case 'PlatformTypes':
+        return values.some((p) => platformTypes(doc).includes(p));
+      case 'DocumentType':
+        return values.includes(doc.documentType);
+      case 'SearchKeyword':
+        return values.some((w) => doc.name.toLowerCase().includes(w.toLowerCase()));
+      default:
+        return values.length === 0;
+    }
   }
 
   /** Register the project's own YAML documents (`<dir>/*.yaml`, name = file name). Returns the names. */
@@ -296,15 +363,39 @@ export class DocumentStore {
       },
       GetDocument: (input) => {
         const { doc, v } = this.lookup(input);
+        const format = (optString(input, 'DocumentFormat') ?? v.format) as DocumentFormat;
+        if (!['JSON', 'YAML', 'TEXT'].includes(format)) throw validation(`Invalid DocumentFormat ${format}`);
         return {
           Name: doc.name,
           CreatedDate: epoch(v.createdDate),
           DocumentVersion: v.version,
           Status: 'Active',
-          Content: v.content,
+          Content: convertContent(v, format),
           DocumentType: doc.documentType,
-          DocumentFormat: v.format,
+          DocumentFormat: format,
         };
+      },
+      ListDocuments: (input) => {
+        const filters = [
+          ...(optFilters(input, 'Filters') ?? []),
+          // The deprecated DocumentFilterList: [{ key, value }], one value each.
+          ...(optArray(input, 'DocumentFilterList') ?? []).map((f) => {
+            if (!isRecord(f) || typeof f.key !== 'string' || typeof f.value !== 'string')
+              throw validation(
+                "1 validation error detected: Value at 'documentFilterList' failed to satisfy constraint: Member must have a key and a value",
+              );
+            return { key: f.key, values: [f.value] };
+          }),
+        ];
+        const bad = filters.find((f) => !DOCUMENT_FILTER_KEYS.includes(f.key) && !f.key.startsWith('tag:'));
+        if (bad) throw new AwsError('InvalidFilterKey', `The filter key ${bad.key} is not valid.`);
+        const maxResults = checkMaxResults(optNumber(input, 'MaxResults'), 1, 50, 50);
+        const list = this.all()
+          .filter((d) => filters.every((f) => this.matches(d, f.key, f.values)))
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        const scope = `ListDocuments:${fingerprint(filters)}:${maxResults}`;
+        const page = this.pager.page(list, scope, maxResults, optString(input, 'NextToken'));
+        return { DocumentIdentifiers: page.items.map((d) => this.identifier(d)), NextToken: page.next };
       },
       UpdateDocument: (input) => {
         const name = reqString(input, 'Name');
@@ -354,6 +445,18 @@ export class DocumentStore {
       throw new AwsError('InvalidDocumentVersion', 'The document version is not valid or does not exist.');
     return { doc, v };
   }
+}
+
+const platformTypes = (doc: SsmDocument): string[] =>
+  doc.documentType === 'Command' ? ['Windows', 'Linux', 'MacOS'] : [];
+
+/** GetDocument's `DocumentFormat`: the content re-serialized as JSON or YAML (TEXT only as stored). */
+function convertContent(v: DocVersion, format: DocumentFormat): string {
+  if (format === v.format) return v.content;
+  if (format === 'TEXT' || v.format === 'TEXT')
+    throw validation(`A ${v.format} document can't be returned in the ${format} format.`);
+  const body: unknown = v.format === 'YAML' ? parseYaml(v.content) : JSON.parse(v.content);
+  return format === 'YAML' ? stringifyYaml(body) : JSON.stringify(body, null, 2);
 }
 
 function parseParameters(raw: unknown, type: DocumentType): Record<string, ParamDef> {

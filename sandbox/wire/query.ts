@@ -87,7 +87,15 @@ export function escapeXml(text: string): string {
     .replace(/'/g, '&apos;');
 }
 
-/** Plain values become text, arrays `<member>` lists, objects nested elements; Dates are ISO-8601. */
+/** A flattened list (SQS): each item is its own `<Name>` element, with no `<member>` wrapper. */
+export class Flattened {
+  constructor(readonly items: unknown[]) {}
+}
+
+/**
+ * Plain values become text, arrays `<member>` lists, Flattened lists repeated elements, objects nested
+ * elements; Dates are ISO-8601.
+ */
 export function toXml(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (value instanceof Date) return value.toISOString();
@@ -95,7 +103,11 @@ export function toXml(value: unknown): string {
   if (typeof value === 'object') {
     return Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined && v !== null)
-      .map(([k, v]) => `<${k}>${toXml(v)}</${k}>`)
+      .map(([k, v]) =>
+        v instanceof Flattened
+          ? v.items.map((item) => `<${k}>${toXml(item)}</${k}>`).join('')
+          : `<${k}>${toXml(v)}</${k}>`,
+      )
       .join('');
   }
   return escapeXml(String(value));

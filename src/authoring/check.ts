@@ -10,6 +10,7 @@ import { ID_PATTERNS } from '../core/ids.ts';
 import type { Remediation, RemediationExample } from '../core/remediation.ts';
 import { MODES, TRIGGER_FAMILIES, type Action } from '../core/types.ts';
 import type { AwsDocument } from '../runbooks/_aws-documents.ts';
+import { resourceTypeOfRule } from './config-rules.ts';
 import { checkDocument, type DocumentSpec, type DocumentType } from './documents.ts';
 import type { Problem } from './problem.ts';
 
@@ -51,6 +52,8 @@ const IAM_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 type Acting = Extract<Action, { kind: 'startAutomation' | 'sendCommand' }>;
 const isActing = (a: Action): a is Acting => a.kind === 'startAutomation' || a.kind === 'sendCommand';
 const q = (v: unknown) => JSON.stringify(v ?? null);
+/** Text a scaffold or a draft leaves for the author to replace. */
+const PLACEHOLDER = /\b(TODO|FIXME|TBD|XXX)\b|lorem ipsum|<[a-z][a-z -]*>/i;
 
 export function checkRemediations(input: CheckInput): Problem[] {
   const problems: Problem[] = [];
@@ -174,6 +177,19 @@ export function checkRemediations(input: CheckInput): Problem[] {
       specs.set(d.name, checked.spec);
     });
 
+    // What people read (Slack, SNS, the report, `remediator plan`) says something real.
+    const readable: Array<[string, unknown]> = [
+      ['title', r.title],
+      ['description', r.description],
+      ...r.examples.map((ex, i): [string, unknown] => [`examples[${i}].name`, ex?.name]),
+    ];
+    for (const [field, text] of readable) {
+      const found = typeof text === 'string' ? PLACEHOLDER.exec(text)?.[0] : undefined;
+      if (found !== undefined)
+        bad(field, `still has placeholder text ${q(found)} (${q(text)}): say what it does in words`);
+    }
+    if (r.trigger === 'config.noncompliant') checkResourceTypes(r, bad);
+
     // Examples: they hold, and the actions they show (and the plan returns) fit the documents.
     if (r.examples.length === 0)
       bad('examples', 'has no worked examples; the examples are the remediation’s test');
@@ -226,6 +242,25 @@ export function checkRemediations(input: CheckInput): Problem[] {
     }
   }
   return dedupe(problems);
+}
+
+/** The resource type a Config example reports must be the one its rule evaluates (when the rule's name says). */
+function checkResourceTypes(r: Remediation, bad: (field: string, message: string) => void): void {
+  const reported = new Set<string>();
+  r.examples.forEach((ex, i) => {
+    if (ex?.expect?.applies === false) return;
+    const detail = (ex?.event as { detail?: Record<string, unknown> } | undefined)?.detail;
+    const rule = detail?.['configRuleName'];
+    const type = detail?.['resourceType'];
+    if (typeof rule !== 'string' || typeof type !== 'string' || reported.has(`${rule} ${type}`)) return;
+    const expected = resourceTypeOfRule(rule);
+    if (expected === undefined || type === expected) return;
+    reported.add(`${rule} ${type}`);
+    bad(
+      `examples[${i}].event.detail.resourceType`,
+      `${type} does not fit Config rule ${q(rule)}, which evaluates ${expected}; set the resource type (and its id shape and document) to match`,
+    );
+  });
 }
 
 function checkAction(

@@ -1,7 +1,8 @@
 /**
- * The source `remediator new <id> --trigger <family>` writes: a complete remediation that passes the
- * test suite and `remediator check` as generated, in shadow mode, with TODOs where the author decides.
- * Pure: strings in, source text out.
+ * The source `remediator new <id> --trigger <family>` writes: a complete remediation in shadow mode
+ * whose examples hold as generated, with TODOs where the author decides. `remediator check` fails it
+ * until the author has replaced them (the TODO title; for Config, a resource type the rule does not
+ * evaluate), so an unedited scaffold never reaches a package. Pure: strings in, source text out.
  */
 import type { TriggerFamily } from '../core/types.ts';
 

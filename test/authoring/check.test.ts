@@ -105,6 +105,27 @@ const CASES: Array<[string, Record<string, string>, string, string, string]> = [
     'must be kebab-case',
   ],
   [
+    'TODO left in the title',
+    plain({ id: 'seeded-fix', title: 'TODO: say what this remediation fixes' }),
+    RB,
+    'title',
+    'still has placeholder text "TODO"',
+  ],
+  [
+    'a placeholder left in the title',
+    plain({ id: 'seeded-fix', title: 'Fix <resource name>' }),
+    RB,
+    'title',
+    'still has placeholder text "<resource name>"',
+  ],
+  [
+    'a resource type its Config rule does not evaluate',
+    plain({ id: 'seeded-fix', rule: 's3-bucket-versioning-enabled' }),
+    RB,
+    'examples[0].event.detail.resourceType',
+    'AWS::EC2::SecurityGroup does not fit Config rule "s3-bucket-versioning-enabled", which evaluates AWS::S3::Bucket',
+  ],
+  [
     'an unknown trigger family',
     plain({ id: 'seeded-fix', trigger: 'config.changed' }),
     RB,

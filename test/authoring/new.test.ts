@@ -1,8 +1,10 @@
 /**
- * `remediator new`: the scaffold for each trigger family passes `remediator check` (so its examples
- * hold) and prettier as generated; it refuses to overwrite, and rejects a bad id or family clearly.
+ * `remediator new`: the scaffold for each trigger family is formatted as prettier would and its
+ * examples hold, but `remediator check` fails it until the author replaces the placeholders (each
+ * named by field), and passes it once they have; `new` refuses to overwrite, and rejects a bad id or
+ * family clearly.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as prettier from 'prettier';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -41,17 +43,54 @@ test.each(SCAFFOLDS)('new --trigger %s writes src/runbooks/<id>.ts', (family, id
   expect(source).toContain('requireId(');
 });
 
-test('the scaffolds pass remediator check as generated (their examples hold)', async () => {
+/** check's `file: field: message` lines about the scaffolds (its exit code covers the whole tree). */
+async function scaffoldProblems(): Promise<{ code: number; lines: string[] }> {
   const io = capture();
-  await checkCommand([], io, root);
-  const mine = io.lines.filter((l) => SCAFFOLDS.some(([, id]) => l.includes(`${id}.ts`)));
-  expect(mine).toEqual([]);
+  const code = await checkCommand([], io, root);
+  const lines = io.lines
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => SCAFFOLDS.some(([, id]) => l.includes(`${id}.ts`)));
+  return { code, lines };
+}
+
+test('remediator check fails an unedited scaffold, naming each placeholder field (and nothing else)', async () => {
+  const { code, lines } = await scaffoldProblems();
+  expect(code).toBe(1);
+  const fields = lines.map((l) => l.split(': ').slice(0, 2).join(': '));
+  expect(fields.sort()).toEqual(
+    [
+      'src/runbooks/agent-restart-instance.ts: title',
+      'src/runbooks/ebs-volume-unencrypted.ts: examples[0].event.detail.resourceType',
+      'src/runbooks/ebs-volume-unencrypted.ts: title',
+      'src/runbooks/patch-retry-install.ts: title',
+    ].sort(),
+  );
+  expect(lines.join('\n')).toContain('still has placeholder text "TODO"');
+  expect(lines.join('\n')).toContain(
+    'AWS::EC2::SecurityGroup does not fit Config rule "ebs-volume-unencrypted", which evaluates AWS::EC2::Volume',
+  );
 });
 
 test.each(SCAFFOLDS)('the %s scaffold is formatted as prettier would', async (_family, id) => {
   const file = join(root, 'src/runbooks', `${id}.ts`);
   const options = { ...(await prettier.resolveConfig(join(projectRoot, 'src/x.ts'))), filepath: file };
   expect(await prettier.check(readFileSync(file, 'utf8'), options)).toBe(true);
+});
+
+test('once the author replaces the placeholders, check passes the scaffolds (their examples hold)', async () => {
+  const edit = (id: string, edits: Array<[RegExp, string]>) => {
+    const file = join(root, 'src/runbooks', `${id}.ts`);
+    writeFileSync(
+      file,
+      edits.reduce((text, [from, to]) => text.replace(from, to), readFileSync(file, 'utf8')),
+    );
+  };
+  const title: [RegExp, string] = [/title: 'TODO: [^']*'/, "title: 'Fix it, in words a reader understands'"];
+  // A rule on security groups: the scaffold's resource type, id shape and document fit it.
+  edit('ebs-volume-unencrypted', [title, [/const RULE = '[^']*'/, "const RULE = 'restricted-common-ports'"]]);
+  edit('patch-retry-install', [title]);
+  edit('agent-restart-instance', [title]);
+  expect((await scaffoldProblems()).lines).toEqual([]);
 });
 
 test('new refuses to overwrite a file', () => {

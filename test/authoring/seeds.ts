@@ -12,6 +12,10 @@ export interface Seed {
   parameters?: Record<string, string>;
   /** The outcome the one example expects. */
   outcome?: string;
+  title?: string;
+  /** The Config rule it answers and the resource type its example reports. */
+  rule?: string;
+  resourceType?: string;
 }
 
 export const SEEDED_RULE = 'seeded-rule';
@@ -38,14 +42,14 @@ export function remediationSource(s: Seed): string {
   return `import { defineRemediation, startAutomation, type Remediation } from '../core/remediation.ts';
 import { configEvent } from './_examples.ts';
 
-const event = configEvent(${JSON.stringify(SEEDED_RULE)}, 'AWS::EC2::SecurityGroup', 'sg-0a1b2c3d4e5f67890');
+const event = configEvent(${JSON.stringify(s.rule ?? SEEDED_RULE)}, ${JSON.stringify(s.resourceType ?? 'AWS::EC2::SecurityGroup')}, 'sg-0a1b2c3d4e5f67890');
 void startAutomation;
 
 export default defineRemediation({
   id: ${JSON.stringify(s.id)},
-  title: 'Seeded remediation',
+  title: ${JSON.stringify(s.title ?? 'Seeded remediation')},
   trigger: ${JSON.stringify(s.trigger ?? 'config.noncompliant')} as Remediation['trigger'],
-  applies: (f) => f.rule === ${JSON.stringify(SEEDED_RULE)},
+  applies: (f) => f.rule === ${JSON.stringify(s.rule ?? SEEDED_RULE)},
   defaultMode: 'shadow',
   ${s.calendars ? `calendars: ${JSON.stringify(s.calendars)},` : ''}
   documents: ${JSON.stringify(documents)} as Remediation['documents'],

@@ -40,6 +40,10 @@ describe('remediator rehearse', () => {
     const r = JSON.parse(readFileSync(json, 'utf8')) as RehearsalReport;
     for (const k of ['events', 'outcomes', 'executions', 'lost', 'duplicateExecutions'] as const)
       expect(r).toHaveProperty(k);
+    // The scenario sets no modes: every remediation ran in its production default, and the report says so.
+    expect(r.modes['restricted-ssh']).toEqual({ mode: 'auto', from: 'default', changes: [] });
+    expect(r.modes['patch-baseline-install']).toEqual({ mode: 'shadow', from: 'default', changes: [] });
+    expect(said.join('\n')).toMatch(/^Modes +auto: .*restricted-ssh.*; shadow: .*patch-baseline-install/m);
 
     // 3 security groups, 1 announced twice: the scenario put 4 Config NON_COMPLIANT events.
     expect(r.events.byOrigin['scenario']).toBe(4);
@@ -79,6 +83,6 @@ describe('remediator rehearse', () => {
       env: {},
     });
     expect(code).toBe(2);
-    expect(err.join('\n')).toMatch(/clock\.sped: unknown field/);
+    expect(err.join('\n')).toMatch(/clock: unknown key `sped` \(did you mean `speed`\?\)/);
   });
 });
