@@ -274,8 +274,9 @@ svg.tl .problem text.res{fill:#b91c1c;font-weight:700}
 svg.tl .stripe{fill:#f8fafc}
 svg.tl .grid,#timeline-axis .grid{stroke:#e2e8f0}
 svg.tl .life{stroke:#cbd5e1;stroke-width:1}
-button.more{margin:4px 0 10px 210px;font:inherit;font-size:12px;padding:3px 10px;border-radius:6px;border:1px solid #cbd5e1;background:#f8fafc;cursor:pointer}
+button.more{margin:4px 0 10px 232px;font:inherit;font-size:12px;padding:3px 10px;border-radius:6px;border:1px solid #cbd5e1;background:#f8fafc;cursor:pointer}
 pre{white-space:pre-wrap;font:12px ui-monospace,SFMono-Regular,Menlo,"DejaVu Sans Mono",monospace;background:#f8fafc;padding:8px;border-radius:6px;margin:6px 0}
+#slack summary{cursor:pointer}#slack summary h2{display:inline;margin:0}
 footer{color:#64748b;font-size:12px;margin-top:18px}
 `;
 
@@ -385,7 +386,7 @@ export function drawPage(doc: Doc, report: RehearsalReport): void {
   for (const r of rows) for (const m of r.marks) span = Math.max(span, m.end ?? m.at);
   for (const w of windows) span = Math.max(span, w.to ?? w.from);
   const W = Math.max(760, host.clientWidth || 1200);
-  const LW = 210;
+  const LW = 232;
   const PW = W - LW - 14;
   const x = (t: number): number => LW + (Math.min(Math.max(t, 0), span) / span) * PW;
   const step =
@@ -419,7 +420,7 @@ export function drawPage(doc: Doc, report: RehearsalReport): void {
     const x1 = x(w.to ?? span);
     ax +=
       `<g class="window" data-kind="${esc(w.kind)}"><rect class="win win-${esc(w.kind)}" x="${x0.toFixed(1)}" y="${y}" width="${Math.max(2, x1 - x0).toFixed(1)}" height="${LANE - 3}" rx="2"/>` +
-      `<text class="wl" x="${LW - 8}" y="${y + 11}" text-anchor="end">${esc(clip(w.label, 34))}</text>` +
+      `<text class="wl" x="${LW - 8}" y="${y + 11}" text-anchor="end">${esc(clip(w.label, 38))}</text>` +
       `<title>${esc(winTitle(w))}</title></g>`;
   });
   axis.innerHTML = `${ax}</svg>`;
@@ -440,7 +441,7 @@ export function drawPage(doc: Doc, report: RehearsalReport): void {
     let s = `<g class="row${r.problem ? ' problem' : ''}">`;
     if (i % 2 === 1) s += `<rect class="stripe" x="0" y="${y}" width="${W}" height="${ROW}"/>`;
     s += `<circle cx="8" cy="${mid}" r="4" fill="${colorOf(r.last)}"><title>last: ${esc(r.last)}</title></circle>`;
-    s += `<text class="res" x="${LW - 8}" y="${mid + 4}" text-anchor="end"><title>${esc(r.resource)}: ${esc(r.last)}</title>${esc(clip(r.resource, 26))}</text>`;
+    s += `<text class="res" x="${LW - 8}" y="${mid + 4}" text-anchor="end"><title>${esc(r.resource)}: ${esc(r.last)}</title>${esc(clip(r.resource, 30))}</text>`;
     if (r.marks.length > 0) {
       const first = r.marks[0]!.at;
       const last = Math.max(...r.marks.map((m) => m.end ?? m.at));
@@ -474,8 +475,17 @@ export function drawPage(doc: Doc, report: RehearsalReport): void {
     return `${s}</g>`;
   };
 
-  const groups = new Map<string, TimelineRow[]>();
-  for (const r of rows) groups.set(r.remediation, [...(groups.get(r.remediation) ?? []), r]);
+  // Groups with problems first, then by name.
+  const byName = new Map<string, TimelineRow[]>();
+  for (const r of rows) {
+    const list = byName.get(r.remediation) ?? [];
+    list.push(r);
+    byName.set(r.remediation, list);
+  }
+  const troubled = (list: TimelineRow[]): number => (list.some((r) => r.problem) ? 0 : 1);
+  const groups = new Map(
+    [...byName].sort(([a, x], [b, y]) => troubled(x) - troubled(y) || a.localeCompare(b)),
+  );
   const limits = new Map<string, number>();
   const opened = new Map<string, boolean>();
   const FIRST = 40;
@@ -653,7 +663,7 @@ ${later.map((k) => anySection(r, k)).join('\n')}
 
 ${
   samples.length > 0
-    ? `<section class="card" id="slack"><h2>Slack <span class="muted">the first ${samples.length} of ${r.slack.count} messages</span></h2>${samples.map((s) => `<pre>${esc(s)}</pre>`).join('')}</section>`
+    ? `<section class="card" id="slack"><details><summary><h2>Slack <span class="muted">the first ${samples.length} of ${r.slack.count} messages</span></h2></summary>${samples.map((s) => `<pre>${esc(s)}</pre>`).join('')}</details></section>`
     : ''
 }
 
