@@ -210,10 +210,10 @@ function anySection(report: object, key: string): string {
 
 const GLYPHS = `
 <span><svg width="14" height="14"><path d="M7 2 12 7 7 12 2 7Z" fill="#475569"/></svg> finding event</span>
-<span><svg width="14" height="14"><circle cx="7" cy="7" r="4.5" fill="#2563eb"/></svg> decision (gates)</span>
+<span><svg width="14" height="14"><circle cx="7" cy="7" r="4.5" fill="#2563eb"/></svg> decision (gates, release)</span>
 <span><svg width="30" height="14"><circle cx="5" cy="7" r="4.5" fill="#d97706"/><line x1="9" y1="7" x2="30" y2="7" stroke="#d97706" stroke-width="2" stroke-dasharray="3 2"/></svg> deferred until released</span>
 <span><svg width="26" height="14"><rect x="1" y="3" width="24" height="8" rx="2" fill="#16a34a"/></svg> execution (start → end)</span>
-<span><svg width="14" height="14"><circle cx="7" cy="7" r="4.5" fill="#fff" stroke="#16a34a" stroke-width="2.5"/></svg> completion / later outcome</span>
+<span><svg width="14" height="14"><circle cx="7" cy="7" r="4.5" fill="#fff" stroke="#16a34a" stroke-width="2.5"/></svg> completion (succeeded, failed)</span>
 <span><svg width="14" height="14"><path d="M2 3h10L7 11Z" fill="#7c3aed"/></svg> SNS notification</span>
 <span class="sep"></span>
 <span><i class="sw win-freeze"></i> change freeze</span>

@@ -497,7 +497,13 @@ function buildTimeline(input: ReportInput, eventsById: Map<string, FateView>): T
     r.last = said(l);
     if (l.outcome === 'failed') r.problem = true;
     if (l.at === undefined) continue;
-    const kind = l.outcome === 'deferred' ? 'deferred' : l.kind === 'decision' ? 'decision' : 'completion';
+    // A release that starts or skips is the gates answering again; a later succeeded/failed is the completion.
+    const kind =
+      l.outcome === 'deferred'
+        ? 'deferred'
+        : l.kind === 'outcome' && (l.outcome === 'succeeded' || l.outcome === 'failed')
+          ? 'completion'
+          : 'decision';
     r.marks.push({ kind, at: rel(l.at), label: said(l), ...detail(l.reason, l.executionId) });
   }
 

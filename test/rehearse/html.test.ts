@@ -161,6 +161,14 @@ describe('the HTML rehearsal report, in Chromium', () => {
       // The small day has every kind of happening: found, decided, deferred, executed, completed, notified.
       for (const kind of ['finding', 'decision', 'deferred', 'execution', 'completion', 'notification'])
         expect(seen.marks[kind], kind).toBeGreaterThan(0);
+      // The marks are on one clock: found before decided, nothing after the end of the run.
+      const end = Date.parse(report.sim.end) - Date.parse(report.sim.start);
+      for (const r of rows) {
+        const found = r.marks.find((m) => m.kind === 'finding');
+        const decided = r.marks.find((m) => m.kind === 'decision' || m.kind === 'deferred');
+        if (found && decided) expect(found.at, r.resource).toBeLessThanOrEqual(decided.at);
+        for (const m of r.marks) expect(m.end ?? m.at).toBeLessThanOrEqual(end);
+      }
       // Its one freeze is shaded on the axis.
       expect(report.windows).toEqual([
         { kind: 'freeze', label: 'prod-change-freeze: Change freeze', from: 25 * 60_000, to: 55 * 60_000 },
@@ -256,7 +264,53 @@ describe('the HTML rehearsal report, in Chromium', () => {
   }, 30_000);
 });
 
-describe('scenario windows', () => {
+describe('the report data behind the page', () => {
+  it("puts a summary notification that names no remediation (the patch fan-out's) on the resources' rows", () => {
+    const day = failingDay();
+    const at = Date.parse(day.sim.start) + 60 * 60_000;
+    day.lines.push({
+      kind: 'decision',
+      seq: 3,
+      remediation: 'patch-baseline-install',
+      resourceId: 'i-1',
+      outcome: 'skipped',
+      code: 'shadow',
+      at,
+    });
+    day.sns.push({
+      message: JSON.stringify({
+        remediation: null,
+        resource: { id: null },
+        outcome: 'skipped',
+        outcomes: [{ resourceId: 'i-1' }],
+      }),
+      at: at + 1000,
+    });
+    const rows = buildReport(day).timeline!.rows;
+    const patch = rows.find((r) => r.resource === 'i-1');
+    expect(patch?.remediation).toBe('patch-baseline-install');
+    expect(patch?.marks.map((m) => [m.kind, m.label])).toEqual([
+      ['decision', 'skipped (shadow)'],
+      ['notification', 'SNS: skipped'],
+    ]);
+    expect(rows.filter((r) => r.remediation === '(none)')).toEqual([]);
+    // The deferred finding's row tells its story in order, and the lost one is a problem of its own.
+    expect(rows.find((r) => r.resource === 'sg-1')?.marks.map((m) => m.kind)).toEqual([
+      'finding',
+      'deferred',
+      'decision',
+      'execution',
+      'execution',
+      'completion',
+      'notification',
+    ]);
+    expect(rows.find((r) => r.resource === 'sg-lost')).toMatchObject({
+      remediation: '(no outcome)',
+      last: 'lost',
+      problem: true,
+    });
+  });
+
   it('shades a DEFAULT_CLOSED calendar outside its open windows, and the kill switch from on to off', () => {
     const s = parseScenario(
       [
