@@ -88,15 +88,19 @@ const list = (items: string[], max = 6): string =>
   esc(items.slice(0, max).join(', ')) +
   (items.length > max ? ` <span class="muted">+${items.length - max} more</span>` : '');
 
-/** Failed outcomes folded by remediation, code and reason (a patch window can fail a hundred alike). */
+/**
+ * Failed outcomes folded by remediation and code (a patch window can fail a hundred alike; their
+ * reasons differ only in ids and times), with the first reason and every resource.
+ */
 function failureGroups(r: RehearsalReport): string {
   const groups = new Map<
     string,
-    { remediation: string; code: string; reason: string; resources: string[] }
+    { remediation: string; code: string; reasons: string[]; resources: string[] }
   >();
   for (const f of r.failures ?? []) {
-    const k = `${f.remediation}\n${f.code}\n${f.reason}`;
-    const g = groups.get(k) ?? { remediation: f.remediation, code: f.code, reason: f.reason, resources: [] };
+    const k = `${f.remediation}\n${f.code}`;
+    const g = groups.get(k) ?? { remediation: f.remediation, code: f.code, reasons: [], resources: [] };
+    if (!g.reasons.includes(f.reason)) g.reasons.push(f.reason);
     g.resources.push(f.resource);
     groups.set(k, g);
   }
@@ -106,7 +110,10 @@ function failureGroups(r: RehearsalReport): string {
       `<b class="count">${g.resources.length}</b>`,
       esc(g.remediation),
       `<code>${esc(g.code)}</code>`,
-      esc(g.reason),
+      esc(g.reasons[0]) +
+        (g.reasons.length > 1
+          ? ` <span class="muted">(the first of ${g.reasons.length} reasons; each resource's is on its timeline row)</span>`
+          : ''),
       list(g.resources),
     ]);
   return `<h3>Failed outcomes <span class="muted">(<span data-path="failures.length">${(r.failures ?? []).length}</span>)</span></h3>${table(['count', 'remediation', 'code', 'reason', 'resources'], rows, 'failures')}`;
@@ -580,7 +587,11 @@ export function renderHtml(
 
 <section class="card verdict ${ok ? 'pass' : 'fail'}" id="verdict">
 <div class="big">${ok ? 'PASS' : 'FAIL'}</div>
-<p>${ok ? 'Nothing lost, nothing unfinished, no duplicate execution.' : esc(failureReason(r))}</p>
+<p><span id="verdict-reason">${ok ? 'Nothing lost, nothing unfinished, no duplicate execution.' : esc(failureReason(r))}</span>${
+    (r.failures ?? []).length > 0
+      ? `<br><span class="muted">Failed outcomes are answers the service gave and reported (listed below); they do not decide the verdict.</span>`
+      : ''
+  }</p>
 <div class="tiles">
 ${tile(r, 'lost', 'lost', zeroTone(r.lost))}
 ${tile(r, 'unfinished', 'unfinished', zeroTone(r.unfinished))}

@@ -62,7 +62,7 @@ const SEEN = `(() => {
   return {
     embedded: JSON.parse(document.getElementById('report').textContent),
     verdict: document.querySelector('#verdict .big').textContent,
-    reason: document.querySelector('#verdict p').textContent,
+    reason: document.getElementById('verdict-reason').textContent,
     paths: all('[data-path]').map((e) => [e.getAttribute('data-path'), e.textContent]),
     charts: all('[data-chart]').map((e) => ({
       path: e.getAttribute('data-chart'),
