@@ -9,3 +9,4 @@ export {
 } from './schema.ts';
 export { runScenario, type RunOptions } from './run.ts';
 export { failureReason, passed, renderReport, type RehearsalReport } from './report.ts';
+export { renderHtml } from './html.ts';

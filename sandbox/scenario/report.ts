@@ -6,6 +6,7 @@
  */
 import type { BusEvent } from '../types.ts';
 import { describeModes, type RunMode } from './runbooks.ts';
+import type { Scenario } from './schema.ts';
 
 /** What the bus did with one event (the runner adapts the account's fate records to this). */
 export interface FateView {
@@ -20,6 +21,8 @@ export interface FateView {
   duplicated: number;
   /** Who put it: the scenario, the SSM/Config simulation, or the service itself (PutEvents). */
   origin: string;
+  /** When the bus received it (epoch ms, simulated clock); default: the event's `time`. */
+  at?: number;
 }
 
 /** One `decision` or `outcome` log line of the service. */
@@ -34,6 +37,8 @@ export interface OutcomeLine {
   executionId?: string;
   /** Order of arrival. */
   seq: number;
+  /** When it was logged (epoch ms, simulated clock), for the timeline. */
+  at?: number;
 }
 
 export interface ExecutionView {
@@ -48,6 +53,9 @@ export interface ExecutionView {
   /** Event that caused it (automation tag), when known. */
   eventId?: string;
   clientToken?: string;
+  /** When it was started and when it ended (epoch ms, simulated clock), for the timeline. */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 export interface SlackView {
@@ -117,7 +125,49 @@ export interface RehearsalReport {
   sns: { count: number; byOutcome: Record<string, number> };
   apiCalls: Record<string, { total: number; byOperation: Record<string, number> }>;
   notes: string[];
+  /** The scenario's calendar freezes, faults, outages and kill-switch windows (the HTML report shades them). */
+  windows?: TimeWindow[];
+  /** What happened to each (remediation, resource), in simulated time (the HTML report draws it). */
+  timeline?: Timeline;
 }
+
+/** A stretch of simulated time, in ms after `sim.start`; no `to`: until the end of the run. */
+export interface TimeWindow {
+  kind: 'freeze' | 'fault' | 'outage' | 'kill-switch';
+  label: string;
+  from: number;
+  to?: number;
+}
+
+/** One happening on a resource's line: `at` (and `end` for an execution) in ms after `sim.start`. */
+export interface TimelineMark {
+  kind: 'finding' | 'decision' | 'deferred' | 'execution' | 'completion' | 'notification';
+  at: number;
+  end?: number;
+  /** The outcome, execution status or event it stands for, e.g. `started`, `skipped (duplicate)`, `Success`. */
+  label: string;
+  /** Reason, ids: what a tooltip shows. */
+  detail?: string;
+}
+
+export interface TimelineRow {
+  remediation: string;
+  resource: string;
+  /** The last outcome (with its code), or `no outcome` when the service never answered. */
+  last: string;
+  /** A failed outcome, an execution that did not succeed, or a finding event with no outcome. */
+  problem: boolean;
+  marks: TimelineMark[];
+}
+
+export interface Timeline {
+  rows: TimelineRow[];
+  /** Rows left out beyond TIMELINE_ROWS (the busiest day would make the JSON huge). */
+  omitted: number;
+}
+
+/** At most this many rows in `timeline` (the default day has a few hundred). */
+export const TIMELINE_ROWS = 3000;
 
 const inc = (m: Record<string, number>, k: string, n = 1): void => {
   m[k] = (m[k] ?? 0) + n;
@@ -198,8 +248,9 @@ export interface ReportInput {
   scenarioExecutions: number;
   slack: SlackView[];
   slackSamples: number;
-  sns: { message: string }[];
+  sns: { message: string; at?: number }[];
   apiCalls: RehearsalReport['apiCalls'];
+  windows?: TimeWindow[];
   windowOf?: (instance: string, at: number) => string;
   dropOf?: (instance: string, at: number) => string;
   notes?: string[];
@@ -414,7 +465,197 @@ export function buildReport(input: ReportInput): RehearsalReport {
     sns: { count: input.sns.length, byOutcome: sortKeys(snsByOutcome) },
     apiCalls: input.apiCalls,
     notes: input.notes ?? [],
+    ...(input.windows ? { windows: input.windows } : {}),
+    timeline: buildTimeline(input, eventsById),
   };
+}
+
+/**
+ * One row per (remediation, resource): the finding events (attached to the remediations whose
+ * decisions named them, else to `(no outcome)`), the service's decision and outcome lines, the
+ * executions SSM ran and the SNS notifications, each at its simulated time.
+ */
+function buildTimeline(input: ReportInput, eventsById: Map<string, FateView>): Timeline {
+  const t0 = Date.parse(input.sim.start);
+  const rel = (ms: number): number => Math.max(0, Math.round(ms - t0));
+  const rows = new Map<string, TimelineRow>();
+  const row = (remediation: string, resource: string): TimelineRow => {
+    const k = `${remediation}\n${resource}`;
+    let r = rows.get(k);
+    if (!r) {
+      r = { remediation, resource, last: 'no outcome', problem: false, marks: [] };
+      rows.set(k, r);
+    }
+    return r;
+  };
+  const said = (l: OutcomeLine): string => (l.code ? `${l.outcome} (${l.code})` : l.outcome);
+  const detail = (...parts: (string | undefined)[]): { detail?: string } => {
+    const d = parts.filter((p) => p).join(' · ');
+    return d ? { detail: d.length > 300 ? `${d.slice(0, 299)}…` : d } : {};
+  };
+
+  const remediationsOf = new Map<string, Set<string>>();
+  for (const l of [...input.lines].sort((a, b) => a.seq - b.seq)) {
+    const r = row(l.remediation ?? '(none)', l.resourceId ?? '(unknown)');
+    if (l.eventId)
+      remediationsOf.set(l.eventId, (remediationsOf.get(l.eventId) ?? new Set()).add(r.remediation));
+    r.last = said(l);
+    if (l.outcome === 'failed') r.problem = true;
+    if (l.at === undefined) continue;
+    // A release that starts or skips is the gates answering again; a later succeeded/failed is the completion.
+    const kind =
+      l.outcome === 'deferred'
+        ? 'deferred'
+        : l.kind === 'outcome' && (l.outcome === 'succeeded' || l.outcome === 'failed')
+          ? 'completion'
+          : 'decision';
+    r.marks.push({ kind, at: rel(l.at), label: said(l), ...detail(l.reason, l.executionId) });
+  }
+
+  for (const f of eventsById.values()) {
+    if (!isFinding(f.event)) continue;
+    const answeredBy = remediationsOf.get(f.event.id);
+    const fate = answeredBy
+      ? undefined
+      : f.dropped
+        ? 'dropped by the bus'
+        : f.targets.length === 0
+          ? 'matched no rule'
+          : f.pending
+            ? 'unfinished'
+            : 'lost';
+    for (const remediation of answeredBy ?? ['(no outcome)']) {
+      const r = row(remediation, resourceOf(f.event) || '(unknown)');
+      if (fate) {
+        r.last = fate;
+        if (fate === 'lost' || fate === 'unfinished') r.problem = true;
+      }
+      r.marks.push({
+        kind: 'finding',
+        at: rel(f.at ?? Date.parse(f.event.time)),
+        label: fate ? `${f.event['detail-type']}: ${fate}` : f.event['detail-type'],
+        ...detail(`put by ${f.origin}`, f.duplicated > 0 ? 'delivered twice' : undefined, f.event.id),
+      });
+    }
+  }
+
+  for (const x of input.executions) {
+    if (x.remediation === '' || x.startedAt === undefined) continue;
+    for (const resource of x.resources) {
+      const r = row(x.remediation, resource);
+      if (/Fail|TimedOut|Cancel/.test(x.status)) r.problem = true;
+      r.marks.push({
+        kind: 'execution',
+        at: rel(x.startedAt),
+        ...(x.endedAt !== undefined ? { end: rel(x.endedAt) } : {}),
+        label: x.status,
+        ...detail(x.document, x.id),
+      });
+    }
+  }
+
+  for (const m of input.sns) {
+    if (m.at === undefined) continue;
+    let o: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(m.message);
+      if (typeof parsed !== 'object' || parsed === null) continue;
+      o = parsed as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const resource = (o['resource'] ?? {}) as Record<string, unknown>;
+    const several = Array.isArray(o['outcomes'])
+      ? (o['outcomes'] as Record<string, unknown>[]).map((x) => str(x['resourceId']))
+      : [];
+    const outcome = str(o['outcome']) ?? 'unparsed';
+    const remediation = str(o['remediation']);
+    for (const id of several.length > 0 ? several : [str(resource['id'])]) {
+      const resourceId = id ?? '(unknown)';
+      // A summary (e.g. a patch fan-out) names no remediation: it goes on the resource's rows.
+      const on = remediation
+        ? [row(remediation, resourceId)]
+        : [...rows.values()].filter((r) => r.resource === resourceId);
+      const mark: TimelineMark = {
+        kind: 'notification',
+        at: rel(m.at),
+        label: `SNS: ${outcome}`,
+        ...detail(str(o['title'])),
+      };
+      for (const r of on.length > 0 ? on : [row('(none)', resourceId)]) r.marks.push(mark);
+    }
+  }
+
+  const all = [...rows.values()];
+  for (const r of all) r.marks.sort((a, b) => a.at - b.at);
+  const first = (r: TimelineRow): number => r.marks[0]?.at ?? Infinity;
+  const kept =
+    all.length <= TIMELINE_ROWS
+      ? all
+      : [...all.filter((r) => r.problem), ...all.filter((r) => !r.problem)].slice(0, TIMELINE_ROWS);
+  kept.sort(
+    (a, b) =>
+      a.remediation.localeCompare(b.remediation) ||
+      first(a) - first(b) ||
+      a.resource.localeCompare(b.resource),
+  );
+  return { rows: kept, omitted: all.length - kept.length };
+}
+
+/**
+ * The scenario's windows, in ms after the start: each calendar's closed time (a DEFAULT_OPEN
+ * calendar's events; the gaps between a DEFAULT_CLOSED calendar's open windows), faults (the whole
+ * run when they name no window), Slack outages, and the kill switch from `on` to the next `off`.
+ */
+export function scenarioWindows(
+  s: Pick<Scenario, 'calendars' | 'faults' | 'slackDown' | 'killSwitch'>,
+): TimeWindow[] {
+  const out: TimeWindow[] = [];
+  for (const c of s.calendars) {
+    const events = [...c.events].sort((a, b) => a.from - b.from);
+    if (c.type === 'DEFAULT_OPEN') {
+      for (const e of events)
+        out.push({
+          kind: 'freeze',
+          label: `${c.name}: ${e.summary ?? 'change freeze'}`,
+          from: e.from,
+          to: e.to,
+        });
+      continue;
+    }
+    let from = 0;
+    for (const e of events) {
+      if (e.from > from) out.push({ kind: 'freeze', label: `${c.name}: closed`, from, to: e.from });
+      from = Math.max(from, e.to);
+    }
+    out.push({ kind: 'freeze', label: `${c.name}: closed`, from });
+  }
+  for (const f of s.faults) {
+    const what = [
+      f.errorRate !== undefined ? `${+(f.errorRate * 100).toFixed(2)} %` : '',
+      f.mode && f.mode !== 'error' ? f.mode : (f.code ?? (f.status ? String(f.status) : '')),
+      f.latencyMs ? `+${f.latencyMs} ms` : '',
+    ]
+      .filter((p) => p)
+      .join(' ');
+    out.push({
+      kind: 'fault',
+      label: `fault ${f.target}${what ? ` (${what})` : ''}`,
+      from: f.from ?? 0,
+      ...(f.to !== undefined ? { to: f.to } : {}),
+    });
+  }
+  for (const w of s.slackDown) out.push({ kind: 'outage', label: 'Slack down', from: w.from, to: w.to });
+  let on: number | undefined;
+  for (const k of [...s.killSwitch].sort((a, b) => a.at - b.at)) {
+    if (k.state === 'on') on ??= k.at;
+    else if (on !== undefined) {
+      out.push({ kind: 'kill-switch', label: 'kill switch on', from: on, to: k.at });
+      on = undefined;
+    }
+  }
+  if (on !== undefined) out.push({ kind: 'kill-switch', label: 'kill switch on', from: on });
+  return out;
 }
 
 function sortKeys(m: Record<string, number>): Record<string, number> {

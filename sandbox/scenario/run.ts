@@ -20,6 +20,7 @@ import type { BusEvent } from '../types.ts';
 import {
   buildReport,
   isFinding as isFindingEvent,
+  scenarioWindows,
   type ExecutionView,
   type FateView,
   type OutcomeLine,
@@ -398,6 +399,7 @@ async function rehearse(
     pending: f.status === 'pending',
     duplicated: f.duplicated ? 1 : 0,
     origin: origin(f),
+    at: f.receivedAt.getTime(),
   }));
   const executions: ExecutionView[] = [
     ...ssm.listAutomationExecutions().map((x): ExecutionView => ({
@@ -409,6 +411,8 @@ async function rehearse(
       resources: [tagOf(x.tags, TAG_RESOURCE) ?? firstParameter(x.Parameters)],
       ...(tagOf(x.tags, TAG_EVENT) ? { eventId: tagOf(x.tags, TAG_EVENT) } : {}),
       ...(x.clientToken ? { clientToken: x.clientToken } : {}),
+      startedAt: (x.ExecutionStartTime ?? x.createdTime).getTime(),
+      ...(x.ExecutionEndTime ? { endedAt: x.ExecutionEndTime.getTime() } : {}),
     })),
     ...ssm
       .listCommands()
@@ -420,6 +424,8 @@ async function rehearse(
         status: c.Status,
         remediation: c.Comment.startsWith(COMMENT_PREFIX) ? c.Comment.slice(COMMENT_PREFIX.length) : '',
         resources: c.invocations.map((i) => i.InstanceId),
+        startedAt: c.RequestedDateTime.getTime(),
+        ...lastEnd(c.invocations.map((i) => i.ExecutionEndDateTime)),
       })),
   ];
   if (errors.length > 0) notes.push(...errors.slice(0, 10).map((e) => `scenario step failed: ${e}`));
@@ -448,10 +454,11 @@ async function rehearse(
     scenarioExecutions: windowCommands.size,
     slack: account.slack.messages().map((m) => ({ text: slackText(m.payload, m.text) })),
     slackSamples: s.report.slackSamples,
-    sns: account.sns.messages().map((m) => ({ message: m.Message })),
+    sns: account.sns.messages().map((m) => ({ message: m.Message, at: m.publishedAt.getTime() })),
     apiCalls: account.calls.snapshot(),
     windowOf: world.windowOf,
     dropOf: world.dropOf,
+    windows: scenarioWindows(s),
     notes,
   });
 }
@@ -460,6 +467,13 @@ const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z'
 
 function tagOf(tags: { Key: string; Value: string }[], key: string): string | undefined {
   return tags.find((t) => t.Key === key)?.Value;
+}
+
+/** When the last of a command's invocations ended, if they all did. */
+function lastEnd(ends: (Date | undefined)[]): { endedAt?: number } {
+  return ends.length > 0 && ends.every((d) => d)
+    ? { endedAt: Math.max(...ends.map((d) => d!.getTime())) }
+    : {};
 }
 
 function firstParameter(p: Record<string, string[]>): string {
@@ -522,6 +536,7 @@ function createLineReader(account: SandboxAccount): { read(): OutcomeLine[] } {
           ...(s('code') ? { code: s('code') } : {}),
           ...(s('reason') ? { reason: s('reason') } : {}),
           ...(s('executionId') ? { executionId: s('executionId') } : {}),
+          at: logs[i]!.at.getTime(),
         });
       }
       seen = logs.length;

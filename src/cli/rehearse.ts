@@ -1,5 +1,5 @@
 /**
- * `remediator rehearse [--scenario FILE] [--json FILE] [--speed N]`: runs a scenario (default: the
+ * `remediator rehearse [--scenario FILE] [--json FILE] [--html FILE] [--speed N]`: runs a scenario (default: the
  * built-in sandbox/scenario/default.yaml, a day compressed into under a minute) against the sandbox
  * account with the service packaged and deployed into it, prints progress on stderr and a summary on
  * stdout. Exit 0 when nothing was lost and no execution was duplicated, 1 otherwise, 2 on bad usage.
@@ -20,15 +20,17 @@ async function loadSandbox(projectRoot: string): Promise<ScenarioModule> {
   return (await tsImport(url, import.meta.url)) as ScenarioModule;
 }
 
-export const REHEARSE_USAGE = `usage: remediator rehearse [--scenario FILE] [--json FILE] [--speed N]
+export const REHEARSE_USAGE = `usage: remediator rehearse [--scenario FILE] [--json FILE] [--html FILE] [--speed N]
   --scenario FILE   scenario YAML (default: the built-in day, sandbox/scenario/default.yaml)
   --json FILE       also write the report as JSON (folders are created)
+  --html FILE       also write the report as a self-contained HTML page (timeline, charts)
   --speed N         simulated seconds per wall second (overrides the scenario's clock.speed)
   --template-dir D  deploy this \`serverless package\` output instead of packaging again`;
 
 interface Args {
   scenario?: string;
   json?: string;
+  html?: string;
   speed?: number;
   templateDir?: string;
 }
@@ -50,6 +52,10 @@ function parseArgs(argv: string[]): Args | string {
       const v = value();
       if (!v) return '--json needs a file';
       args.json = v;
+    } else if (flag === '--html') {
+      const v = value();
+      if (!v) return '--html needs a file';
+      args.html = v;
     } else if (flag === '--speed') {
       const v = Number(value());
       if (!(v > 0)) return '--speed needs a positive number';
@@ -115,13 +121,17 @@ export async function rehearseCommand(argv: string[], io: Io): Promise<number> {
     io.err(`rehearsal failed to run: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 1;
   }
-  if (args.json) {
-    const out = resolve(args.json);
+  const write = (file: string, text: string): string => {
+    const out = resolve(file);
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
-  }
+    writeFileSync(out, text);
+    return out;
+  };
+  if (args.json) write(args.json, JSON.stringify(report, null, 2) + '\n');
+  const html = args.html ? write(args.html, sandbox.renderHtml(report)) : undefined;
   io.out(renderReport(report));
   if (args.json) io.out(`report written to ${args.json}`);
+  if (html) io.out(`HTML report written to ${html}`);
   if (passed(report)) return 0;
   io.err(`rehearsal failed: ${failureReason(report)}`);
   return 1;
