@@ -209,7 +209,7 @@ describe('the HTML rehearsal report, in Chromium', () => {
         dropped: 1,
         byRemediation: { 'restricted-ssh': 3 },
       },
-      modes: [{ remediation: 'restricted-ssh', mode: 'auto' }],
+      modes: { 'restricted-ssh': { mode: 'auto' as const, from: 'scenario' as const, changes: [] } },
     };
     expect(passed(report)).toBe(false);
     const { seen, page } = await look(renderHtml(report), 'failing.html');
