@@ -7,6 +7,7 @@
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSandboxAccount, type SandboxAccount } from '../../sandbox/account.ts';
@@ -98,6 +99,11 @@ export async function sandboxCommand(
     return 1;
   }
 
+  const busy = `remediator sandbox: port ${port} is in use (another sandbox?): stop it, or pass --port N, or --port 0 for any free port`;
+  if (port !== 0 && !(await portIsFree(port))) {
+    io.err(busy);
+    return 1;
+  }
   io.err('packaging and deploying the service into the sandbox account ...');
   let account: SandboxAccount;
   try {
@@ -109,11 +115,8 @@ export async function sandboxCommand(
       ...(values['template-dir'] ? { templateDir: values['template-dir'] } : {}),
     });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      io.err(
-        `remediator sandbox: port ${port} is in use (another sandbox?): stop it, or pass --port N, or --port 0 for any free port`,
-      );
-    } else io.err(`remediator sandbox: failed to start: ${errorMessage(e)}`);
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') io.err(busy);
+    else io.err(`remediator sandbox: failed to start: ${errorMessage(e)}`);
     return 1;
   }
   seedExample(account);
@@ -171,6 +174,15 @@ export async function sandboxCommand(
   );
   await account.close();
   return 0;
+}
+
+/** Whether the sandbox could listen on 127.0.0.1:port (checked before packaging, so a busy port fails at once). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 export async function sendCommand(argv: string[], io: Io): Promise<number> {
