@@ -11,6 +11,14 @@ import { importBuildScript, newestSource, projectRoot } from '../scripts/run-bui
 // requirement (README "The two commands") would otherwise interleave with every command's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// `remediator … | head` closes the pipe early: stop quietly, like other command-line tools.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 const bundle = join(projectRoot, 'dist/cli/index.mjs');
 const built = statSync(bundle, { throwIfNoEntry: false })?.mtimeMs;
 if (built === undefined || newestSource() > built) {
