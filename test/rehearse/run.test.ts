@@ -78,7 +78,7 @@ describe('remediator rehearse', () => {
       err: (s) => err.push(s),
       env: {},
     });
-    expect(code).toBe(2);
+    expect(code).toBe(1);
     expect(err.join('\n')).toMatch(/clock\.sped: unknown field/);
   });
 });
