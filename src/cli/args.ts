@@ -155,7 +155,8 @@ const valueName = (o: OptionSpec): string => (o.choices ? o.choices.join('|') : 
 export function usageText(spec: CommandSpec): string {
   const rows = Object.entries({ ...spec.options, help: HELP }).map(([name, o]) => {
     const left = `${name === 'help' ? '-h, ' : ''}--${name}${o.type === 'boolean' ? '' : ` ${valueName(o)}`}`;
-    return `  ${left.padEnd(30)} ${o.help}${o.multiple ? ' (repeatable)' : ''}`;
+    const help = `${o.help}${o.multiple ? ' (repeatable)' : ''}`;
+    return left.length <= 30 ? `  ${left.padEnd(30)} ${help}` : `  ${left}\n  ${''.padEnd(30)} ${help}`;
   });
   return [
     `usage: remediator ${spec.name}${spec.args ? ` ${spec.args}` : ''} [options]`,
