@@ -1,7 +1,8 @@
 /**
  * `remediator history --resource <id>`: what the service did to a resource (or with a remediation),
- * newest first, read from the ledger table through the real DynamoDB client. The endpoint comes
- * from AWS_ENDPOINT_URL (the sandbox) or the SDK's defaults (a real account).
+ * newest first, read from the ledger table through the real DynamoDB client. The endpoint is
+ * --endpoint, AWS_ENDPOINT_URL (the sandbox) or the SDK's default (a real account); the table is
+ * --table, LEDGER_TABLE, or the one table at that endpoint named like the service's ledger.
  */
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoLedger, ledgerDocumentClient } from '../adapters/ledger-dynamodb.ts';
