@@ -140,6 +140,7 @@ export async function sandboxCommand(
       '',
       'try:',
       `  remediator send examples/events/config-rules-compliance-change-noncompliant.json --endpoint ${account.url}`,
+      `  remediator history --resource sg-0a1b2c3d4e5f67890 --endpoint ${account.url}`,
       `  aws ssm describe-automation-executions --endpoint-url ${account.url}`,
       ...(killSwitch
         ? [
