@@ -3,10 +3,14 @@
  * port fails at once with the way out, and history finds the sandbox's ledger table from --endpoint.
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SandboxAccount } from '../../sandbox/account.ts';
 import { LEDGER_TABLE_NAME } from '../../src/cli/history.ts';
+import { sandboxCommand } from '../../src/cli/sandbox.ts';
 import { runCli, STACK_TRACE } from '../helpers/cli.ts';
 import { configEvent, knownSecurityGroup, startTestAccount } from '../helpers/sandbox.ts';
 
@@ -31,6 +35,26 @@ test('sandbox on a busy port: one line naming the port and --port 0, exit 1 at o
     expect(r.ms).toBeLessThan(5_000);
   } finally {
     taken.close();
+  }
+});
+
+test('without the dev dependency serverless (npm ci --omit=dev), sandbox says so in one line, exit 1', async () => {
+  const bare = mkdtempSync(join(tmpdir(), 'no-dev-deps-'));
+  const err: string[] = [];
+  try {
+    const code = await sandboxCommand(
+      ['--port', '0'],
+      { out: () => undefined, err: (s) => err.push(s), env: {} },
+      {
+        projectRoot: bare,
+      },
+    );
+    expect(code).toBe(1);
+    expect(err).toEqual([
+      'remediator sandbox: packaging the service needs the dev dependency serverless (osls), which is not installed: run `npm ci`, or pass --template-dir DIR',
+    ]);
+  } finally {
+    rmSync(bare, { recursive: true, force: true });
   }
 });
 
