@@ -86,7 +86,13 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
       } else res.destroy();
     });
   });
-  await listen(server, opts.port ?? 0);
+  try {
+    await listen(server, opts.port ?? 0);
+  } catch (e) {
+    // A busy port: nothing may keep the process alive (`remediator sandbox` must exit, not hang).
+    await ctx.dynamo?.close();
+    throw e;
+  }
   const port = (server.address() as AddressInfo).port;
 
   return {

@@ -1,9 +1,12 @@
 /**
  * Builds one minified esbuild bundle per Lambda function (src/handlers/<name>.ts → .build/<name>/index.mjs)
- * with the AWS SDK bundled, plus the CLI (.build/cli/index.mjs). serverless.yml packages these folders.
+ * with the AWS SDK bundled (serverless.yml packages these folders), plus the CLI (dist/cli/index.mjs,
+ * which bin/remediator.js runs). `npm run build` and `prepare` run it through scripts/run-build.mjs
+ * (esbuild only, no tsx); `tsx scripts/build.ts` works too.
  */
 import { build, type BuildOptions } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { esbuildRunbooksPlugin } from './runbooks-module.ts';
@@ -40,12 +43,23 @@ export function lambdaBuildOptions(projectRoot: string, name: string): BuildOpti
 const cliBanner =
   "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 
-/** Bundles the CLI (dependencies stay external) and returns the bundle's file URL. */
+/** The CLI bundle, relative to the project root (git-ignored; bin/remediator.js runs it). */
+export const CLI_BUNDLE = 'dist/cli/index.mjs';
+
+/**
+ * Bundles the CLI (dependencies stay external: they are the package's `dependencies`) and returns the
+ * bundle's file URL. Atomic: written to a temporary file in the same folder, then renamed over the
+ * old bundle, so a concurrent run imports either the old or the new one, never half a file. Its mtime
+ * is the build's start (less a second for coarse file-system clocks): a source saved during the build
+ * is newer, so bin/remediator.js rebuilds again.
+ */
 export async function buildCli(projectRoot = root): Promise<string> {
-  const outfile = resolve(projectRoot, '.build/cli/index.mjs');
-  await build({
+  const started = new Date(Date.now() - 1000);
+  const outfile = resolve(projectRoot, CLI_BUNDLE);
+  const result = await build({
     entryPoints: [resolve(projectRoot, 'src/cli/main.ts')],
     outfile,
+    write: false,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -55,6 +69,15 @@ export async function buildCli(projectRoot = root): Promise<string> {
     plugins: [esbuildRunbooksPlugin(projectRoot)],
     logLevel: 'silent',
   });
+  mkdirSync(dirname(outfile), { recursive: true });
+  const tmp = `${outfile}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(tmp, result.outputFiles[0]!.contents);
+    utimesSync(tmp, started, started);
+    renameSync(tmp, outfile);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
   return pathToFileURL(outfile).href;
 }
 
@@ -66,7 +89,10 @@ export async function buildAll(opts: { quiet?: boolean; projectRoot?: string } =
     ...names.map((name) => build(lambdaBuildOptions(projectRoot, name))),
     buildCli(projectRoot),
   ]);
-  if (!opts.quiet) console.log(`built ${names.length} function bundle(s): ${names.join(', ')} and the CLI`);
+  if (!opts.quiet)
+    console.log(
+      `built ${names.length} function bundle(s) in .build/: ${names.join(', ')}, and the CLI: ${CLI_BUNDLE}`,
+    );
   return names;
 }
 

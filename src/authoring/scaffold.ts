@@ -8,7 +8,7 @@ import type { TriggerFamily } from '../core/types.ts';
 
 const header = (id: string, family: TriggerFamily) => `/**
  * ${id} (${family}): scaffolded by \`remediator new\`. Replace the TODOs, keep the examples true
- * (they are this remediation's test), run \`node bin/remediator.js check\`, then rehearse it in
+ * (they are this remediation's test), run \`npx remediator check\`, then rehearse it in
  * shadow mode against the sandbox (src/runbooks/README.md) before setting defaultMode to 'auto'.
  */`;
 

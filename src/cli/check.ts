@@ -1,23 +1,23 @@
 /** `remediator check`: everything a runbook author can get wrong, before deploy (src/runbooks/README.md). */
-import { parseArgs } from 'node:util';
 import { checkRemediations } from '../authoring/check.ts';
 import { loadProject } from '../authoring/load.ts';
 import { formatProblem } from '../authoring/problem.ts';
+import { parseCommand, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
 
-export const CHECK_USAGE = `remediator check [--json]
-    checks every remediation in src/runbooks/ and its documents; prints file: field: message per problem`;
+export const CHECK = {
+  name: 'check',
+  brief: 'everything a runbook author can get wrong, before deploy',
+  summary:
+    'Everything a runbook author can get wrong, before deploy: checks every remediation in src/runbooks/\n' +
+    'and its documents, runs their worked examples, and prints file: field: message per problem (exit 1).',
+  options: { json: { type: 'boolean', help: 'print {remediations, problems} as JSON' } },
+} as const satisfies CommandSpec;
 
 export async function checkCommand(argv: string[], io: Io, projectRoot: string): Promise<number> {
-  let json: boolean;
-  try {
-    ({
-      values: { json },
-    } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } } }));
-  } catch (e) {
-    io.err(`${e instanceof Error ? e.message : String(e)}\nusage: ${CHECK_USAGE}`);
-    return 2;
-  }
+  const args = parseCommand(CHECK, argv, io);
+  if (typeof args === 'number') return args;
+  const json = args.values.json ?? false;
   const loaded = await loadProject(projectRoot);
   const problems = loaded.input ? [...loaded.problems, ...checkRemediations(loaded.input)] : loaded.problems;
   const count = loaded.input?.runbooks.length ?? 0;

@@ -1,55 +1,64 @@
 /**
  * `remediator history --resource <id>`: what the service did to a resource (or with a remediation),
- * newest first, read from the ledger table through the real DynamoDB client. The endpoint comes
- * from AWS_ENDPOINT_URL (the sandbox) or the SDK's defaults (a real account).
+ * newest first, read from the ledger table through the real DynamoDB client. The endpoint is
+ * --endpoint, AWS_ENDPOINT_URL (the sandbox) or the SDK's default (a real account); the table is
+ * --table, LEDGER_TABLE, or the one table at that endpoint named like the service's ledger.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoLedger, ledgerDocumentClient } from '../adapters/ledger-dynamodb.ts';
 import { errorMessage, errorName } from '../core/errors.ts';
 import type { Outcome } from '../core/types.ts';
+import { parseCommand, usageError, type CommandSpec } from './args.ts';
+import type { Io } from './io.ts';
 
-export const HISTORY_USAGE = `usage: remediator history (--resource <id> | --remediation <id>) [--limit N] [--json] [--table NAME]
-  Outcomes recorded in the ledger, newest first (kept 90 days).
-  --resource <id>      one resource (both flags: that remediation on that resource)
-  --remediation <id>   one remediation, across resources
-  --limit N            at most N outcomes (default 50)
-  --json               one JSON object per line
-  --table NAME         the ledger table (default: $LEDGER_TABLE)`;
+export const HISTORY = {
+  name: 'history',
+  brief: 'outcomes recorded in the ledger, newest first',
+  summary:
+    'Outcomes recorded in the ledger for a resource or a remediation, newest first (kept 90 days).\n' +
+    'The endpoint is --endpoint, $AWS_ENDPOINT_URL or the SDK default (a real account, with AWS_REGION\n' +
+    'and credentials). The table is --table, $LEDGER_TABLE, or found at the endpoint by its name\n' +
+    '(ssm-remediator-<stage>-ledger, as serverless.yml names it) when exactly one table has that name.',
+  options: {
+    resource: {
+      type: 'string',
+      value: 'ID',
+      help: 'one resource (with --remediation: that remediation on it)',
+    },
+    remediation: { type: 'string', value: 'ID', help: 'one remediation, across resources' },
+    limit: { type: 'integer', value: 'N', min: 1, max: 1000, help: 'at most N outcomes (default 50)' },
+    json: { type: 'boolean', help: 'one JSON object per line' },
+    table: {
+      type: 'string',
+      value: 'NAME',
+      help: 'the ledger table (default $LEDGER_TABLE, else found by name)',
+    },
+    endpoint: { type: 'string', value: 'URL', help: 'e.g. a running sandbox (default $AWS_ENDPOINT_URL)' },
+  },
+  more: 'Example, against `remediator sandbox`:\n  remediator history --resource sg-0a1b2c3d4e5f67890 --endpoint http://127.0.0.1:4566',
+} as const satisfies CommandSpec;
 
-interface HistoryArgs {
-  resourceId?: string;
-  remediationId?: string;
-  limit: number;
-  json: boolean;
-  table?: string;
-}
+/** The ledger table's name in every stage: `ssm-remediator-${sls:stage}-ledger` in serverless.yml. */
+export const LEDGER_TABLE_NAME = /^ssm-remediator-[A-Za-z0-9-]+-ledger$/;
 
-function parseArgs(args: string[]): HistoryArgs | string {
-  const a: HistoryArgs = { limit: 50, json: false };
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i]!;
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
-      return v;
+/** The one ledger table at the client's endpoint, or an error message saying why there is not one. */
+export async function findLedgerTable(client: DynamoDBClient): Promise<{ table?: string; error?: string }> {
+  const names: string[] = [];
+  let start: string | undefined;
+  do {
+    const page = await client.send(
+      new ListTablesCommand({ ...(start ? { ExclusiveStartTableName: start } : {}) }),
+    );
+    names.push(...(page.TableNames ?? []));
+    start = page.LastEvaluatedTableName;
+  } while (start);
+  const found = names.filter((n) => LEDGER_TABLE_NAME.test(n));
+  if (found.length === 1) return { table: found[0] };
+  if (found.length === 0)
+    return {
+      error: `no ledger table (ssm-remediator-<stage>-ledger) among ${names.length} table(s)${names.length ? `: ${names.join(', ')}` : ''}; pass --table NAME`,
     };
-    try {
-      if (flag === '--resource') a.resourceId = value();
-      else if (flag === '--remediation') a.remediationId = value();
-      else if (flag === '--table') a.table = value();
-      else if (flag === '--json') a.json = true;
-      else if (flag === '--limit') {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 1 || n > 1000) return '--limit must be a whole number from 1 to 1000';
-        a.limit = n;
-      } else if (flag === '--help' || flag === '-h') return '';
-      else return `unknown option ${JSON.stringify(flag)}`;
-    } catch (e) {
-      return errorMessage(e);
-    }
-  }
-  if (!a.resourceId && !a.remediationId) return 'give --resource <id> or --remediation <id>';
-  return a;
+  return { error: `${found.length} ledger tables (${found.join(', ')}): pass --table NAME` };
 }
 
 export function formatOutcome(o: Outcome): string {
@@ -64,46 +73,49 @@ export function formatOutcome(o: Outcome): string {
   ].join('  ');
 }
 
-export async function historyCommand(
-  args: string[],
-  io: { out: (s: string) => void; err?: (s: string) => void; env: NodeJS.ProcessEnv },
-): Promise<number> {
-  const err = io.err ?? io.out;
-  const parsed = parseArgs(args);
-  if (typeof parsed === 'string') {
-    if (parsed) err(`remediator history: ${parsed}`);
-    (parsed ? err : io.out)(HISTORY_USAGE);
-    return parsed ? 2 : 0;
-  }
-  const table = parsed.table ?? io.env.LEDGER_TABLE;
-  if (!table) {
-    err('remediator history: no ledger table: set LEDGER_TABLE or pass --table');
-    return 2;
-  }
+export async function historyCommand(args: string[], io: Io): Promise<number> {
+  const parsed = parseCommand(HISTORY, args, io);
+  if (typeof parsed === 'number') return parsed;
+  const v = parsed.values;
+  if (!v.resource && !v.remediation)
+    return usageError(io, HISTORY, 'give --resource <id> or --remediation <id>');
   const env = io.env;
-  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
+  const endpoint = v.endpoint ?? env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
+  const keys =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        }
+      : // A local endpoint (the sandbox) takes any key; a real account uses the SDK's credential chain.
+        v.endpoint
+        ? { accessKeyId: 'test', secretAccessKey: 'test' }
+        : undefined;
   const client = new DynamoDBClient({
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(endpoint ? { endpoint } : {}),
-    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? {
-          credentials: {
-            accessKeyId: env.AWS_ACCESS_KEY_ID,
-            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-          },
-        }
-      : {}),
+    ...(keys ? { credentials: keys } : {}),
   });
+  let table = v.table ?? (env.LEDGER_TABLE || undefined);
+  const where = endpoint ?? 'the default endpoint';
   try {
+    if (!table) {
+      const found = await findLedgerTable(client);
+      if (!found.table) {
+        io.err(`remediator history: ${where}: ${found.error}`);
+        return 1;
+      }
+      table = found.table;
+    }
     const ledger = dynamoLedger(ledgerDocumentClient(client), { tableName: table });
     const outcomes = await ledger.history({
-      ...(parsed.resourceId ? { resourceId: parsed.resourceId } : {}),
-      ...(parsed.remediationId ? { remediationId: parsed.remediationId } : {}),
-      limit: parsed.limit,
+      ...(v.resource ? { resourceId: v.resource } : {}),
+      ...(v.remediation ? { remediationId: v.remediation } : {}),
+      limit: v.limit ?? 50,
     });
-    const subject = [parsed.remediationId, parsed.resourceId].filter(Boolean).join(' on ');
-    if (parsed.json) {
+    const subject = [v.remediation, v.resource].filter(Boolean).join(' on ');
+    if (v.json) {
       for (const o of outcomes) io.out(JSON.stringify(o));
       return 0;
     }
@@ -124,7 +136,9 @@ export async function historyCommand(
     for (const o of outcomes) io.out(formatOutcome(o));
     return 0;
   } catch (e) {
-    err(`remediator history: could not read ${table}: ${errorName(e)}: ${errorMessage(e)}`);
+    io.err(
+      `remediator history: could not read ${table ?? 'the table list'} at ${where}: ${errorName(e)}: ${errorMessage(e)}`,
+    );
     return 1;
   } finally {
     client.destroy();

@@ -1,54 +1,92 @@
-/** The `remediator` command line: one module per subcommand. */
+/** The `remediator` command line: one module per subcommand, one argument parser (./args.ts) for all. */
 import entries from 'virtual:runbooks';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRegistry } from '../core/registry.ts';
+import type { CommandSpec } from './args.ts';
+import { CHECK, checkCommand } from './check.ts';
+import { HISTORY, historyCommand } from './history.ts';
 import { processIo, type Io } from './io.ts';
-import { PLAN_USAGE, planCommand } from './plan.ts';
-import { sandboxCommand, sendCommand } from './sandbox.ts';
-import { checkCommand } from './check.ts';
-import { newCommand } from './new.ts';
-import { rehearseCommand } from './rehearse.ts';
-import { historyCommand } from './history.ts';
+import { NEW, newCommand } from './new.ts';
+import { PLAN, planCommand } from './plan.ts';
+import { REHEARSE, rehearseCommand } from './rehearse.ts';
+import { SANDBOX, SEND, sandboxCommand, sendCommand } from './sandbox.ts';
 
-/** The project whose src/runbooks/ `check` and `new` work on: two levels up from src/cli/ or .build/cli/. */
+/** The project whose src/runbooks/ `check` and `new` work on: two levels up from src/cli/ or dist/cli/. */
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-const USAGE = `usage: remediator <command>
+type Run = (argv: string[], io: Io) => number | Promise<number>;
 
-  plan <event.json> [--json] ...   what the service would decide for an event, with no AWS call
-                                   ${PLAN_USAGE.split('\n').slice(1).join('\n                                   ')}
-  sandbox [--port N] [--speed X]   run the local sandbox account with the service deployed, until Ctrl-C
-  send <event.json> [--endpoint URL]
-                                   PutEvents an event file to a running sandbox
-  check [--json]                   everything a runbook author can get wrong, before deploy (file: field: message)
-  new <id> --trigger <family>      scaffold src/runbooks/<id>.ts (family: config.noncompliant|patch.failed|agent.disconnected)
-  history (--resource <id> | --remediation <id>) [--limit N] [--json] [--table NAME]
-                                   outcomes recorded in the ledger, newest first (LEDGER_TABLE, AWS_REGION)
-  rehearse [--scenario FILE] [--json FILE] [--speed N] [--template-dir DIR]
-                                   run a scenario (default: a day in under a minute) against the sandbox account
-`;
+const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Run }> = [
+  { spec: PLAN, run: (argv, io) => planCommand(argv, io, createRegistry(entries)) },
+  // Before the registry: check must report a duplicate id, not crash on it.
+  { spec: CHECK, run: (argv, io) => checkCommand(argv, io, PROJECT_ROOT) },
+  { spec: NEW, run: (argv, io) => newCommand(argv, io, PROJECT_ROOT) },
+  { spec: SANDBOX, run: (argv, io) => sandboxCommand(argv, io) },
+  { spec: SEND, run: sendCommand },
+  { spec: HISTORY, run: historyCommand },
+  { spec: REHEARSE, run: rehearseCommand },
+];
+
+export const EXIT_CODES = `exit codes:
+  0  ok (for plan: the event was decided, or ignored as not a finding)
+  1  the input is invalid (event, scenario, remediations), an AWS call failed, or the rehearsal failed
+  2  usage: unknown command or option, missing or bad value`;
+
+export function topHelp(): string {
+  const rows = COMMANDS.map(({ spec }) => {
+    const left = `${spec.name}${spec.args ? ` ${spec.args}` : ''}`;
+    return `  ${left.padEnd(22)} ${spec.brief}`;
+  });
+  return [
+    'usage: remediator <command> [options]',
+    '',
+    'Event-driven remediation for one AWS account, run and rehearsed locally.',
+    '',
+    'commands:',
+    ...rows,
+    '',
+    'options:',
+    '  -h, --help             show this help (remediator <command> --help: that command)',
+    '  --version              print the version',
+    '',
+    EXIT_CODES,
+    '',
+    'Examples:',
+    '  remediator plan examples/events/config-rules-compliance-change-noncompliant.json --calendar CLOSED',
+    '  remediator check',
+    '  remediator sandbox --port 0',
+    '',
+    'docs/cli.md has every command and option.',
+  ].join('\n');
+}
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(`${PROJECT_ROOT}/package.json`, 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (cmd === 'sandbox') return sandboxCommand(rest, io);
-  if (cmd === 'send') return sendCommand(rest, io);
-  // Before the registry: check must report a duplicate id, not crash on it.
-  if (cmd === 'check') return checkCommand(rest, io, PROJECT_ROOT);
-  if (cmd === 'new') return newCommand(rest, io, PROJECT_ROOT);
-  if (cmd === 'rehearse') return rehearseCommand(rest, io);
-  if (cmd === 'history') return historyCommand(rest, io);
-  const registry = createRegistry(entries);
-  switch (cmd) {
-    case 'plan':
-      return planCommand(rest, io, registry);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      io.out(USAGE);
-      return cmd === undefined ? 2 : 0;
-    default:
-      io.err(`unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
-      return 2;
+  if (cmd === '--help' || cmd === '-h') {
+    io.out(topHelp());
+    return 0;
   }
+  if (cmd === '--version') {
+    io.out(`remediator ${version()}`);
+    return 0;
+  }
+  if (cmd === 'help') {
+    const named = COMMANDS.find((c) => c.spec.name === rest[0]);
+    return named ? named.run(['--help'], io) : main(['--help'], io);
+  }
+  const command = COMMANDS.find((c) => c.spec.name === cmd);
+  if (command) return command.run(rest, io);
+  io.err(
+    cmd === undefined
+      ? 'remediator: give a command'
+      : `remediator: unknown ${cmd.startsWith('-') ? 'option' : 'command'} ${cmd}`,
+  );
+  io.err(topHelp().split('\n\noptions:')[0]!);
+  return 2;
 }

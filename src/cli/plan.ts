@@ -1,63 +1,78 @@
 /** `remediator plan <event.json>`: what the service would decide, with no AWS call. */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { dryRun, type DryRunFacts } from '../core/dry-run.ts';
 import type { Registry } from '../core/registry.ts';
-import { MODES, type Mode } from '../core/types.ts';
+import { MODES } from '../core/types.ts';
+import { parseCommand, usageError, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
 
-export const PLAN_USAGE = `remediator plan <event.json> [--json]
-    [--calendar OPEN|CLOSED] [--next-transition ISO] [--mode auto|shadow|off] [--kill-switch on|off]
-    [--tag key=value ...] [--ping Online|ConnectionLost] [--recent-runs N] [--started-last-hour N] [--breaker-open]`;
+export const PLAN = {
+  name: 'plan',
+  brief: 'what the service would decide for an event, with no AWS call',
+  args: '<event.json>',
+  positionals: { min: 1, max: 1 },
+  summary:
+    'What the service would decide for one EventBridge event (a file), with no AWS call. Facts the\n' +
+    'service would read from AWS (calendar, mode, tags, ledger) come from the options below.',
+  options: {
+    json: { type: 'boolean', help: 'print the plan as JSON' },
+    calendar: { type: 'string', choices: ['OPEN', 'CLOSED'], help: 'change calendar state (default OPEN)' },
+    'next-transition': { type: 'string', value: 'ISO', help: "the calendar's next transition time" },
+    mode: { type: 'string', choices: MODES, help: "the remediation's mode (default: its defaultMode)" },
+    'kill-switch': { type: 'string', choices: ['on', 'off'], help: 'the kill switch (default off)' },
+    tag: { type: 'string', value: 'KEY=VALUE', multiple: true, help: 'a tag on the resource' },
+    ping: {
+      type: 'string',
+      choices: ['Online', 'ConnectionLost'],
+      help: "the instance's SSM agent ping status",
+    },
+    'recent-runs': {
+      type: 'integer',
+      value: 'N',
+      min: 0,
+      help: 'runs on this resource in the cooldown window',
+    },
+    'started-last-hour': { type: 'integer', value: 'N', min: 0, help: 'executions started in the last hour' },
+    'breaker-open': { type: 'boolean', help: 'the circuit breaker is open' },
+  },
+  more: [
+    'An event that is valid but not a finding (a calendar change, a status change, a COMPLIANT',
+    'evaluation) prints "ignored: not a finding (<detail-type>)" and exits 0; a malformed event exits 1',
+    'naming the field. Example:',
+    '  remediator plan examples/events/config-rules-compliance-change-noncompliant.json --calendar CLOSED',
+  ].join('\n'),
+} as const satisfies CommandSpec;
 
 export function planCommand(argv: string[], io: Io, registry: Registry): number {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      calendar: { type: 'string' },
-      'next-transition': { type: 'string' },
-      mode: { type: 'string' },
-      'kill-switch': { type: 'string' },
-      tag: { type: 'string', multiple: true },
-      ping: { type: 'string' },
-      'recent-runs': { type: 'string' },
-      'started-last-hour': { type: 'string' },
-      'breaker-open': { type: 'boolean', default: false },
-    },
-  });
-  const file = positionals[0];
-  if (!file) {
-    io.err(`usage: ${PLAN_USAGE}`);
-    return 2;
-  }
+  const args = parseCommand(PLAN, argv, io);
+  if (typeof args === 'number') return args;
+  const { values } = args;
+  const file = args.positionals[0]!;
   const facts: DryRunFacts = {};
-  if (values.calendar) {
-    const c = values.calendar.toUpperCase();
-    if (c !== 'OPEN' && c !== 'CLOSED')
-      return usage(io, `--calendar must be OPEN or CLOSED, not ${values.calendar}`);
-    facts.calendar = c;
+  if (values.calendar) facts.calendar = values.calendar;
+  if (values['next-transition']) {
+    if (Number.isNaN(Date.parse(values['next-transition'])))
+      return usageError(
+        io,
+        PLAN,
+        `--next-transition must be an ISO date-time, not ${values['next-transition']}`,
+      );
+    facts.nextTransitionTime = values['next-transition'];
   }
-  if (values['next-transition']) facts.nextTransitionTime = values['next-transition'];
-  if (values.mode) {
-    if (!(MODES as readonly string[]).includes(values.mode))
-      return usage(io, `--mode must be auto, shadow or off`);
-    facts.mode = values.mode as Mode;
-  }
+  if (values.mode) facts.mode = values.mode;
   if (values['kill-switch']) facts.killSwitch = values['kill-switch'] === 'on';
   if (values.tag) {
     facts.tags = {};
     for (const t of values.tag) {
       const i = t.indexOf('=');
-      if (i < 1) return usage(io, `--tag takes key=value, got ${t}`);
+      if (i < 1) return usageError(io, PLAN, `--tag takes KEY=VALUE, not ${JSON.stringify(t)}`);
       facts.tags[t.slice(0, i)] = t.slice(i + 1);
     }
   }
-  if (values.ping) facts.pingStatus = values.ping as DryRunFacts['pingStatus'];
+  if (values.ping) facts.pingStatus = values.ping;
   facts.guards = {
-    ...(values['recent-runs'] ? { recentRuns: Number(values['recent-runs']) } : {}),
-    ...(values['started-last-hour'] ? { startedLastHour: Number(values['started-last-hour']) } : {}),
+    ...(values['recent-runs'] !== undefined ? { recentRuns: values['recent-runs'] } : {}),
+    ...(values['started-last-hour'] !== undefined ? { startedLastHour: values['started-last-hour'] } : {}),
     ...(values['breaker-open'] ? { breakerOpen: true, breakerReason: 'set by --breaker-open' } : {}),
   };
 
@@ -65,29 +80,19 @@ export function planCommand(argv: string[], io: Io, registry: Registry): number 
   try {
     event = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    io.err(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
-    return 2;
-  }
-  const result = dryRun(event, registry, facts);
-  if (values.json) {
-    io.out(JSON.stringify(result, null, 2));
-  } else {
-    io.out(renderPlan(result));
-  }
-  if (!result.event.valid) {
-    if (!values.json) io.err(`invalid event: ${result.event.error}`);
+    io.err(`remediator plan: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  return 0;
-}
-
-function usage(io: Io, message: string): number {
-  io.err(`${message}\nusage: ${PLAN_USAGE}`);
-  return 2;
+  const result = dryRun(event, registry, facts);
+  if (values.json) io.out(JSON.stringify(result, null, 2));
+  else if (!result.event.valid)
+    io.err(`event ${result.event.id}: REJECTED — field ${result.event.field}: ${result.event.error}`);
+  else io.out(renderPlan(result));
+  return result.event.valid ? 0 : 1;
 }
 
 function renderPlan(r: ReturnType<typeof dryRun>): string {
-  if (!r.event.valid) return `event ${r.event.id}: REJECTED — field ${r.event.field}: ${r.event.error}`;
+  if (r.event.ignored) return `event ${r.event.id}: ignored: ${r.event.ignored}`;
   const f = r.finding!;
   const lines = [
     `event ${r.event.id}: ${f.family} on ${f.resourceType} ${f.resourceId}${f.rule ? ` (${f.rule})` : ''}`,

@@ -2,110 +2,66 @@
  * `remediator rehearse [--scenario FILE] [--json FILE] [--html FILE] [--speed N]`: runs a scenario (default: the
  * built-in sandbox/scenario/default.yaml, a day compressed into under a minute) against the sandbox
  * account with the service packaged and deployed into it, prints progress on stderr and a summary on
- * stdout. Exit 0 when nothing was lost and no execution was duplicated, 1 otherwise, 2 on bad usage.
+ * stdout. Exit 0 when nothing was lost and no execution was duplicated, 1 otherwise or on an invalid
+ * scenario, 2 on bad usage.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errorMessage } from '../core/errors.ts';
+import { parseCommand, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
+import { PACKAGING_NOTE, packagingUnavailable } from './sandbox.ts';
 
 type ScenarioModule = typeof import('../../sandbox/scenario/index.ts');
 
-/** The project: two levels up from src/cli/ (tsx) or .build/cli/ (the CLI bundle). */
+/** The project: two levels up from src/cli/ (tsx) or dist/cli/ (the CLI bundle). */
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-async function loadSandbox(projectRoot: string): Promise<ScenarioModule> {
-  const { tsImport } = await import('tsx/esm/api');
-  const url = pathToFileURL(join(projectRoot, 'sandbox/scenario/index.ts')).href;
-  return (await tsImport(url, import.meta.url)) as ScenarioModule;
-}
-
-export const REHEARSE_USAGE = `usage: remediator rehearse [--scenario FILE] [--json FILE] [--html FILE] [--speed N]
-  --scenario FILE   scenario YAML (default: the built-in day, sandbox/scenario/default.yaml)
-  --json FILE       also write the report as JSON (folders are created)
-  --html FILE       also write the report as a self-contained HTML page (timeline, charts)
-  --speed N         simulated seconds per wall second (overrides the scenario's clock.speed)
-  --template-dir D  deploy this \`serverless package\` output instead of packaging again`;
-
-interface Args {
-  scenario?: string;
-  json?: string;
-  html?: string;
-  speed?: number;
-  templateDir?: string;
-}
-
-function parseArgs(argv: string[]): Args | string {
-  const args: Args = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] =
-      a.startsWith('--') && a.includes('=')
-        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
-        : [a, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
-    if (flag === '--scenario') {
-      const v = value();
-      if (!v) return '--scenario needs a file';
-      args.scenario = v;
-    } else if (flag === '--json') {
-      const v = value();
-      if (!v) return '--json needs a file';
-      args.json = v;
-    } else if (flag === '--html') {
-      const v = value();
-      if (!v) return '--html needs a file';
-      args.html = v;
-    } else if (flag === '--speed') {
-      const v = Number(value());
-      if (!(v > 0)) return '--speed needs a positive number';
-      args.speed = v;
-    } else if (flag === '--template-dir') {
-      const v = value();
-      if (!v) return '--template-dir needs a folder';
-      args.templateDir = v;
-    } else if (flag === '--help' || flag === '-h') {
-      return 'help';
-    } else {
-      return `unknown argument ${JSON.stringify(a)}`;
-    }
-  }
-  return args;
-}
+/** To add an option: declare it here; `args.values.<name>` is then typed and validated. */
+export const REHEARSE = {
+  name: 'rehearse',
+  brief: 'run a scenario against the sandbox account and report',
+  summary:
+    'Runs a scenario (default: the built-in day, sandbox/scenario/default.yaml, in under a minute)\n' +
+    'against the sandbox account with the service packaged and deployed into it. Progress on stderr,\n' +
+    'the report on stdout; exit 1 when an event was lost or an execution duplicated.',
+  options: {
+    scenario: { type: 'string', value: 'FILE', help: 'scenario YAML (default: the built-in day)' },
+    json: { type: 'string', value: 'FILE', help: 'also write the report as JSON (folders are created)' },
+    html: { type: 'string', value: 'FILE', help: 'also write the report as a self-contained HTML page' },
+    speed: { type: 'number', value: 'N', help: 'simulated seconds per wall second (overrides clock.speed)' },
+    'template-dir': {
+      type: 'string',
+      value: 'DIR',
+      help: 'deploy this `serverless package` output instead of packaging',
+    },
+  },
+  more: `${PACKAGING_NOTE}\nExample:\n  remediator rehearse --scenario docs/scenario-example.yaml --json reports/example.json`,
+} as const satisfies CommandSpec;
 
 export async function rehearseCommand(argv: string[], io: Io): Promise<number> {
-  const args = parseArgs(argv);
-  if (args === 'help') {
-    io.out(REHEARSE_USAGE);
-    return 0;
-  }
-  if (typeof args === 'string') {
-    io.err(`${args}\n${REHEARSE_USAGE}`);
-    return 2;
-  }
-  // The sandbox is dev tooling: loaded from the project at run time (through tsx), never bundled.
-  let sandbox: ScenarioModule;
-  let projectRoot: string;
-  try {
-    projectRoot = PROJECT_ROOT;
-    sandbox = await loadSandbox(projectRoot);
-  } catch (e) {
-    io.err(
-      `rehearse needs the project's sandbox/ and dev dependencies: ${e instanceof Error ? e.message : String(e)}`,
-    );
-    return 1;
-  }
+  const parsed = parseCommand(REHEARSE, argv, io);
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
+  const projectRoot = PROJECT_ROOT;
+  const sandbox: ScenarioModule = await import('../../sandbox/scenario/index.ts');
   const file = args.scenario ? resolve(args.scenario) : sandbox.defaultScenarioPath(projectRoot);
   let scenario;
   try {
     scenario = sandbox.loadScenario(file);
   } catch (e) {
     if (e instanceof sandbox.ScenarioError) {
-      io.err(`invalid scenario: ${e.message}`);
-      return 2;
+      io.err(`remediator rehearse: invalid scenario: ${e.message}`);
+      return 1;
     }
-    io.err(`cannot read scenario ${file}: ${e instanceof Error ? e.message : String(e)}`);
-    return 2;
+    io.err(`remediator rehearse: cannot read scenario ${file}: ${errorMessage(e)}`);
+    return 1;
+  }
+  const missing = args['template-dir'] ? undefined : packagingUnavailable(projectRoot);
+  if (missing) {
+    io.err(`remediator rehearse: ${missing}`);
+    return 1;
   }
   const { runScenario, failureReason, passed, renderReport } = sandbox;
   let report;
@@ -114,7 +70,7 @@ export async function rehearseCommand(argv: string[], io: Io): Promise<number> {
       scenario,
       projectRoot,
       ...(args.speed ? { speed: args.speed } : {}),
-      ...(args.templateDir ? { templateDir: resolve(args.templateDir) } : {}),
+      ...(args['template-dir'] ? { templateDir: resolve(args['template-dir']) } : {}),
       progress: (line) => io.err(line),
     });
   } catch (e) {

@@ -6,17 +6,72 @@
  * delivers it) through the real EventBridge client to a running sandbox, whose PutEvents feeds its bus.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { startSandboxAccount, type SandboxAccount } from '../../sandbox/account.ts';
+import { errorMessage } from '../core/errors.ts';
+import { parseCommand, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
 
-export const SANDBOX_USAGE = `remediator sandbox [--port N] [--speed X] [--seed N] [--template-dir DIR]`;
-export const SEND_USAGE = `remediator send <event.json> [--endpoint URL]`;
+/** Packaging (`serverless package`, whose plugin runs scripts/ through tsx) needs the dev dependencies. */
+export const PACKAGING_NOTE =
+  'Packaging the service needs the dev dependencies (serverless, tsx): a clone after `npm ci`, not\n' +
+  '`npm ci --omit=dev`. With --template-dir DIR (a `serverless package` output) nothing is packaged.';
 
-/** Two levels up from src/cli/ or .build/cli/. */
+export const SANDBOX = {
+  name: 'sandbox',
+  brief: 'run the sandbox account with the service deployed, until Ctrl-C',
+  summary:
+    'Runs the sandbox account (a local AWS endpoint with the service packaged and deployed into it)\n' +
+    'until Ctrl-C, and prints the endpoint and the environment to export.',
+  options: {
+    port: {
+      type: 'integer',
+      value: 'N',
+      min: 0,
+      max: 65535,
+      help: 'port to listen on (0: any free port; default 4566)',
+    },
+    speed: { type: 'number', value: 'X', help: 'simulated seconds per wall second (default 1)' },
+    seed: { type: 'integer', value: 'N', help: 'seed for faults, drops and duplicates (default 1)' },
+    'template-dir': {
+      type: 'string',
+      value: 'DIR',
+      help: 'deploy this `serverless package` output instead of packaging',
+    },
+  },
+  more: PACKAGING_NOTE,
+} as const satisfies CommandSpec;
+
+export const SEND = {
+  name: 'send',
+  brief: 'PutEvents an event file to a running sandbox',
+  args: '<event.json>',
+  positionals: { min: 1, max: 1 },
+  summary:
+    'PutEvents of an event file (an EventBridge event as AWS delivers it) to a running sandbox, through\n' +
+    'the real EventBridge client; the sandbox routes it to the deployed service.',
+  options: {
+    endpoint: {
+      type: 'string',
+      value: 'URL',
+      help: 'the sandbox (default $AWS_ENDPOINT_URL or http://127.0.0.1:4566)',
+    },
+    region: { type: 'string', value: 'REGION', help: 'default $AWS_REGION or us-east-1' },
+  },
+  more: 'Example:\n  remediator send examples/events/config-rules-compliance-change-noncompliant.json --endpoint http://127.0.0.1:4566',
+} as const satisfies CommandSpec;
+
+/** Two levels up from src/cli/ or dist/cli/. */
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Why the service cannot be packaged here (the dev dependency is missing), or undefined. */
+export function packagingUnavailable(projectRoot: string): string | undefined {
+  if (existsSync(join(projectRoot, 'node_modules/serverless/bin/serverless.js'))) return undefined;
+  return 'packaging the service needs the dev dependency serverless (osls), which is not installed: run `npm ci`, or pass --template-dir DIR';
+}
 
 export interface SandboxCommandOptions {
   /** Stops the sandbox (default: SIGINT/SIGTERM). */
@@ -31,29 +86,24 @@ export async function sandboxCommand(
   io: Io,
   opts: SandboxCommandOptions = {},
 ): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string', default: '4566' },
-        speed: { type: 'string', default: '1' },
-        seed: { type: 'string', default: '1' },
-        'template-dir': { type: 'string' },
-      },
-    }));
-  } catch (e) {
-    io.err(`${e instanceof Error ? e.message : String(e)}\nusage: ${SANDBOX_USAGE}`);
-    return 2;
+  const args = parseCommand(SANDBOX, argv, io);
+  if (typeof args === 'number') return args;
+  const { values } = args;
+  const port = values.port ?? 4566;
+  const speed = values.speed ?? 1;
+  const seed = values.seed ?? 1;
+  const projectRoot = opts.projectRoot ?? PROJECT_ROOT;
+  const missing = values['template-dir'] ? undefined : packagingUnavailable(projectRoot);
+  if (missing) {
+    io.err(`remediator sandbox: ${missing}`);
+    return 1;
   }
-  const port = Number(values.port);
-  const speed = Number(values.speed);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    return usage(io, SANDBOX_USAGE, `--port must be 0-65535`);
-  if (!(speed > 0)) return usage(io, SANDBOX_USAGE, `--speed must be a positive number`);
-  if (!Number.isInteger(seed)) return usage(io, SANDBOX_USAGE, `--seed must be an integer`);
 
+  const busy = `remediator sandbox: port ${port} is in use (another sandbox?): stop it, or pass --port N, or --port 0 for any free port`;
+  if (port !== 0 && !(await portIsFree(port))) {
+    io.err(busy);
+    return 1;
+  }
   io.err('packaging and deploying the service into the sandbox account ...');
   let account: SandboxAccount;
   try {
@@ -61,11 +111,12 @@ export async function sandboxCommand(
       port,
       speed,
       seed,
-      projectRoot: opts.projectRoot ?? PROJECT_ROOT,
+      projectRoot,
       ...(values['template-dir'] ? { templateDir: values['template-dir'] } : {}),
     });
   } catch (e) {
-    io.err(`sandbox failed to start: ${e instanceof Error ? e.message : String(e)}`);
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') io.err(busy);
+    else io.err(`remediator sandbox: failed to start: ${errorMessage(e)}`);
     return 1;
   }
   seedExample(account);
@@ -89,6 +140,7 @@ export async function sandboxCommand(
       '',
       'try:',
       `  remediator send examples/events/config-rules-compliance-change-noncompliant.json --endpoint ${account.url}`,
+      `  remediator history --resource sg-0a1b2c3d4e5f67890 --endpoint ${account.url}`,
       `  aws ssm describe-automation-executions --endpoint-url ${account.url}`,
       ...(killSwitch
         ? [
@@ -125,21 +177,20 @@ export async function sandboxCommand(
   return 0;
 }
 
+/** Whether the sandbox could listen on 127.0.0.1:port (checked before packaging, so a busy port fails at once). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
 export async function sendCommand(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { endpoint: { type: 'string' }, region: { type: 'string' } },
-    });
-  } catch (e) {
-    io.err(`${e instanceof Error ? e.message : String(e)}\nusage: ${SEND_USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const file = positionals[0];
-  if (!file) return usage(io, SEND_USAGE, 'an event file is required');
+  const args = parseCommand(SEND, argv, io);
+  if (typeof args === 'number') return args;
+  const { values } = args;
+  const file = args.positionals[0]!;
   const endpoint = values.endpoint ?? io.env['AWS_ENDPOINT_URL'] ?? 'http://127.0.0.1:4566';
   let event: Record<string, unknown>;
   try {
@@ -148,12 +199,14 @@ export async function sendCommand(argv: string[], io: Io): Promise<number> {
       throw new Error('not a JSON object');
     event = parsedEvent as Record<string, unknown>;
   } catch (e) {
-    io.err(`${file}: ${e instanceof Error ? e.message : String(e)}`);
-    return 2;
+    io.err(`remediator send: ${file}: ${errorMessage(e)}`);
+    return 1;
   }
   const missing = ['source', 'detail-type', 'detail'].filter((k) => event[k] === undefined);
-  if (missing.length > 0)
-    return usage(io, SEND_USAGE, `${file}: not an EventBridge event (no ${missing.join(', ')})`);
+  if (missing.length > 0) {
+    io.err(`remediator send: ${file}: not an EventBridge event (no ${missing.join(', ')})`);
+    return 1;
+  }
   const client = new EventBridgeClient({
     endpoint,
     region: values.region ?? io.env['AWS_REGION'] ?? 'us-east-1',
@@ -192,11 +245,6 @@ export async function sendCommand(argv: string[], io: Io): Promise<number> {
   } finally {
     client.destroy();
   }
-}
-
-function usage(io: Io, text: string, message: string): number {
-  io.err(`${message}\nusage: ${text}`);
-  return 2;
 }
 
 /**

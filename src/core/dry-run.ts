@@ -2,7 +2,7 @@
  * A dry run makes no AWS call: facts come from the caller (CLI flags, a remediation's example) with
  * sensible defaults. `remediator plan`, the runbook examples and `remediator check` all use it.
  */
-import { parseFinding } from '../events/finding.ts';
+import { NotAFindingError, parseFinding } from '../events/finding.ts';
 import type { GuardFacts } from '../ports/index.ts';
 import { decide } from './decide.ts';
 import { ValidationError } from './errors.ts';
@@ -32,7 +32,8 @@ export interface DryRunRemediation {
 }
 
 export interface DryRunResult {
-  event: { id: string; valid: boolean; error?: string; field?: string };
+  /** `ignored`: a well-formed event that is not a finding, e.g. 'not a finding (Calendar State Change)'. */
+  event: { id: string; valid: boolean; ignored?: string; error?: string; field?: string };
   finding?: Finding;
   remediations: DryRunRemediation[];
 }
@@ -97,6 +98,10 @@ export function dryRun(event: unknown, registry: Registry, f: DryRunFacts = {}):
   try {
     finding = parseFinding(event);
   } catch (e) {
+    if (e instanceof NotAFindingError) {
+      const ignored = `not a finding (${e.detailType})`;
+      return { event: { id, valid: true, ignored, error: e.message, field: e.field }, remediations: [] };
+    }
     if (!(e instanceof ValidationError)) throw e;
     return { event: { id, valid: false, error: e.message, field: e.field }, remediations: [] };
   }

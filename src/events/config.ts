@@ -19,7 +19,13 @@ const evaluationResult = z.object({
 
 export const configComplianceChange = z.object({
   resourceId: safeResourceId,
-  resourceType: z.string().regex(/^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/, 'must look like AWS::Service::Type'),
+  // Account-level rules (cloudtrail-enabled, iam-password-policy, ...) evaluate `AWS::::Account`, id = the account.
+  resourceType: z
+    .string()
+    .regex(
+      /^AWS::([A-Za-z0-9]+::[A-Za-z0-9]+|::Account)$/,
+      'must look like AWS::Service::Type or AWS::::Account',
+    ),
   awsRegion: z.string().min(1),
   awsAccountId: z.string().regex(/^\d{12}$/),
   configRuleName: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be a Config rule name'),

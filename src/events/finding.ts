@@ -24,6 +24,22 @@ const resourceTypeOfInstance = (id: string): string =>
 
 type Parser = (env: Envelope) => Finding;
 
+/**
+ * A well-formed event that is not a finding: another event type (a calendar change, a status change,
+ * a schedule) or an evaluation that says the resource is fine. Still a ValidationError, so the engine
+ * treats it as before; `remediator plan` reports it as ignored rather than invalid.
+ */
+export class NotAFindingError extends ValidationError {
+  override name = 'NotAFindingError';
+  constructor(
+    field: string,
+    message: string,
+    readonly detailType: string,
+  ) {
+    super(field, message);
+  }
+}
+
 const base = (env: Envelope, family: TriggerFamily) => ({
   family,
   eventId: env.id,
@@ -36,9 +52,10 @@ const parsers: Record<string, Parser> = {
   'aws.config|Config Rules Compliance Change': (env) => {
     const d = parse(configComplianceChange, env.detail, 'detail');
     if (d.newEvaluationResult.complianceType !== 'NON_COMPLIANT') {
-      throw new ValidationError(
+      throw new NotAFindingError(
         'detail.newEvaluationResult.complianceType',
         `is ${d.newEvaluationResult.complianceType}; only NON_COMPLIANT findings are remediated`,
+        env['detail-type'],
       );
     }
     return {
@@ -64,9 +81,10 @@ const parsers: Record<string, Parser> = {
   'aws.ssm|Configuration Compliance State Change': (env) => {
     const d = parse(complianceStateChange, env.detail, 'detail');
     if (d['compliance-status'] !== 'non_compliant') {
-      throw new ValidationError(
+      throw new NotAFindingError(
         'detail.compliance-status',
         `is ${d['compliance-status']}; expected non_compliant`,
+        env['detail-type'],
       );
     }
     return {
@@ -108,9 +126,10 @@ export function parseFinding(event: unknown): Finding {
   const env = parse(envelope, event, '');
   const parser = parsers[`${env.source}|${env['detail-type']}`];
   if (!parser) {
-    throw new ValidationError(
+    throw new NotAFindingError(
       'detail-type',
       `${JSON.stringify(env['detail-type'])} from ${env.source} is not a trigger`,
+      env['detail-type'],
     );
   }
   return parser(env);

@@ -95,17 +95,17 @@ test('once the author replaces the placeholders, check passes the scaffolds (the
 
 test('new refuses to overwrite a file', () => {
   const io = capture();
-  expect(newCommand(['restricted-ssh', '--trigger', 'config.noncompliant'], io, root)).toBe(2);
+  expect(newCommand(['restricted-ssh', '--trigger', 'config.noncompliant'], io, root)).toBe(1);
   expect(io.lines.join('\n')).toContain('src/runbooks/restricted-ssh.ts already exists; not overwriting it');
 });
 
 test.each([
   [['Bad_Id', '--trigger', 'patch.failed'], 'id "Bad_Id" must be kebab-case'],
   [['double--hyphen', '--trigger', 'patch.failed'], 'must be kebab-case'],
-  [['ok-id', '--trigger', 'config.changed'], 'unknown trigger family "config.changed"'],
+  [['ok-id', '--trigger', 'config.changed'], '--trigger must be one of config.noncompliant, patch.failed'],
   [['ok-id'], '--trigger is required'],
-  [[], 'give the remediation an id'],
-  [['ok-id', '--trigger', 'patch.failed', '--colour', 'blue'], "Unknown option '--colour'"],
+  [[], 'missing <id>'],
+  [['ok-id', '--trigger', 'patch.failed', '--colour', 'blue'], 'unknown option --colour'],
 ])('new %j is refused with a clear message', (argv, message) => {
   const io = capture();
   expect(newCommand(argv, io, root)).toBe(2);

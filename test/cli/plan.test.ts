@@ -1,26 +1,15 @@
 /** `remediator plan` through the real CLI (bin/remediator.js), on the shared example events. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { projectRoot, eventsDir } from '../helpers/events.ts';
+import { runCli, STACK_TRACE } from '../helpers/cli.ts';
+import { eventsDir } from '../helpers/events.ts';
 
-const run = promisify(execFile);
 const configEvent = resolve(eventsDir, 'config-rules-compliance-change-noncompliant.json');
 
-async function plan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/remediator.js', 'plan', ...args], {
-      cwd: projectRoot,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+const plan = (...args: string[]) => runCli(['plan', ...args]);
+const count = (text: string, needle: string): number => text.split(needle).length - 1;
 
 describe('remediator plan', () => {
   test('--json on the shared Config event names AWS-DisablePublicAccessForSecurityGroup and the security group', async () => {
@@ -74,8 +63,46 @@ describe('remediator plan', () => {
     const r = await plan(join(dir, 'bad.json'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('detail.resourceId');
+    expect(count(r.stdout + r.stderr, 'REJECTED')).toBe(1);
+    expect(r.stderr).not.toMatch(STACK_TRACE);
     const j = await plan(join(dir, 'bad.json'), '--json');
     expect(j.code).toBe(1);
     expect(JSON.parse(j.stdout).event).toMatchObject({ valid: false, field: 'detail.resourceId' });
+  });
+
+  test.each([
+    ['ssm-calendar-state-change-closed.json', 'Calendar State Change'],
+    ['ssm-automation-execution-status-change.json', 'EC2 Automation Execution Status-change Notification'],
+    ['ssm-command-status-change.json', 'EC2 Command Status-change Notification'],
+    ['ec2-instance-state-change.json', 'EC2 Instance State-change Notification'],
+    ['scheduled-event-agent-health-poll.json', 'Scheduled Event'],
+  ])('%s is valid AWS but not a finding: ignored once, exit 0', async (file, detailType) => {
+    const r = await plan(resolve(eventsDir, file));
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(count(r.stdout, `ignored: not a finding (${detailType})`)).toBe(1);
+    expect(r.stdout).not.toMatch(/REJECTED|invalid/);
+  });
+
+  test('a COMPLIANT Config evaluation is not a finding; --json says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plan-'));
+    const ok = JSON.parse(readFileSync(configEvent, 'utf8'));
+    ok.detail.newEvaluationResult.complianceType = 'COMPLIANT';
+    writeFileSync(join(dir, 'compliant.json'), JSON.stringify(ok));
+    const r = await plan(join(dir, 'compliant.json'));
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(count(r.stdout, 'ignored: not a finding (Config Rules Compliance Change)')).toBe(1);
+    const j = await plan(join(dir, 'compliant.json'), '--json');
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      event: { valid: true, ignored: 'not a finding (Config Rules Compliance Change)' },
+      remediations: [],
+    });
+  });
+
+  test('an account-level Config rule (AWS::::Account) is a finding that ends skipped: no-match', async () => {
+    const r = await plan(resolve(eventsDir, 'config-rules-compliance-change-account-level.json'));
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain('config.noncompliant on AWS::::Account 123456789012 (cloudtrail-enabled)');
+    expect(r.stdout).toContain('no remediation applies → skipped (no-match)');
   });
 });

@@ -362,6 +362,13 @@ describe('malformed events', () => {
     },
   );
 
+  test('an account-level Config finding (AWS::::Account) ends skipped: no-match, not dead-lettered', async () => {
+    const [o] = await handleEvent(exampleEvent('config-rules-compliance-change-account-level'), deps());
+    expect(o).toMatchObject({ outcome: 'skipped', code: 'no-match', resourceId: '123456789012' });
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+    expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 0);
+  });
+
   test('a valid event handled beside a rejected one still runs', async () => {
     const bad = variant(configEvent(), (v) => (v.detail.resourceId = '$(reboot)'));
     const good = configEvent();

