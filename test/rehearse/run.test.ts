@@ -83,7 +83,6 @@ describe('remediator rehearse', () => {
       env: {},
     });
     expect(code).toBe(1);
-    expect(err.join('
-')).toMatch(/clock: unknown key `sped` \(did you mean `speed`\?\)/);
+    expect(err.join('\n')).toMatch(/clock: unknown key `sped` \(did you mean `speed`\?\)/);
   });
 });
