@@ -13,7 +13,7 @@
  * | start (budget)            | STARTS#<hour>      | <startedAt>#<id>         | —                              | 2 h |
  * | finished (breaker)        | DONE#<rem>         | <finishedAt>#<id>        | —                              | window + 1 d |
  * | breaker reset marker      | BREAKER#<rem>      | RESET                    | —                              | — |
- * | deferral                  | DEFER#<rem>#<res>  | DEFER                    | DEFERRED / <deferredAt>#<rem>#<res> | deferralTtlDays |
+ * | deferral (held work)      | DEFER#<rem>#<res>  | DEFER                    | DEFERRED / <deferredAt>#<rem>#<res> | deferralTtlDays |
  * | guard trip                | TRIP#<kind>#<scope>| TRIP                     | TRIPS / <kind>#<scope>         | expiresAt + 1 d |
  * | outcome (history)         | OUT#<res>          | <at>#<rem>#<eventId>#<outcome> | REM#<rem> / <at>#<res>   | outcomeTtlDays |
  * | counter                   | COUNTER#<scope>    | <key>                    | —                              | ttlSeconds |
@@ -615,6 +615,20 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
             Key: { pk: deferPk(remediationId, resourceId), sk: 'DEFER' },
             ConditionExpression: 'leaseOwner = :l',
             ExpressionAttributeValues: { ':l': lease },
+          }),
+        ),
+      );
+    },
+
+    async markHoldAnnounced(remediationId, resourceId, now) {
+      return conditional(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: deferPk(remediationId, resourceId), sk: 'DEFER' },
+            UpdateExpression: 'SET announcedAt = :now',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(announcedAt)',
+            ExpressionAttributeValues: { ':now': now.toISOString() },
           }),
         ),
       );

@@ -1,5 +1,7 @@
 /**
- * Deferred work and the reconcile sweep. Work deferred by a CLOSED change calendar is released when
+ * Held work and the reconcile sweep. Work held for a retry (src/core/hold.ts: a gate that could
+ * not be read, SSM busy, the budget spent) is released by the sweep once its next try is due, and
+ * announced once if it waits long. Work deferred by a CLOSED change calendar is released when
  * a `Calendar State Change` to OPEN arrives (the calendar is only in resources[0]) or, because
  * those events are best effort, by the periodic sweep. A release claims the deferral first (a
  * lease, so it is never released twice), re-checks that the resource still needs the fix, then runs
@@ -20,6 +22,7 @@ import {
   type CompletionResult,
   type LedgerRuntimeOptions,
 } from './completion.ts';
+import { holdDue, type HoldCode } from './hold.ts';
 import type { CompliancePort, ExecutionsPort, LedgerStore, StoredDeferral } from './ledger-types.ts';
 import { TRIGGER_FAMILIES, type Finding, type Outcome } from './types.ts';
 
@@ -90,7 +93,15 @@ export function revivedFinding(d: StoredDeferral): Finding {
 export interface ReleaseReport {
   remediationId: string;
   resourceId: string;
-  result: 'released' | 'expired' | 'already-compliant' | 'still-closed' | 'busy' | 'redeferred' | 'error';
+  result:
+    | 'released'
+    | 'expired'
+    | 'already-compliant'
+    | 'still-closed'
+    | 'waiting'
+    | 'busy'
+    | 'redeferred'
+    | 'error';
   outcomes?: Outcome[];
   error?: string;
 }
@@ -152,6 +163,7 @@ async function releaseOne(
 ): Promise<Omit<ReleaseReport, 'remediationId' | 'resourceId'>> {
   const now = deps.now();
   const { options } = deps;
+  const code = d.code ?? 'calendar-closed';
   if (deferralExpired(d, now, options.deferralMaxAgeHours)) {
     const lease = await deps.ledger.leaseDeferral(
       d.remediationId,
@@ -161,18 +173,27 @@ async function releaseOne(
     );
     if (!lease || !(await deps.ledger.dropDeferral(d.remediationId, d.resourceId, lease)))
       return { result: 'busy' };
+    const waited =
+      code === 'calendar-closed'
+        ? `waiting for ${d.calendars.join(', ')} to open`
+        : `held (${code}) after ${d.attempts ?? 1} tries: ${d.heldReason ?? 'no reason recorded'}`;
     const o: Outcome = {
       ...baseOutcome(d, now),
       outcome: 'skipped',
       code: 'deferral-expired',
-      reason: `deferred since ${d.deferredAt} waiting for ${d.calendars.join(', ')} to open; dropped after ${options.deferralMaxAgeHours} h. Re-run it by hand if it is still needed`,
+      reason: `deferred since ${d.deferredAt} ${waited}; dropped after ${options.deferralMaxAgeHours} h. Re-run it by hand if it is still needed`,
     };
     await report([o], deps);
     return { result: 'expired', outcomes: [o] };
   }
 
-  // Only what can run now: a CLOSED calendar would just defer it again (and notify again).
-  if ((await stateOf(d.calendars)) !== 'OPEN') return { result: 'still-closed' };
+  if (code !== 'calendar-closed') {
+    await announceLongHold(d, code, now, deps);
+    if (!holdDue(d, now)) return { result: 'waiting' };
+  } else if ((await stateOf(d.calendars)) !== 'OPEN') {
+    // Only what can run now: a CLOSED calendar would just defer it again (and notify again).
+    return { result: 'still-closed' };
+  }
   const lease = await deps.ledger.leaseDeferral(
     d.remediationId,
     d.resourceId,
@@ -210,10 +231,30 @@ async function releaseOne(
     }
   }
 
-  const outcomes = await handleFinding(finding, deps);
-  // A calendar that closed again re-defers (recordDeferral drops our lease): then the item stays.
+  const outcomes = await handleFinding(finding, deps, { attempts: d.attempts ?? 0 });
+  // Held again (a calendar that closed again, a gate still unreadable, SSM still busy): the engine's
+  // recordDeferral drops our lease, so the item stays with its next try pushed back.
   const dropped = await deps.ledger.dropDeferral(d.remediationId, d.resourceId, lease);
   return { result: dropped ? 'released' : 'redeferred', outcomes };
+}
+
+/** Held work that has waited longer than `heldAnnounceMinutes` is announced, once. */
+async function announceLongHold(
+  d: StoredDeferral,
+  code: HoldCode,
+  now: Date,
+  deps: ReconcileDeps,
+): Promise<void> {
+  const waitedMs = now.getTime() - Date.parse(d.deferredAt);
+  if (d.announcedAt || waitedMs < deps.options.heldAnnounceMinutes * 60_000) return;
+  if (!(await deps.ledger.markHoldAnnounced(d.remediationId, d.resourceId, now))) return;
+  const o: Outcome = {
+    ...baseOutcome(d, now),
+    outcome: 'deferred',
+    code,
+    reason: `held since ${d.deferredAt} (${Math.round(waitedMs / 60_000)} min, ${d.attempts ?? 1} tries): ${d.heldReason ?? code}; tried again${d.nextTryAt ? ` from ${d.nextTryAt}` : ''} until it ends (expires after ${deps.options.deferralMaxAgeHours} h)`,
+  };
+  await report([o], deps);
 }
 
 export interface SweepReport {

@@ -21,6 +21,7 @@ import { eventIdentity, parseFinding } from '../events/finding.ts';
 import { decide, type Decision } from './decide.ts';
 import { GateUnreadableError, TransientError, ValidationError, errorMessage, errorName } from './errors.ts';
 import type { Limits } from './gates.ts';
+import { holdCodeOf, holdRecord, type HoldCode } from './hold.ts';
 import { notificationFor, shouldNotify } from './notify.ts';
 import type { Registry } from './registry.ts';
 import type { Remediation } from './remediation.ts';
@@ -93,10 +94,14 @@ async function reject(event: unknown, e: ValidationError, deps: EngineDeps): Pro
 }
 
 /** Decides and acts on one finding; every matching remediation ends in exactly one outcome. */
-export async function handleFinding(finding: Finding, deps: EngineDeps): Promise<Outcome[]> {
+export async function handleFinding(
+  finding: Finding,
+  deps: EngineDeps,
+  held?: HeldContext,
+): Promise<Outcome[]> {
   const decisions = await decideFinding(finding, deps);
   const outcomes: Outcome[] = [];
-  for (const d of decisions) outcomes.push(await carryOut(finding, d, deps));
+  for (const d of decisions) outcomes.push(await carryOut(finding, d, deps, held));
   await finish(outcomes, deps);
   return outcomes;
 }
@@ -222,7 +227,7 @@ function stopped(
   };
 }
 
-/** Fail closed: a gate that cannot be read defers the work and says why. */
+/** Fail closed: a gate that cannot be read defers the work (held in the ledger) and says why. */
 function unreadable(finding: Finding, r: Remediation, gate: string, e: unknown): Decision {
   return stopped(
     finding,
@@ -242,32 +247,26 @@ export function claimKey(r: Remediation, finding: Finding): ClaimKey {
   };
 }
 
-/** Carries out one decision: a stop (recording a calendar deferral), or claim then act. Exported for the patch fan-out. */
+/** The held item a release replays (its tries so far drive the backoff of the next hold). */
+export interface HeldContext {
+  attempts?: number;
+}
+
+/**
+ * Carries out one decision: a stop (holding deferred work in the ledger), or claim then act.
+ * Exported for the patch fan-out.
+ */
 export async function carryOut(
   finding: Finding,
   { remediation: r, decision }: RemediationDecision,
   deps: EngineDeps,
+  held?: HeldContext,
 ): Promise<Outcome> {
   const at = deps.now().toISOString();
   const outcome: Outcome = { ...decision.outcome, at };
   if (decision.verdict === 'stop' || !r) {
-    if (outcome.outcome === 'deferred' && outcome.code === 'calendar-closed' && r) {
-      await deps.ledger.recordDeferral({
-        remediationId: r.id,
-        resourceId: finding.resourceId,
-        resourceType: finding.resourceType,
-        family: finding.family,
-        findingTime: finding.orderingTime,
-        eventId: finding.eventId,
-        account: finding.account,
-        region: finding.region,
-        rule: finding.rule,
-        calendars: r.calendars ?? deps.config.defaultCalendars,
-        nextTransitionTime: outcome.nextTransitionTime,
-        deferredAt: at,
-        finding,
-      });
-    }
+    const code = holdCodeOf(outcome);
+    if (code && r) await hold(finding, r, outcome, code, deps, held);
     return outcome;
   }
 
@@ -276,12 +275,14 @@ export async function carryOut(
   try {
     claim = await deps.ledger.claim(key, deps.now());
   } catch (e) {
-    return {
+    const o: Outcome = {
       ...outcome,
       outcome: 'deferred',
       code: 'gate-unreadable',
       reason: `ledger could not be written, so nothing was done: ${errorMessage(e)}`,
     };
+    await hold(finding, r, o, 'gate-unreadable', deps, held);
+    return o;
   }
   if (claim.status === 'duplicate') {
     return {
@@ -306,6 +307,38 @@ export async function carryOut(
       code: 'api-error',
       reason: `${errorName(e)}: ${errorMessage(e)}`,
     };
+  }
+}
+
+/**
+ * Keeps work that cannot go on now in the ledger until it ends. If the ledger cannot take it, the
+ * invocation fails (TransientError): Lambda's retries, its on-failure queue or SQS redelivery hold
+ * it instead. Never only a log line.
+ */
+async function hold(
+  finding: Finding,
+  r: Remediation,
+  o: Outcome,
+  code: HoldCode,
+  deps: EngineDeps,
+  held: HeldContext | undefined,
+): Promise<void> {
+  const calendars = r.calendars ?? deps.config.defaultCalendars;
+  const rec = holdRecord(finding, r, o, code, calendars, (held?.attempts ?? 0) + 1, deps.now());
+  try {
+    await deps.ledger.recordDeferral(rec);
+  } catch (e) {
+    deps.log.error('held work could not be saved in the ledger; the invocation fails so it is retried', {
+      eventId: finding.eventId,
+      remediation: r.id,
+      resourceId: finding.resourceId,
+      code,
+      error: errorMessage(e),
+    });
+    throw new TransientError(
+      `could not hold ${r.id} on ${finding.resourceId} (${code}) in the ledger: ${errorMessage(e)}`,
+      { cause: e },
+    );
   }
 }
 

@@ -92,6 +92,8 @@ export interface Outcome {
   code?:
     | SkipReason
     | 'gate-unreadable'
+    /** Held: SSM refused to start it for now (throttling, 5xx, the concurrent-execution quota). */
+    | 'transient-error'
     | 'invalid-event'
     | 'invalid-parameters'
     | 'api-error'

@@ -10,6 +10,7 @@ import type {
   Outcome,
   TriggerFamily,
 } from '../core/types.ts';
+import type { HoldCode } from '../core/hold.ts';
 
 export interface Switches {
   /** true: the global kill switch is engaged and nothing may act. */
@@ -145,6 +146,14 @@ export interface DeferralRecord {
   deferredAt: string;
   /** The finding as normalised, to replay when the calendar opens. */
   finding: unknown;
+  /** Why it is held (src/core/hold.ts); absent on items written before holds: `calendar-closed`. */
+  code?: HoldCode;
+  /** The latest reason it is held, as an operator reads it. */
+  heldReason?: string;
+  /** Tries so far (the backoff grows with them). */
+  attempts?: number;
+  /** Not released before this (backoff with jitter); calendar deferrals wait on the calendar instead. */
+  nextTryAt?: string;
 }
 
 export interface LedgerPort {
