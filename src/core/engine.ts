@@ -19,7 +19,14 @@ import type {
 } from '../ports/index.ts';
 import { eventIdentity, parseFinding } from '../events/finding.ts';
 import { decide, type Decision } from './decide.ts';
-import { GateUnreadableError, TransientError, ValidationError, errorMessage, errorName } from './errors.ts';
+import {
+  GateUnreadableError,
+  TransientError,
+  ValidationError,
+  classifyActionError,
+  errorMessage,
+  errorName,
+} from './errors.ts';
 import type { Limits } from './gates.ts';
 import { holdCodeOf, holdRecord, type HoldCode } from './hold.ts';
 import { notificationFor, shouldNotify } from './notify.ts';
@@ -297,9 +304,17 @@ export async function carryOut(
     const executionId = await act(finding, r, decision.actions, deps);
     return { ...outcome, executionId };
   } catch (e) {
-    if (e instanceof TransientError) {
+    if (classifyActionError(e) === 'transient') {
+      // Nothing started: free the claim so the retry may act, and hold the work until SSM takes it.
       await deps.ledger.release(key).catch(() => undefined);
-      throw e;
+      const o: Outcome = {
+        ...outcome,
+        outcome: 'deferred',
+        code: 'transient-error',
+        reason: `SSM did not take it for now (${errorName(e)}: ${errorMessage(e)}); held and tried again`,
+      };
+      await hold(finding, r, o, 'transient-error', deps, held);
+      return o;
     }
     return {
       ...outcome,

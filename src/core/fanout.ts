@@ -15,7 +15,7 @@
 import type { CalendarPort, FleetPort, Notification } from '../ports/index.ts';
 import type { Decision } from './decide.ts';
 import { carryOut, decideFinding, claimKey, type EngineDeps, type RemediationDecision } from './engine.ts';
-import { TransientError, ValidationError, errorMessage, errorName } from './errors.ts';
+import { ValidationError, classifyActionError, errorMessage, errorName } from './errors.ts';
 import { recordOutcome } from './record.ts';
 import { parseFinding, eventIdentity } from '../events/finding.ts';
 import { consoleUrl, shouldNotify } from './notify.ts';
@@ -363,7 +363,7 @@ export async function runFanout(records: readonly FanoutRecord[], engine: Engine
         comment: `ssm-remediator ${cmd.remediationId} fan-out`.slice(0, 100),
       }));
     } catch (e) {
-      if (e instanceof TransientError) {
+      if (classifyActionError(e) === 'transient') {
         // Nothing was sent: free the claims so the redelivery may act, and retry only these records.
         for (const m of cmd.members) {
           await deps.ledger.release(claimKey(m.remediation, m.finding)).catch(() => undefined);

@@ -97,6 +97,35 @@ describe('held work', () => {
     expect(await w.started.ledger.listDeferrals()).toHaveLength(1);
   });
 
+  it("a storm past SSM's execution quota: nothing fails, the overflow is held and started as capacity frees", async () => {
+    w = await world({ limits: { budgetPerHour: 1000 } });
+    const QUOTA = 10;
+    const start = w.deps.automation.start;
+    const running = () => [...w.automationStatus.values()].filter((a) => a.status === 'InProgress').length;
+    w.deps.automation = {
+      start: async (req) => {
+        if (running() >= QUOTA)
+          throw Object.assign(new Error(`${QUOTA} executions running`), {
+            name: 'AutomationExecutionLimitExceededException',
+          });
+        return start(req);
+      },
+    };
+    const outcomes = [];
+    for (let i = 0; i < 25; i++)
+      outcomes.push(...(await handleEvent(configEvent({ resourceId: sg(i) }), w.deps)));
+    expect(outcomes.filter((o) => o.outcome === 'started')).toHaveLength(QUOTA);
+    expect(outcomes.filter((o) => o.outcome === 'deferred' && o.code === 'transient-error')).toHaveLength(15);
+    expect(outcomes.filter((o) => o.outcome === 'failed')).toHaveLength(0);
+    for (let round = 0; round < 12 && w.automations.length < 25; round++) {
+      for (const a of w.automationStatus.values()) a.status = 'Success';
+      w.clock.advance(15);
+      await reconcile(scheduled, w.deps);
+    }
+    expect(new Set(w.automations.map((a) => a.parameters.GroupId![0])).size).toBe(25);
+    expect(await w.started.ledger.listDeferrals()).toHaveLength(0);
+  });
+
   it('when the ledger cannot hold the work either, the invocation fails so Lambda retries it', async () => {
     w = await world();
     const ledger = w.deps.ledger;
