@@ -11,6 +11,7 @@
  * | execution                 | EXEC#<id>          | EXEC                     | INFLIGHT or VERIFYING / <startedAt>#<id> (sparse) | outcomeTtlDays |
  * | run (cooldown)            | RUNS#<rem>#<res>   | <startedAt>#<id>         | —                              | window + 1 d |
  * | start (budget)            | STARTS#<hour>      | <startedAt>#<id>         | —                              | 2 h |
+ * | budget counter            | BUDGET#<hour>      | BUDGET                   | —                              | 3 h |
  * | finished (breaker)        | DONE#<rem>         | <finishedAt>#<id>        | —                              | window + 1 d |
  * | breaker reset marker      | BREAKER#<rem>      | RESET                    | —                              | — |
  * | deferral (held work)      | DEFER#<rem>#<res>  | DEFER                    | DEFERRED / <deferredAt>#<rem>#<res> | deferralTtlDays |
@@ -335,6 +336,40 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
             ConditionExpression: '#state = :claimed',
             ExpressionAttributeNames: { '#state': 'state' },
             ExpressionAttributeValues: { ':claimed': 'claimed' },
+          }),
+        ),
+      );
+    },
+
+    async acquireBudget(now, limit) {
+      const t = now.getTime();
+      const window = iso(t).slice(0, 13);
+      // ADD under a condition is atomic: N concurrent takers against `limit` get exactly `limit` slots.
+      const taken = await conditional(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: `BUDGET#${window}`, sk: 'BUDGET' },
+            UpdateExpression: 'ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl)',
+            ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+            ExpressionAttributeNames: { '#n': 'n', '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':ttl': epoch(t + 3 * HOUR) },
+          }),
+        ),
+      );
+      return taken ? window : undefined;
+    },
+
+    async returnBudget(window) {
+      await conditional(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: `BUDGET#${window}`, sk: 'BUDGET' },
+            UpdateExpression: 'ADD #n :less',
+            ConditionExpression: '#n > :zero',
+            ExpressionAttributeNames: { '#n': 'n' },
+            ExpressionAttributeValues: { ':less': -1, ':zero': 0 },
           }),
         ),
       );

@@ -22,7 +22,7 @@ import {
   type CompletionResult,
   type LedgerRuntimeOptions,
 } from './completion.ts';
-import { holdDue, type HoldCode } from './hold.ts';
+import { holdDue } from './hold.ts';
 import type { CompliancePort, ExecutionsPort, LedgerStore, StoredDeferral } from './ledger-types.ts';
 import { TRIGGER_FAMILIES, type Finding, type Outcome } from './types.ts';
 
@@ -103,6 +103,8 @@ export interface ReleaseReport {
     | 'redeferred'
     | 'error';
   outcomes?: Outcome[];
+  /** Held work announced by this sweep because it waited long. */
+  announced?: Outcome;
   error?: string;
 }
 
@@ -140,21 +142,58 @@ export async function releaseDeferrals(
     return states.get(k)!;
   };
   const out: ReleaseReport[] = [];
-  for (const d of all) {
-    if (filter.calendarArn && !waitsOn(d.calendars, filter.calendarArn)) continue;
-    const r = { remediationId: d.remediationId, resourceId: d.resourceId };
-    try {
-      out.push({ ...r, ...(await releaseOne(d, deps, stateOf)) });
-    } catch (e) {
-      deps.log.error('deferred work not released; retried on the next sweep', {
-        ...r,
-        error: errorMessage(e),
-      });
-      out.push({ ...r, result: 'error', error: errorMessage(e) });
+  try {
+    for (const d of all) {
+      if (filter.calendarArn && !waitsOn(d.calendars, filter.calendarArn)) continue;
+      out.push(await releaseReported(d, deps, stateOf));
     }
+  } finally {
+    // Work held long is announced once per item, in one notification per sweep (a storm is one message).
+    const announced = out.flatMap((r) => (r.announced ? [r.announced] : []));
+    if (announced.length)
+      await report(
+        announced,
+        deps,
+        `${announced.length} finding(s) held over ${deps.options.heldAnnounceMinutes} min`,
+      );
   }
   return out;
 }
+
+async function releaseReported(
+  d: StoredDeferral,
+  deps: ReconcileDeps,
+  stateOf: (calendars: string[]) => Promise<'OPEN' | 'CLOSED'>,
+): Promise<ReleaseReport> {
+  const r = { remediationId: d.remediationId, resourceId: d.resourceId };
+  let out: ReleaseReport;
+  try {
+    out = { ...r, ...(await releaseOne(d, deps, stateOf)) };
+  } catch (e) {
+    deps.log.error('deferred work not released; retried on the next sweep', {
+      ...r,
+      error: errorMessage(e),
+    });
+    out = { ...r, result: 'error', error: errorMessage(e) };
+  }
+  if (!STILL_HELD.has(out.result)) return out;
+  try {
+    const announced = await announceLongHold(d, deps.now(), deps);
+    return announced ? { ...out, announced } : out;
+  } catch (e) {
+    deps.log.warn('long-held work not announced; tried on the next sweep', { ...r, error: errorMessage(e) });
+    return out;
+  }
+}
+
+/** Release results after which the work is still held. */
+const STILL_HELD = new Set<ReleaseReport['result']>([
+  'waiting',
+  'redeferred',
+  'busy',
+  'still-closed',
+  'error',
+]);
 
 async function releaseOne(
   d: StoredDeferral,
@@ -188,12 +227,24 @@ async function releaseOne(
   }
 
   if (code !== 'calendar-closed') {
-    await announceLongHold(d, code, now, deps);
     if (!holdDue(d, now)) return { result: 'waiting' };
+    // Budget work waits while the budget is still spent, without a pass through the gates.
+    if (code === 'budget' && (await deps.ledger.startedLastHour(now)) >= deps.config.limits.budgetPerHour)
+      return { result: 'waiting' };
   } else if ((await stateOf(d.calendars)) !== 'OPEN') {
     // Only what can run now: a CLOSED calendar would just defer it again (and notify again).
     return { result: 'still-closed' };
   }
+  return release(d, now, deps);
+}
+
+/** Leases the item, re-checks Config, and runs the finding through every gate again. */
+async function release(
+  d: StoredDeferral,
+  now: Date,
+  deps: ReconcileDeps,
+): Promise<Omit<ReleaseReport, 'remediationId' | 'resourceId'>> {
+  const { options } = deps;
   const lease = await deps.ledger.leaseDeferral(
     d.remediationId,
     d.resourceId,
@@ -238,23 +289,25 @@ async function releaseOne(
   return { result: dropped ? 'released' : 'redeferred', outcomes };
 }
 
-/** Held work that has waited longer than `heldAnnounceMinutes` is announced, once. */
+/** Held work that has waited longer than `heldAnnounceMinutes`: marked, and its outcome to announce, once. */
 async function announceLongHold(
   d: StoredDeferral,
-  code: HoldCode,
   now: Date,
   deps: ReconcileDeps,
-): Promise<void> {
+): Promise<Outcome | undefined> {
+  const code = d.code ?? 'calendar-closed';
+  // Calendar deferrals were announced when deferred; expired work is announced by its expiry.
+  if (code === 'calendar-closed' || deferralExpired(d, now, deps.options.deferralMaxAgeHours))
+    return undefined;
   const waitedMs = now.getTime() - Date.parse(d.deferredAt);
-  if (d.announcedAt || waitedMs < deps.options.heldAnnounceMinutes * 60_000) return;
-  if (!(await deps.ledger.markHoldAnnounced(d.remediationId, d.resourceId, now))) return;
-  const o: Outcome = {
+  if (d.announcedAt || waitedMs < deps.options.heldAnnounceMinutes * 60_000) return undefined;
+  if (!(await deps.ledger.markHoldAnnounced(d.remediationId, d.resourceId, now))) return undefined;
+  return {
     ...baseOutcome(d, now),
     outcome: 'deferred',
     code,
     reason: `held since ${d.deferredAt} (${Math.round(waitedMs / 60_000)} min, ${d.attempts ?? 1} tries): ${d.heldReason ?? code}; tried again${d.nextTryAt ? ` from ${d.nextTryAt}` : ''} until it ends (expires after ${deps.options.deferralMaxAgeHours} h)`,
   };
-  await report([o], deps);
 }
 
 export interface SweepReport {
@@ -296,8 +349,9 @@ export async function reconcileSweep(deps: ReconcileDeps): Promise<SweepReport> 
     }
   }
 
-  const deferrals = await releaseDeferrals(deps);
+  // Resets first: the reset notice says how much held work this sweep now releases.
   const resets = await guardResets(deps);
+  const deferrals = await releaseDeferrals(deps);
   return { closed, verified, deferrals, resets };
 }
 
@@ -311,13 +365,14 @@ export async function guardResets(deps: ReconcileDeps): Promise<string[]> {
         const used = await deps.ledger.startedLastHour(now);
         const limit = deps.config.limits.budgetPerHour;
         if (used >= limit || !(await deps.ledger.closeTrip(t.kind, t.scope))) continue;
+        const waiting = (await deps.ledger.listDeferrals()).filter((d) => d.code === 'budget').length;
         await report(
           [
             guardOutcome(
               'budget',
               t.scope,
               'reset',
-              `account budget available again: ${used} of ${limit} executions in the last hour`,
+              `account budget available again: ${used} of ${limit} executions in the last hour; ${waiting} finding(s) held over the budget are released as it allows`,
               now,
             ),
           ],

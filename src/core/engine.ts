@@ -278,18 +278,22 @@ export async function carryOut(
   }
 
   const key = claimKey(r, finding);
+  /** Nothing started: hold the work (freeing the claim, if taken, so the retry may act). */
+  const holdWith = async (code: HoldCode, reason: string, claimed: boolean): Promise<Outcome> => {
+    if (claimed) await deps.ledger.release(key).catch(() => undefined);
+    const o: Outcome = { ...outcome, outcome: 'deferred', code, reason };
+    await hold(finding, r, o, code, deps, held);
+    return o;
+  };
   let claim;
   try {
     claim = await deps.ledger.claim(key, deps.now());
   } catch (e) {
-    const o: Outcome = {
-      ...outcome,
-      outcome: 'deferred',
-      code: 'gate-unreadable',
-      reason: `ledger could not be written, so nothing was done: ${errorMessage(e)}`,
-    };
-    await hold(finding, r, o, 'gate-unreadable', deps, held);
-    return o;
+    return holdWith(
+      'gate-unreadable',
+      `ledger could not be written, so nothing was done: ${errorMessage(e)}`,
+      false,
+    );
   }
   if (claim.status === 'duplicate') {
     return {
@@ -300,21 +304,34 @@ export async function carryOut(
       ...(claim.executionId ? { executionId: claim.executionId } : {}),
     };
   }
+  // The budget is exact: one conditional counter per clock hour, taken before acting.
+  const limit = deps.config.limits.budgetPerHour;
+  let slot: string | undefined;
+  try {
+    slot = await deps.ledger.acquireBudget(deps.now(), limit);
+  } catch (e) {
+    return holdWith('gate-unreadable', `ledger budget could not be read: ${errorMessage(e)}`, true);
+  }
+  if (!slot) {
+    return holdWith(
+      'budget',
+      `account budget spent: ${limit} executions already started this hour (limit ${limit}); held until the budget allows`,
+      true,
+    );
+  }
   try {
     const executionId = await act(finding, r, decision.actions, deps);
     return { ...outcome, executionId };
   } catch (e) {
+    await deps.ledger
+      .returnBudget(slot)
+      .catch((err: unknown) => deps.log.warn('budget slot not returned', { error: errorMessage(err) }));
     if (classifyActionError(e) === 'transient') {
-      // Nothing started: free the claim so the retry may act, and hold the work until SSM takes it.
-      await deps.ledger.release(key).catch(() => undefined);
-      const o: Outcome = {
-        ...outcome,
-        outcome: 'deferred',
-        code: 'transient-error',
-        reason: `SSM did not take it for now (${errorName(e)}: ${errorMessage(e)}); held and tried again`,
-      };
-      await hold(finding, r, o, 'transient-error', deps, held);
-      return o;
+      return holdWith(
+        'transient-error',
+        `SSM did not take it for now (${errorName(e)}: ${errorMessage(e)}); held and tried again`,
+        true,
+      );
     }
     return {
       ...outcome,
@@ -330,7 +347,7 @@ export async function carryOut(
  * invocation fails (TransientError): Lambda's retries, its on-failure queue or SQS redelivery hold
  * it instead. Never only a log line.
  */
-async function hold(
+export async function hold(
   finding: Finding,
   r: Remediation,
   o: Outcome,

@@ -162,6 +162,13 @@ export interface LedgerPort {
   claim(key: ClaimKey, now: Date): Promise<ClaimResult>;
   /** Undo a claim whose action never started (transient failure), so a retry may act. */
   release(key: ClaimKey): Promise<void>;
+  /**
+   * Takes one execution of the hourly budget, exactly (a conditional counter per clock hour): the
+   * window's token, or undefined when `limit` executions have already started in this window.
+   */
+  acquireBudget(now: Date, limit: number): Promise<string | undefined>;
+  /** Gives a budget slot back when the action it was taken for did not start. */
+  returnBudget(window: string): Promise<void>;
   recordExecution(rec: ExecutionRecord): Promise<void>;
   recordDeferral(rec: DeferralRecord): Promise<void>;
   recordOutcome(outcome: Outcome): Promise<void>;
