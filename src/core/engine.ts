@@ -8,6 +8,7 @@ import type {
   ClaimKey,
   CommandPort,
   DeadLetterPort,
+  ExecutionRecord,
   FleetPort,
   GuardFacts,
   LedgerPort,
@@ -130,6 +131,25 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
       },
     ];
   }
+  // The failure of a command the service itself started is its own outcome: completion reports it.
+  let own: ExecutionRecord | undefined;
+  try {
+    own = await ownExecution(finding, deps);
+  } catch (e) {
+    return matching.map((r) => ({ remediation: r, decision: unreadable(finding, r, 'ledger', e) }));
+  }
+  if (own) {
+    const d = stopped(
+      finding,
+      'skipped',
+      'own-action',
+      `${finding.resourceId} failed in command ${own.executionId}, which this service started (${own.remediationId}); its completion reports it, so no new remediation starts`,
+      deps.registry.get(own.remediationId),
+    );
+    return [
+      { remediation: undefined, decision: { ...d, outcome: { ...d.outcome, executionId: own.executionId } } },
+    ];
+  }
   let switches: Switches;
   try {
     switches = await deps.switches.read(matching.map((r) => r.id));
@@ -159,6 +179,12 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
     }
   }
   return out;
+}
+
+/** The service's own execution a finding reports on (a patch run it sent that failed), if any. */
+async function ownExecution(finding: Finding, deps: EngineDeps): Promise<ExecutionRecord | undefined> {
+  const id = finding.detail.commandId;
+  return typeof id === 'string' ? deps.ledger.getExecution(id) : undefined;
 }
 
 async function read<T>(gate: string, fn: () => Promise<T>): Promise<T> {

@@ -80,7 +80,9 @@ export type SkipReason =
   | 'no-match'
   | 'agent-offline'
   | 'already-compliant'
-  | 'calendar-closed';
+  | 'calendar-closed'
+  /** The event reports the failure of a command the service itself started: completion reports it. */
+  | 'own-action';
 
 /** How one (finding, remediation) pair ended. Every event ends in outcomes. */
 export interface Outcome {

@@ -170,6 +170,8 @@ export interface LedgerPort {
   /** Gives a budget slot back when the action it was taken for did not start. */
   returnBudget(window: string): Promise<void>;
   recordExecution(rec: ExecutionRecord): Promise<void>;
+  /** An execution or command this service started, if it is one (how its own failures are recognised). */
+  getExecution(executionId: string): Promise<ExecutionRecord | undefined>;
   recordDeferral(rec: DeferralRecord): Promise<void>;
   recordOutcome(outcome: Outcome): Promise<void>;
   /**
