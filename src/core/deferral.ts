@@ -142,10 +142,15 @@ export async function releaseDeferrals(
     return states.get(k)!;
   };
   const out: ReleaseReport[] = [];
+  // Once SSM refuses one start in this sweep (quota, throttling), the rest of that work waits for the
+  // next sweep instead of each asking SSM again.
+  let ssmBusy = false;
   try {
     for (const d of all) {
       if (filter.calendarArn && !waitsOn(d.calendars, filter.calendarArn)) continue;
-      out.push(await releaseReported(d, deps, stateOf));
+      const r = await releaseReported(d, deps, stateOf, ssmBusy);
+      ssmBusy ||= !!r.outcomes?.some((o) => o.code === 'transient-error');
+      out.push(r);
     }
   } finally {
     // Work held long is announced once per item, in one notification per sweep (a storm is one message).
@@ -164,11 +169,12 @@ async function releaseReported(
   d: StoredDeferral,
   deps: ReconcileDeps,
   stateOf: (calendars: string[]) => Promise<'OPEN' | 'CLOSED'>,
+  ssmBusy: boolean,
 ): Promise<ReleaseReport> {
   const r = { remediationId: d.remediationId, resourceId: d.resourceId };
   let out: ReleaseReport;
   try {
-    out = { ...r, ...(await releaseOne(d, deps, stateOf)) };
+    out = { ...r, ...(await releaseOne(d, deps, stateOf, ssmBusy)) };
   } catch (e) {
     deps.log.error('deferred work not released; retried on the next sweep', {
       ...r,
@@ -199,6 +205,7 @@ async function releaseOne(
   d: StoredDeferral,
   deps: ReconcileDeps,
   stateOf: (calendars: string[]) => Promise<'OPEN' | 'CLOSED'>,
+  ssmBusy = false,
 ): Promise<Omit<ReleaseReport, 'remediationId' | 'resourceId'>> {
   const now = deps.now();
   const { options } = deps;
@@ -227,7 +234,7 @@ async function releaseOne(
   }
 
   if (code !== 'calendar-closed') {
-    if (!holdDue(d, now)) return { result: 'waiting' };
+    if (!holdDue(d, now) || (code === 'transient-error' && ssmBusy)) return { result: 'waiting' };
     // Budget work waits while the budget is still spent, without a pass through the gates.
     if (code === 'budget' && (await deps.ledger.startedLastHour(now)) >= deps.config.limits.budgetPerHour)
       return { result: 'waiting' };

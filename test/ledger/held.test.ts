@@ -102,9 +102,10 @@ describe('held work', () => {
     const QUOTA = 10;
     const start = w.deps.automation.start;
     const running = () => [...w.automationStatus.values()].filter((a) => a.status === 'InProgress').length;
+    let refused = 0;
     w.deps.automation = {
       start: async (req) => {
-        if (running() >= QUOTA)
+        if (running() >= QUOTA && ++refused)
           throw Object.assign(new Error(`${QUOTA} executions running`), {
             name: 'AutomationExecutionLimitExceededException',
           });
@@ -117,6 +118,12 @@ describe('held work', () => {
     expect(outcomes.filter((o) => o.outcome === 'started')).toHaveLength(QUOTA);
     expect(outcomes.filter((o) => o.outcome === 'deferred' && o.code === 'transient-error')).toHaveLength(15);
     expect(outcomes.filter((o) => o.outcome === 'failed')).toHaveLength(0);
+    // While SSM is still full, a sweep asks it once, not once per held finding.
+    w.clock.advance(15);
+    refused = 0;
+    const busy = await reconcile(scheduled, w.deps);
+    expect(refused).toBe(1);
+    expect(busy.deferrals.filter((d) => d.result === 'waiting')).toHaveLength(14);
     for (let round = 0; round < 12 && w.automations.length < 25; round++) {
       for (const a of w.automationStatus.values()) a.status = 'Success';
       w.clock.advance(15);
