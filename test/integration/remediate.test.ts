@@ -224,6 +224,11 @@ describe('remediate in the sandbox account', () => {
       detail: {},
     });
     expect(sweep.error).toBeUndefined();
+    // The sweep's summary lists what it acted on; work still waiting (e.g. behind a freeze) is only counted.
+    expect(sweep.payload).toMatchObject({
+      deferrals: [{ remediation: 'restricted-ssh', resourceId: sg, result: 'already-compliant' }],
+      waiting: expect.any(Number),
+    });
     // The account's Config already reports the group COMPLIANT (knownSecurityGroup): the release
     // re-checks before acting, so it ends, recorded, and nothing runs.
     expect((await ledger.listDeferrals()).some((d) => d.resourceId === sg)).toBe(false);
