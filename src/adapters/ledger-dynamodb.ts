@@ -11,9 +11,10 @@
  * | execution                 | EXEC#<id>          | EXEC                     | INFLIGHT or VERIFYING / <startedAt>#<id> (sparse) | outcomeTtlDays |
  * | run (cooldown)            | RUNS#<rem>#<res>   | <startedAt>#<id>         | —                              | window + 1 d |
  * | start (budget)            | STARTS#<hour>      | <startedAt>#<id>         | —                              | 2 h |
+ * | budget counter            | BUDGET#<hour>      | BUDGET                   | —                              | 3 h |
  * | finished (breaker)        | DONE#<rem>         | <finishedAt>#<id>        | —                              | window + 1 d |
  * | breaker reset marker      | BREAKER#<rem>      | RESET                    | —                              | — |
- * | deferral                  | DEFER#<rem>#<res>  | DEFER                    | DEFERRED / <deferredAt>#<rem>#<res> | deferralTtlDays |
+ * | deferral (held work)      | DEFER#<rem>#<res>  | DEFER                    | DEFERRED / <deferredAt>#<rem>#<res> | deferralTtlDays |
  * | guard trip                | TRIP#<kind>#<scope>| TRIP                     | TRIPS / <kind>#<scope>         | expiresAt + 1 d |
  * | outcome (history)         | OUT#<res>          | <at>#<rem>#<eventId>#<outcome> | REM#<rem> / <at>#<res>   | outcomeTtlDays |
  * | counter                   | COUNTER#<scope>    | <key>                    | —                              | ttlSeconds |
@@ -340,6 +341,40 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
       );
     },
 
+    async acquireBudget(now, limit) {
+      const t = now.getTime();
+      const window = iso(t).slice(0, 13);
+      // ADD under a condition is atomic: N concurrent takers against `limit` get exactly `limit` slots.
+      const taken = await conditional(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: `BUDGET#${window}`, sk: 'BUDGET' },
+            UpdateExpression: 'ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl)',
+            ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+            ExpressionAttributeNames: { '#n': 'n', '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':ttl': epoch(t + 3 * HOUR) },
+          }),
+        ),
+      );
+      return taken ? window : undefined;
+    },
+
+    async returnBudget(window) {
+      await conditional(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: `BUDGET#${window}`, sk: 'BUDGET' },
+            UpdateExpression: 'ADD #n :less',
+            ConditionExpression: '#n > :zero',
+            ExpressionAttributeNames: { '#n': 'n' },
+            ExpressionAttributeValues: { ':less': -1, ':zero': 0 },
+          }),
+        ),
+      );
+    },
+
     async recordExecution(rec: ExecutionRecord) {
       const t = Date.parse(rec.startedAt);
       const first = await conditional(() =>
@@ -615,6 +650,20 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
             Key: { pk: deferPk(remediationId, resourceId), sk: 'DEFER' },
             ConditionExpression: 'leaseOwner = :l',
             ExpressionAttributeValues: { ':l': lease },
+          }),
+        ),
+      );
+    },
+
+    async markHoldAnnounced(remediationId, resourceId, now) {
+      return conditional(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: deferPk(remediationId, resourceId), sk: 'DEFER' },
+            UpdateExpression: 'SET announcedAt = :now',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(announcedAt)',
+            ExpressionAttributeValues: { ':now': now.toISOString() },
           }),
         ),
       );

@@ -128,6 +128,8 @@ export interface LedgerRuntimeOptions {
   deferralLeaseSeconds: number;
   /** How long a breaker trip stays announced before it may be announced again. */
   breakerHoldMinutes: number;
+  /** Held work (gate unreadable, SSM busy, budget) that waits longer than this is announced once. */
+  heldAnnounceMinutes: number;
 }
 
 export const DEFAULT_RUNTIME_OPTIONS: LedgerRuntimeOptions = {
@@ -136,6 +138,7 @@ export const DEFAULT_RUNTIME_OPTIONS: LedgerRuntimeOptions = {
   inFlightPollMinutes: 5,
   deferralLeaseSeconds: 300,
   breakerHoldMinutes: 60,
+  heldAnnounceMinutes: 60,
 };
 
 /** The runtime options from the parsed environment (src/config.ts). */

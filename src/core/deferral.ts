@@ -1,5 +1,7 @@
 /**
- * Deferred work and the reconcile sweep. Work deferred by a CLOSED change calendar is released when
+ * Held work and the reconcile sweep. Work held for a retry (src/core/hold.ts: a gate that could
+ * not be read, SSM busy, the budget spent) is released by the sweep once its next try is due, and
+ * announced once if it waits long. Work deferred by a CLOSED change calendar is released when
  * a `Calendar State Change` to OPEN arrives (the calendar is only in resources[0]) or, because
  * those events are best effort, by the periodic sweep. A release claims the deferral first (a
  * lease, so it is never released twice), re-checks that the resource still needs the fix, then runs
@@ -20,6 +22,7 @@ import {
   type CompletionResult,
   type LedgerRuntimeOptions,
 } from './completion.ts';
+import { holdDue } from './hold.ts';
 import type { CompliancePort, ExecutionsPort, LedgerStore, StoredDeferral } from './ledger-types.ts';
 import { TRIGGER_FAMILIES, type Finding, type Outcome } from './types.ts';
 
@@ -90,8 +93,18 @@ export function revivedFinding(d: StoredDeferral): Finding {
 export interface ReleaseReport {
   remediationId: string;
   resourceId: string;
-  result: 'released' | 'expired' | 'already-compliant' | 'still-closed' | 'busy' | 'redeferred' | 'error';
+  result:
+    | 'released'
+    | 'expired'
+    | 'already-compliant'
+    | 'still-closed'
+    | 'waiting'
+    | 'busy'
+    | 'redeferred'
+    | 'error';
   outcomes?: Outcome[];
+  /** Held work announced by this sweep because it waited long. */
+  announced?: Outcome;
   error?: string;
 }
 
@@ -129,29 +142,74 @@ export async function releaseDeferrals(
     return states.get(k)!;
   };
   const out: ReleaseReport[] = [];
-  for (const d of all) {
-    if (filter.calendarArn && !waitsOn(d.calendars, filter.calendarArn)) continue;
-    const r = { remediationId: d.remediationId, resourceId: d.resourceId };
-    try {
-      out.push({ ...r, ...(await releaseOne(d, deps, stateOf)) });
-    } catch (e) {
-      deps.log.error('deferred work not released; retried on the next sweep', {
-        ...r,
-        error: errorMessage(e),
-      });
-      out.push({ ...r, result: 'error', error: errorMessage(e) });
+  // Once SSM refuses one start in this sweep (quota, throttling), the rest of that work waits for the
+  // next sweep instead of each asking SSM again.
+  let ssmBusy = false;
+  try {
+    for (const d of all) {
+      if (filter.calendarArn && !waitsOn(d.calendars, filter.calendarArn)) continue;
+      const r = await releaseReported(d, deps, stateOf, ssmBusy);
+      ssmBusy ||= !!r.outcomes?.some((o) => o.code === 'transient-error');
+      out.push(r);
     }
+  } finally {
+    // Work held long is announced once per item, in one notification per sweep (a storm is one message).
+    const announced = out.flatMap((r) => (r.announced ? [r.announced] : []));
+    if (announced.length)
+      await report(
+        announced,
+        deps,
+        `${announced.length} finding(s) held over ${deps.options.heldAnnounceMinutes} min`,
+      );
   }
   return out;
 }
+
+async function releaseReported(
+  d: StoredDeferral,
+  deps: ReconcileDeps,
+  stateOf: (calendars: string[]) => Promise<'OPEN' | 'CLOSED'>,
+  ssmBusy: boolean,
+): Promise<ReleaseReport> {
+  const r = { remediationId: d.remediationId, resourceId: d.resourceId };
+  let out: ReleaseReport;
+  try {
+    out = { ...r, ...(await releaseOne(d, deps, stateOf, ssmBusy)) };
+  } catch (e) {
+    deps.log.error('deferred work not released; retried on the next sweep', {
+      ...r,
+      error: errorMessage(e),
+    });
+    out = { ...r, result: 'error', error: errorMessage(e) };
+  }
+  if (!STILL_HELD.has(out.result)) return out;
+  try {
+    const announced = await announceLongHold(d, deps.now(), deps);
+    return announced ? { ...out, announced } : out;
+  } catch (e) {
+    deps.log.warn('long-held work not announced; tried on the next sweep', { ...r, error: errorMessage(e) });
+    return out;
+  }
+}
+
+/** Release results after which the work is still held. */
+const STILL_HELD = new Set<ReleaseReport['result']>([
+  'waiting',
+  'redeferred',
+  'busy',
+  'still-closed',
+  'error',
+]);
 
 async function releaseOne(
   d: StoredDeferral,
   deps: ReconcileDeps,
   stateOf: (calendars: string[]) => Promise<'OPEN' | 'CLOSED'>,
+  ssmBusy = false,
 ): Promise<Omit<ReleaseReport, 'remediationId' | 'resourceId'>> {
   const now = deps.now();
   const { options } = deps;
+  const code = d.code ?? 'calendar-closed';
   if (deferralExpired(d, now, options.deferralMaxAgeHours)) {
     const lease = await deps.ledger.leaseDeferral(
       d.remediationId,
@@ -161,18 +219,39 @@ async function releaseOne(
     );
     if (!lease || !(await deps.ledger.dropDeferral(d.remediationId, d.resourceId, lease)))
       return { result: 'busy' };
+    const waited =
+      code === 'calendar-closed'
+        ? `waiting for ${d.calendars.join(', ')} to open`
+        : `held (${code}) after ${d.attempts ?? 1} tries: ${d.heldReason ?? 'no reason recorded'}`;
     const o: Outcome = {
       ...baseOutcome(d, now),
       outcome: 'skipped',
       code: 'deferral-expired',
-      reason: `deferred since ${d.deferredAt} waiting for ${d.calendars.join(', ')} to open; dropped after ${options.deferralMaxAgeHours} h. Re-run it by hand if it is still needed`,
+      reason: `deferred since ${d.deferredAt} ${waited}; dropped after ${options.deferralMaxAgeHours} h. Re-run it by hand if it is still needed`,
     };
     await report([o], deps);
     return { result: 'expired', outcomes: [o] };
   }
 
-  // Only what can run now: a CLOSED calendar would just defer it again (and notify again).
-  if ((await stateOf(d.calendars)) !== 'OPEN') return { result: 'still-closed' };
+  if (code !== 'calendar-closed') {
+    if (!holdDue(d, now) || (code === 'transient-error' && ssmBusy)) return { result: 'waiting' };
+    // Budget work waits while the budget is still spent, without a pass through the gates.
+    if (code === 'budget' && (await deps.ledger.startedLastHour(now)) >= deps.config.limits.budgetPerHour)
+      return { result: 'waiting' };
+  } else if ((await stateOf(d.calendars)) !== 'OPEN') {
+    // Only what can run now: a CLOSED calendar would just defer it again (and notify again).
+    return { result: 'still-closed' };
+  }
+  return release(d, now, deps);
+}
+
+/** Leases the item, re-checks Config, and runs the finding through every gate again. */
+async function release(
+  d: StoredDeferral,
+  now: Date,
+  deps: ReconcileDeps,
+): Promise<Omit<ReleaseReport, 'remediationId' | 'resourceId'>> {
+  const { options } = deps;
   const lease = await deps.ledger.leaseDeferral(
     d.remediationId,
     d.resourceId,
@@ -210,10 +289,32 @@ async function releaseOne(
     }
   }
 
-  const outcomes = await handleFinding(finding, deps);
-  // A calendar that closed again re-defers (recordDeferral drops our lease): then the item stays.
+  const outcomes = await handleFinding(finding, deps, { attempts: d.attempts ?? 0 });
+  // Held again (a calendar that closed again, a gate still unreadable, SSM still busy): the engine's
+  // recordDeferral drops our lease, so the item stays with its next try pushed back.
   const dropped = await deps.ledger.dropDeferral(d.remediationId, d.resourceId, lease);
   return { result: dropped ? 'released' : 'redeferred', outcomes };
+}
+
+/** Held work that has waited longer than `heldAnnounceMinutes`: marked, and its outcome to announce, once. */
+async function announceLongHold(
+  d: StoredDeferral,
+  now: Date,
+  deps: ReconcileDeps,
+): Promise<Outcome | undefined> {
+  const code = d.code ?? 'calendar-closed';
+  // Calendar deferrals were announced when deferred; expired work is announced by its expiry.
+  if (code === 'calendar-closed' || deferralExpired(d, now, deps.options.deferralMaxAgeHours))
+    return undefined;
+  const waitedMs = now.getTime() - Date.parse(d.deferredAt);
+  if (d.announcedAt || waitedMs < deps.options.heldAnnounceMinutes * 60_000) return undefined;
+  if (!(await deps.ledger.markHoldAnnounced(d.remediationId, d.resourceId, now))) return undefined;
+  return {
+    ...baseOutcome(d, now),
+    outcome: 'deferred',
+    code,
+    reason: `held since ${d.deferredAt} (${Math.round(waitedMs / 60_000)} min, ${d.attempts ?? 1} tries): ${d.heldReason ?? code}; tried again${d.nextTryAt ? ` from ${d.nextTryAt}` : ''} until it ends (expires after ${deps.options.deferralMaxAgeHours} h)`,
+  };
 }
 
 export interface SweepReport {
@@ -255,8 +356,9 @@ export async function reconcileSweep(deps: ReconcileDeps): Promise<SweepReport> 
     }
   }
 
-  const deferrals = await releaseDeferrals(deps);
+  // Resets first: the reset notice says how much held work this sweep now releases.
   const resets = await guardResets(deps);
+  const deferrals = await releaseDeferrals(deps);
   return { closed, verified, deferrals, resets };
 }
 
@@ -270,13 +372,14 @@ export async function guardResets(deps: ReconcileDeps): Promise<string[]> {
         const used = await deps.ledger.startedLastHour(now);
         const limit = deps.config.limits.budgetPerHour;
         if (used >= limit || !(await deps.ledger.closeTrip(t.kind, t.scope))) continue;
+        const waiting = (await deps.ledger.listDeferrals()).filter((d) => d.code === 'budget').length;
         await report(
           [
             guardOutcome(
               'budget',
               t.scope,
               'reset',
-              `account budget available again: ${used} of ${limit} executions in the last hour`,
+              `account budget available again: ${used} of ${limit} executions in the last hour; ${waiting} finding(s) held over the budget are released as it allows`,
               now,
             ),
           ],

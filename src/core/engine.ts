@@ -8,6 +8,7 @@ import type {
   ClaimKey,
   CommandPort,
   DeadLetterPort,
+  ExecutionRecord,
   FleetPort,
   GuardFacts,
   LedgerPort,
@@ -19,8 +20,16 @@ import type {
 } from '../ports/index.ts';
 import { eventIdentity, parseFinding } from '../events/finding.ts';
 import { decide, type Decision } from './decide.ts';
-import { GateUnreadableError, TransientError, ValidationError, errorMessage, errorName } from './errors.ts';
+import {
+  GateUnreadableError,
+  TransientError,
+  ValidationError,
+  classifyActionError,
+  errorMessage,
+  errorName,
+} from './errors.ts';
 import type { Limits } from './gates.ts';
+import { holdCodeOf, holdRecord, type HoldCode } from './hold.ts';
 import { notificationFor, shouldNotify } from './notify.ts';
 import type { Registry } from './registry.ts';
 import type { Remediation } from './remediation.ts';
@@ -93,10 +102,14 @@ async function reject(event: unknown, e: ValidationError, deps: EngineDeps): Pro
 }
 
 /** Decides and acts on one finding; every matching remediation ends in exactly one outcome. */
-export async function handleFinding(finding: Finding, deps: EngineDeps): Promise<Outcome[]> {
+export async function handleFinding(
+  finding: Finding,
+  deps: EngineDeps,
+  held?: HeldContext,
+): Promise<Outcome[]> {
   const decisions = await decideFinding(finding, deps);
   const outcomes: Outcome[] = [];
-  for (const d of decisions) outcomes.push(await carryOut(finding, d, deps));
+  for (const d of decisions) outcomes.push(await carryOut(finding, d, deps, held));
   await finish(outcomes, deps);
   return outcomes;
 }
@@ -116,6 +129,25 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
         remediation: undefined,
         decision: stopped(finding, 'skipped', 'no-match', 'no remediation applies to this finding'),
       },
+    ];
+  }
+  // The failure of a command the service itself started is its own outcome: completion reports it.
+  let own: ExecutionRecord | undefined;
+  try {
+    own = await ownExecution(finding, deps);
+  } catch (e) {
+    return matching.map((r) => ({ remediation: r, decision: unreadable(finding, r, 'ledger', e) }));
+  }
+  if (own) {
+    const d = stopped(
+      finding,
+      'skipped',
+      'own-action',
+      `${finding.resourceId} failed in command ${own.executionId}, which this service started (${own.remediationId}); its completion reports it, so no new remediation starts`,
+      deps.registry.get(own.remediationId),
+    );
+    return [
+      { remediation: undefined, decision: { ...d, outcome: { ...d.outcome, executionId: own.executionId } } },
     ];
   }
   let switches: Switches;
@@ -147,6 +179,12 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
     }
   }
   return out;
+}
+
+/** The service's own execution a finding reports on (a patch run it sent that failed), if any. */
+async function ownExecution(finding: Finding, deps: EngineDeps): Promise<ExecutionRecord | undefined> {
+  const id = finding.detail.commandId;
+  return typeof id === 'string' ? deps.ledger.getExecution(id) : undefined;
 }
 
 async function read<T>(gate: string, fn: () => Promise<T>): Promise<T> {
@@ -222,7 +260,7 @@ function stopped(
   };
 }
 
-/** Fail closed: a gate that cannot be read defers the work and says why. */
+/** Fail closed: a gate that cannot be read defers the work (held in the ledger) and says why. */
 function unreadable(finding: Finding, r: Remediation, gate: string, e: unknown): Decision {
   return stopped(
     finding,
@@ -242,46 +280,46 @@ export function claimKey(r: Remediation, finding: Finding): ClaimKey {
   };
 }
 
-/** Carries out one decision: a stop (recording a calendar deferral), or claim then act. Exported for the patch fan-out. */
+/** The held item a release replays (its tries so far drive the backoff of the next hold). */
+export interface HeldContext {
+  attempts?: number;
+}
+
+/**
+ * Carries out one decision: a stop (holding deferred work in the ledger), or claim then act.
+ * Exported for the patch fan-out.
+ */
 export async function carryOut(
   finding: Finding,
   { remediation: r, decision }: RemediationDecision,
   deps: EngineDeps,
+  held?: HeldContext,
 ): Promise<Outcome> {
   const at = deps.now().toISOString();
   const outcome: Outcome = { ...decision.outcome, at };
   if (decision.verdict === 'stop' || !r) {
-    if (outcome.outcome === 'deferred' && outcome.code === 'calendar-closed' && r) {
-      await deps.ledger.recordDeferral({
-        remediationId: r.id,
-        resourceId: finding.resourceId,
-        resourceType: finding.resourceType,
-        family: finding.family,
-        findingTime: finding.orderingTime,
-        eventId: finding.eventId,
-        account: finding.account,
-        region: finding.region,
-        rule: finding.rule,
-        calendars: r.calendars ?? deps.config.defaultCalendars,
-        nextTransitionTime: outcome.nextTransitionTime,
-        deferredAt: at,
-        finding,
-      });
-    }
+    const code = holdCodeOf(outcome);
+    if (code && r) await hold(finding, r, outcome, code, deps, held);
     return outcome;
   }
 
   const key = claimKey(r, finding);
+  /** Nothing started: hold the work (freeing the claim, if taken, so the retry may act). */
+  const holdWith = async (code: HoldCode, reason: string, claimed: boolean): Promise<Outcome> => {
+    if (claimed) await deps.ledger.release(key).catch(() => undefined);
+    const o: Outcome = { ...outcome, outcome: 'deferred', code, reason };
+    await hold(finding, r, o, code, deps, held);
+    return o;
+  };
   let claim;
   try {
     claim = await deps.ledger.claim(key, deps.now());
   } catch (e) {
-    return {
-      ...outcome,
-      outcome: 'deferred',
-      code: 'gate-unreadable',
-      reason: `ledger could not be written, so nothing was done: ${errorMessage(e)}`,
-    };
+    return holdWith(
+      'gate-unreadable',
+      `ledger could not be written, so nothing was done: ${errorMessage(e)}`,
+      false,
+    );
   }
   if (claim.status === 'duplicate') {
     return {
@@ -292,13 +330,34 @@ export async function carryOut(
       ...(claim.executionId ? { executionId: claim.executionId } : {}),
     };
   }
+  // The budget is exact: one conditional counter per clock hour, taken before acting.
+  const limit = deps.config.limits.budgetPerHour;
+  let slot: string | undefined;
+  try {
+    slot = await deps.ledger.acquireBudget(deps.now(), limit);
+  } catch (e) {
+    return holdWith('gate-unreadable', `ledger budget could not be read: ${errorMessage(e)}`, true);
+  }
+  if (!slot) {
+    return holdWith(
+      'budget',
+      `account budget spent: ${limit} executions already started this hour (limit ${limit}); held until the budget allows`,
+      true,
+    );
+  }
   try {
     const executionId = await act(finding, r, decision.actions, deps);
     return { ...outcome, executionId };
   } catch (e) {
-    if (e instanceof TransientError) {
-      await deps.ledger.release(key).catch(() => undefined);
-      throw e;
+    await deps.ledger
+      .returnBudget(slot)
+      .catch((err: unknown) => deps.log.warn('budget slot not returned', { error: errorMessage(err) }));
+    if (classifyActionError(e) === 'transient') {
+      return holdWith(
+        'transient-error',
+        `SSM did not take it for now (${errorName(e)}: ${errorMessage(e)}); held and tried again`,
+        true,
+      );
     }
     return {
       ...outcome,
@@ -306,6 +365,38 @@ export async function carryOut(
       code: 'api-error',
       reason: `${errorName(e)}: ${errorMessage(e)}`,
     };
+  }
+}
+
+/**
+ * Keeps work that cannot go on now in the ledger until it ends. If the ledger cannot take it, the
+ * invocation fails (TransientError): Lambda's retries, its on-failure queue or SQS redelivery hold
+ * it instead. Never only a log line.
+ */
+export async function hold(
+  finding: Finding,
+  r: Remediation,
+  o: Outcome,
+  code: HoldCode,
+  deps: EngineDeps,
+  held: HeldContext | undefined,
+): Promise<void> {
+  const calendars = r.calendars ?? deps.config.defaultCalendars;
+  const rec = holdRecord(finding, r, o, code, calendars, (held?.attempts ?? 0) + 1, deps.now());
+  try {
+    await deps.ledger.recordDeferral(rec);
+  } catch (e) {
+    deps.log.error('held work could not be saved in the ledger; the invocation fails so it is retried', {
+      eventId: finding.eventId,
+      remediation: r.id,
+      resourceId: finding.resourceId,
+      code,
+      error: errorMessage(e),
+    });
+    throw new TransientError(
+      `could not hold ${r.id} on ${finding.resourceId} (${code}) in the ledger: ${errorMessage(e)}`,
+      { cause: e },
+    );
   }
 }
 

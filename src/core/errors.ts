@@ -47,3 +47,41 @@ export class TransientError extends RemediatorError {
 export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 export const errorName = (e: unknown): string =>
   e instanceof Error ? e.name : typeof e === 'object' && e && 'name' in e ? String(e.name) : 'Error';
+
+/** AWS errors that say "not now" rather than "never": try again later. */
+const TRANSIENT_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  // SSM's quota of running plus queued Automation executions (100 + 1,000): capacity frees as they end.
+  'AutomationExecutionLimitExceededException',
+  'InternalServerError',
+  'InternalServerException',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+const NETWORK_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+
+/**
+ * Whether an action that failed may succeed later (held and retried) or never will (failed,
+ * announced with the AWS error named): throttling after the SDK's retries, 5xx, network trouble and
+ * the Automation execution quota are transient; invalid parameters, a missing document, access
+ * denied and anything else are permanent.
+ */
+export function classifyActionError(e: unknown): 'transient' | 'permanent' {
+  if (e instanceof TransientError) return 'transient';
+  if (TRANSIENT_ERRORS.has(errorName(e))) return 'transient';
+  const o = (typeof e === 'object' && e !== null ? e : {}) as {
+    code?: unknown;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+  };
+  if ((o.$metadata?.httpStatusCode ?? 0) >= 500 || o.$retryable) return 'transient';
+  return typeof o.code === 'string' && NETWORK_ERRORS.has(o.code) ? 'transient' : 'permanent';
+}

@@ -14,8 +14,15 @@
  */
 import type { CalendarPort, FleetPort, Notification } from '../ports/index.ts';
 import type { Decision } from './decide.ts';
-import { carryOut, decideFinding, claimKey, type EngineDeps, type RemediationDecision } from './engine.ts';
-import { TransientError, ValidationError, errorMessage, errorName } from './errors.ts';
+import {
+  carryOut,
+  claimKey,
+  decideFinding,
+  hold,
+  type EngineDeps,
+  type RemediationDecision,
+} from './engine.ts';
+import { ValidationError, classifyActionError, errorMessage, errorName } from './errors.ts';
 import { recordOutcome } from './record.ts';
 import { parseFinding, eventIdentity } from '../events/finding.ts';
 import { consoleUrl, shouldNotify } from './notify.ts';
@@ -350,7 +357,44 @@ export async function runFanout(records: readonly FanoutRecord[], engine: Engine
   // 3. Group and send: at most 50 instances per SendCommand.
   // (Every candidate passed fanoutAction, so the plan's `individual` list is empty here.)
   const plan = planFanout(candidates);
+  const limit = deps.config.limits.budgetPerHour;
+  /** Nothing was sent: free the claims so the redelivery may act, and retry only these records. */
+  const redeliver = async (cmd: PlannedCommand) => {
+    for (const m of cmd.members) {
+      await deps.ledger.release(claimKey(m.remediation, m.finding)).catch(() => undefined);
+      retry.add(m.recordId);
+    }
+  };
   for (const cmd of plan.commands) {
+    // One command is one execution of the budget, taken exactly (a conditional counter) before sending.
+    let slot: string | undefined;
+    try {
+      slot = await deps.ledger.acquireBudget(deps.now(), limit);
+    } catch (e) {
+      engine.log.warn('budget unreadable; the records will be redelivered', { error: errorMessage(e) });
+      await redeliver(cmd);
+      continue;
+    }
+    if (!slot) {
+      // Over the budget: held in the ledger until the window allows (the reconcile sweep releases it).
+      for (const m of cmd.members) {
+        await deps.ledger.release(claimKey(m.remediation, m.finding)).catch(() => undefined);
+        const o: Outcome = {
+          ...m.decision.outcome,
+          outcome: 'deferred',
+          code: 'budget',
+          reason: `account budget spent: ${limit} executions already started this hour (limit ${limit}); held until the budget allows`,
+          at: now(),
+        };
+        try {
+          await hold(m.finding, m.remediation, o, 'budget', deps, undefined);
+          outcomes.push(o);
+        } catch {
+          retry.add(m.recordId);
+        }
+      }
+      continue;
+    }
     let commandId: string;
     try {
       ({ commandId } = await deps.commands.send({
@@ -363,12 +407,9 @@ export async function runFanout(records: readonly FanoutRecord[], engine: Engine
         comment: `ssm-remediator ${cmd.remediationId} fan-out`.slice(0, 100),
       }));
     } catch (e) {
-      if (e instanceof TransientError) {
-        // Nothing was sent: free the claims so the redelivery may act, and retry only these records.
-        for (const m of cmd.members) {
-          await deps.ledger.release(claimKey(m.remediation, m.finding)).catch(() => undefined);
-          retry.add(m.recordId);
-        }
+      await deps.ledger.returnBudget(slot).catch(() => undefined);
+      if (classifyActionError(e) === 'transient') {
+        await redeliver(cmd);
         engine.log.warn('SendCommand throttled; its records will be redelivered', {
           document: cmd.document,
           instances: cmd.instanceIds.length,

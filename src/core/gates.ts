@@ -112,14 +112,15 @@ const breaker: Gate = ({ guards }) =>
       }
     : { gate: 'circuit-breaker', pass: true, reason: 'circuit closed' };
 
+/** Work over the budget is held (deferred), never dropped: the sweep starts it as the window allows. */
 const budget: Gate = ({ guards, limits }) =>
   guards.startedLastHour >= limits.budgetPerHour
     ? {
         gate: 'budget',
         pass: false,
-        outcome: 'skipped',
+        outcome: 'deferred',
         code: 'budget',
-        reason: `account budget spent: ${guards.startedLastHour} executions started in the last hour (limit ${limits.budgetPerHour})`,
+        reason: `account budget spent: ${guards.startedLastHour} executions started in the last hour (limit ${limits.budgetPerHour}); held until the budget allows`,
       }
     : {
         gate: 'budget',

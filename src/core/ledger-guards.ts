@@ -42,10 +42,13 @@ export function evaluateBreaker(runs: FinishedRun[], o: BreakerOptions = DEFAULT
 
 /** The guard trip an outcome announces, if any. */
 export function tripOf(o: Outcome): { kind: TripKind; scope: string } | undefined {
-  if (o.outcome !== 'skipped' || !o.remediation) return undefined;
+  if (!o.remediation) return undefined;
+  // Work over the budget is held (deferred); the trip is announced once all the same.
+  if (o.code === 'budget' && (o.outcome === 'deferred' || o.outcome === 'skipped'))
+    return { kind: 'budget', scope: 'account' };
+  if (o.outcome !== 'skipped') return undefined;
   if (o.code === 'cooldown' && o.resourceId)
     return { kind: 'cooldown', scope: `${o.remediation}#${o.resourceId}` };
-  if (o.code === 'budget') return { kind: 'budget', scope: 'account' };
   if (o.code === 'circuit-open') return { kind: 'circuit-open', scope: o.remediation };
   return undefined;
 }

@@ -25,6 +25,8 @@ export interface StoredDeferral extends DeferralRecord {
   /** Set while one releaser holds the deferral (conditional claim); cleared when re-deferred. */
   leaseOwner?: string;
   leaseUntil?: string;
+  /** Set once held work that waited long has been announced. */
+  announcedAt?: string;
 }
 
 /** A guard that tripped and has been announced, so it is announced once per trip. */
@@ -99,6 +101,8 @@ export interface LedgerStore extends LedgerPort {
   ): Promise<string | undefined>;
   /** Deletes the deferral if this lease still holds it (false if it was re-deferred or taken). */
   dropDeferral(remediationId: string, resourceId: string, lease: string): Promise<boolean>;
+  /** Marks held work announced: true only for the call that marked it (announce it once). */
+  markHoldAnnounced(remediationId: string, resourceId: string, now: Date): Promise<boolean>;
 
   /** For guard outcomes (cooldown, budget, circuit-open): true only for the first of a trip. Others: true. */
   firstNotice(o: Outcome, now: Date): Promise<boolean>;

@@ -80,7 +80,9 @@ export type SkipReason =
   | 'no-match'
   | 'agent-offline'
   | 'already-compliant'
-  | 'calendar-closed';
+  | 'calendar-closed'
+  /** The event reports the failure of a command the service itself started: completion reports it. */
+  | 'own-action';
 
 /** How one (finding, remediation) pair ended. Every event ends in outcomes. */
 export interface Outcome {
@@ -92,6 +94,8 @@ export interface Outcome {
   code?:
     | SkipReason
     | 'gate-unreadable'
+    /** Held: SSM refused to start it for now (throttling, 5xx, the concurrent-execution quota). */
+    | 'transient-error'
     | 'invalid-event'
     | 'invalid-parameters'
     | 'api-error'

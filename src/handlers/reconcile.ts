@@ -18,14 +18,17 @@ export const handler = lambda(logger, async (event: unknown) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
   if (id) logger.appendKeys({ eventId: id });
   const r = await reconcile(event, reconcileDeps());
+  // Held work can be thousands of items (a storm): the ones acted on are listed, the waiting counted.
+  const acted = r.deferrals.filter((d) => d.result !== 'waiting' && d.result !== 'still-closed');
   const summary = {
     closed: r.closed.filter((x) => x.status === 'closed').length,
     verified: r.verified.filter((x) => x.status === 'closed').length,
-    deferrals: r.deferrals.map((d) => ({
+    deferrals: acted.map((d) => ({
       remediation: d.remediationId,
       resourceId: d.resourceId,
       result: d.result,
     })),
+    waiting: r.deferrals.length - acted.length,
     resets: r.resets,
   };
   logger.info('reconcile done', summary);

@@ -10,6 +10,7 @@ import type {
   Outcome,
   TriggerFamily,
 } from '../core/types.ts';
+import type { HoldCode } from '../core/hold.ts';
 
 export interface Switches {
   /** true: the global kill switch is engaged and nothing may act. */
@@ -145,6 +146,14 @@ export interface DeferralRecord {
   deferredAt: string;
   /** The finding as normalised, to replay when the calendar opens. */
   finding: unknown;
+  /** Why it is held (src/core/hold.ts); absent on items written before holds: `calendar-closed`. */
+  code?: HoldCode;
+  /** The latest reason it is held, as an operator reads it. */
+  heldReason?: string;
+  /** Tries so far (the backoff grows with them). */
+  attempts?: number;
+  /** Not released before this (backoff with jitter); calendar deferrals wait on the calendar instead. */
+  nextTryAt?: string;
 }
 
 export interface LedgerPort {
@@ -153,7 +162,16 @@ export interface LedgerPort {
   claim(key: ClaimKey, now: Date): Promise<ClaimResult>;
   /** Undo a claim whose action never started (transient failure), so a retry may act. */
   release(key: ClaimKey): Promise<void>;
+  /**
+   * Takes one execution of the hourly budget, exactly (a conditional counter per clock hour): the
+   * window's token, or undefined when `limit` executions have already started in this window.
+   */
+  acquireBudget(now: Date, limit: number): Promise<string | undefined>;
+  /** Gives a budget slot back when the action it was taken for did not start. */
+  returnBudget(window: string): Promise<void>;
   recordExecution(rec: ExecutionRecord): Promise<void>;
+  /** An execution or command this service started, if it is one (how its own failures are recognised). */
+  getExecution(executionId: string): Promise<ExecutionRecord | undefined>;
   recordDeferral(rec: DeferralRecord): Promise<void>;
   recordOutcome(outcome: Outcome): Promise<void>;
   /**

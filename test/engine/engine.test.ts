@@ -311,22 +311,45 @@ describe('the Config path', () => {
       .rejects(
         Object.assign(new Error('no such document'), { name: 'AutomationDefinitionNotFoundException' }),
       );
-    const [o] = await handleEvent(configEvent(), deps());
+    const event = configEvent();
+    const [o] = await handleEvent(event, deps());
     expect(o).toMatchObject({ outcome: 'failed', code: 'api-error' });
     expect(o!.reason).toContain('AutomationDefinitionNotFoundException');
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const held = await db.ledger.listDeferrals();
+    expect(held.some((d) => d.resourceId === event.detail.resourceId)).toBe(false);
   });
 
-  test('throttling past the retries releases the claim and rethrows, so a Lambda retry can act', async () => {
+  test('throttling past the retries releases the claim and holds the work in the ledger, not a failure', async () => {
     ssmMock
       .on(StartAutomationExecutionCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const event = configEvent();
-    await expect(handleEvent(event, deps())).rejects.toThrow('after 5 attempts');
+    const [held] = await handleEvent(event, deps());
+    expect(held).toMatchObject({ outcome: 'deferred', code: 'transient-error' });
+    expect(held!.reason).toContain('ThrottlingException');
+    const item = (await db.ledger.listDeferrals()).find((d) => d.resourceId === event.detail.resourceId);
+    expect(item).toMatchObject({ code: 'transient-error', attempts: 1 });
     ssmMock
       .on(StartAutomationExecutionCommand)
       .resolves({ AutomationExecutionId: '11111111-2222-3333-4444-555555555555' });
     const [o] = await handleEvent(event, deps());
     expect(o!.outcome).toBe('started');
+  });
+
+  test("SSM's execution quota (AutomationExecutionLimitExceededException) holds the work; it is not failed", async () => {
+    ssmMock.on(StartAutomationExecutionCommand).rejects(
+      Object.assign(new Error('100 running, 1000 queued'), {
+        name: 'AutomationExecutionLimitExceededException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const event = configEvent();
+    const [o] = await handleEvent(event, deps());
+    expect(o).toMatchObject({ outcome: 'deferred', code: 'transient-error' });
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 0);
+    const item = (await db.ledger.listDeferrals()).find((d) => d.resourceId === event.detail.resourceId);
+    expect(item?.heldReason).toContain('AutomationExecutionLimitExceededException');
   });
 });
 

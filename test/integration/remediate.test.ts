@@ -2,9 +2,11 @@
  * The real `remediate` bundle, deployed from the packaged template into the sandbox account, driven by the
  * Config compliance-change event on the default bus, talking to the sandbox through the real SDK over HTTP.
  */
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxAccount } from '../../sandbox/account.ts';
+import { dynamoLedger, ledgerDocumentClient } from '../../src/adapters/ledger-dynamodb.ts';
 import { uuidV5 } from '../../src/core/token.ts';
 import { clientToken } from '../../src/core/token.ts';
 import {
@@ -17,6 +19,7 @@ import {
 
 let acct: SandboxAccount;
 let ssm: SSMClient;
+let ddb: DynamoDBClient;
 
 beforeAll(async () => {
   acct = await startTestAccount();
@@ -25,9 +28,15 @@ beforeAll(async () => {
     region: acct.region,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
+  ddb = new DynamoDBClient({
+    endpoint: acct.url,
+    region: acct.region,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
 });
 afterAll(async () => {
   ssm?.destroy();
+  ddb?.destroy();
   await acct?.close();
 });
 afterEach(async () => {
@@ -192,6 +201,42 @@ describe('remediate in the sandbox account', () => {
     expect(acct.calls.count('ssm', 'GetCalendarState')).toBeGreaterThan(calendarCalls);
     expect(acct.calls.count('ssm', 'StartAutomationExecution')).toBe(starts);
     expect(decisions(acct, sg)[0]).toMatchObject({ outcome: 'deferred', code: 'gate-unreadable' });
+
+    // Held in the ledger, not only logged; once the calendar answers and the next try is due (moved
+    // into the past here: the bundles run on wall-clock time), the reconcile sweep releases it.
+    const ledger = dynamoLedger(ledgerDocumentClient(ddb), { tableName: 'ssm-remediator-sandbox-ledger' });
+    const held = (await ledger.listDeferrals()).find((d) => d.resourceId === sg);
+    expect(held).toMatchObject({ code: 'gate-unreadable', remediationId: 'restricted-ssh', attempts: 1 });
+    acct.faults.clear();
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: 'ssm-remediator-sandbox-ledger',
+        Key: { pk: { S: `DEFER#restricted-ssh#${sg}` }, sk: { S: 'DEFER' } },
+        UpdateExpression: 'SET nextTryAt = :due',
+        ExpressionAttributeValues: { ':due': { S: '2000-01-01T00:00:00.000Z' } },
+      }),
+    );
+    const sweep = await acct.invoke('reconcile', {
+      version: '0',
+      id: 'sweep-held',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      detail: {},
+    });
+    expect(sweep.error).toBeUndefined();
+    // The sweep's summary lists what it acted on; work still waiting (e.g. behind a freeze) is only counted.
+    expect(sweep.payload).toMatchObject({
+      deferrals: [{ remediation: 'restricted-ssh', resourceId: sg, result: 'already-compliant' }],
+      waiting: expect.any(Number),
+    });
+    // The account's Config already reports the group COMPLIANT (knownSecurityGroup): the release
+    // re-checks before acting, so it ends, recorded, and nothing runs.
+    expect((await ledger.listDeferrals()).some((d) => d.resourceId === sg)).toBe(false);
+    const released = acct.logs
+      .json('reconcile')
+      .find((l) => l['message'] === 'outcome' && l['resourceId'] === sg);
+    expect(released).toMatchObject({ outcome: 'skipped', code: 'already-compliant' });
+    expect(executionsFor(acct, sg)).toHaveLength(0);
   });
 
   it('Slack down: the execution still starts, the failure is logged, and the webhook URL is in no log line', async () => {

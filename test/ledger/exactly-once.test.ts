@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleEvent } from '../../src/core/engine.ts';
 import { handleCompletion } from '../../src/core/completion.ts';
+import { reconcile } from '../../src/core/deferral.ts';
 import { automationStatusEvent } from './world.ts';
 import {
   commandInvocationFailedEvent,
@@ -9,6 +10,7 @@ import {
   INSTANCE,
   patchComplianceEvent,
   SG,
+  scheduled,
   world,
   type World,
 } from './world.ts';
@@ -100,7 +102,7 @@ describe('exactly once', () => {
     expect(await w.started.ledger.claim(key, w.clock.now)).toEqual({ status: 'claimed' });
   });
 
-  it('an engine whose action throws a transient error releases its claim (SendCommand has no idempotency token)', async () => {
+  it('an engine whose action throws a transient error releases its claim and holds the work (SendCommand has no idempotency token)', async () => {
     w = await world();
     const send = w.deps.commands.send;
     let fail = true;
@@ -113,10 +115,15 @@ describe('exactly once', () => {
       return send(req);
     };
     const event = commandInvocationFailedEvent();
-    await expect(handleEvent(event, w.deps)).rejects.toThrow('ThrottlingException');
-    const [retry] = await handleEvent(event, w.deps);
-    expect(retry!.outcome).toBe('started');
+    const [held] = await handleEvent(event, w.deps);
+    expect(held).toMatchObject({ outcome: 'deferred', code: 'transient-error' });
+    // The claim is free again: the sweep's retry acts, once.
+    w.clock.advance(10);
+    const r = await reconcile(scheduled, w.deps);
+    expect(r.deferrals.map((d) => d.result)).toEqual(['released']);
+    expect(r.deferrals[0]!.outcomes![0]!.outcome).toBe('started');
     expect(w.commands).toHaveLength(1);
+    expect(await w.started.ledger.listDeferrals()).toHaveLength(0);
   });
 
   it('a claim left by an invocation that died before acting goes stale and can be taken over', async () => {

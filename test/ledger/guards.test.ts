@@ -57,33 +57,71 @@ describe('loop guard', () => {
 });
 
 describe('budget', () => {
-  it('trips at N+1 within the hour, is announced once, and resets (announced) when the hour has passed', async () => {
+  it('over the budget work is held, announced once per trip, and released (announced, with how much waits) when the hour has passed', async () => {
     w = await world({ limits: { budgetPerHour: 2 } });
     const results = [];
     for (let i = 0; i < 4; i++)
       results.push((await handleEvent(finding(`sg-000000000000000${i}`), w.deps))[0]!);
-    expect(results.map((o) => o.outcome)).toEqual(['started', 'started', 'skipped', 'skipped']);
+    expect(results.map((o) => o.outcome)).toEqual(['started', 'started', 'deferred', 'deferred']);
     expect(results.slice(2).map((o) => o.code)).toEqual(['budget', 'budget']);
     expect(w.automations).toHaveLength(2);
     expect(w.notifications.filter((x) => x.outcome.code === 'budget')).toHaveLength(1);
+    const held = await w.started.ledger.listDeferrals();
+    expect(held.map((d) => [d.resourceId, d.code])).toEqual([
+      ['sg-0000000000000002', 'budget'],
+      ['sg-0000000000000003', 'budget'],
+    ]);
 
-    // Still spent half an hour later: no reset.
+    // Still spent half an hour later: no reset, nothing released.
     w.clock.advance(30);
-    expect((await reconcile(scheduled, w.deps)).resets).toEqual([]);
-    // An hour after the starts, the budget is free again and the reset is announced.
+    const early = await reconcile(scheduled, w.deps);
+    expect(early.resets).toEqual([]);
+    expect(early.deferrals.map((d) => d.result)).toEqual(['waiting', 'waiting']);
+    // An hour after the starts, the budget is free again: the reset is announced and the held work runs.
     w.clock.advance(31);
-    expect((await reconcile(scheduled, w.deps)).resets).toEqual(['budget:account']);
-    const reset = w.notifications.at(-1)!;
-    expect(reset.title).toBe('Account remediation budget reset');
+    const r = await reconcile(scheduled, w.deps);
+    expect(r.resets).toEqual(['budget:account']);
+    expect(r.deferrals.map((d) => d.result)).toEqual(['released', 'released']);
+    expect(w.automations).toHaveLength(4);
+    expect(await w.started.ledger.listDeferrals()).toHaveLength(0);
+    const reset = w.notifications.find((x) => x.title === 'Account remediation budget reset')!;
     expect(reset.outcome).toMatchObject({ outcome: 'succeeded', code: 'budget' });
-    const [after] = await handleEvent(finding('sg-0000000000000009'), w.deps);
-    expect(after!.outcome).toBe('started');
-    // And the next trip is announced again.
-    await handleEvent(finding('sg-000000000000000a'), w.deps);
-    await handleEvent(finding('sg-000000000000000b'), w.deps);
+    expect(reset.outcome.reason).toContain('2 finding(s) held over the budget are released');
+    // The released work spent this hour's budget: the next finding is held, and the new trip announced.
+    const [next] = await handleEvent(finding('sg-0000000000000009'), w.deps);
+    expect(next).toMatchObject({ outcome: 'deferred', code: 'budget' });
     expect(
-      w.notifications.filter((x) => x.outcome.code === 'budget' && x.outcome.outcome === 'skipped'),
+      w.notifications.filter((x) => x.outcome.code === 'budget' && x.outcome.outcome === 'deferred'),
     ).toHaveLength(2);
+  });
+
+  it('is exact under concurrency: 120 concurrent acquisitions against a limit of 50 get exactly 50', async () => {
+    w = await world();
+    const got = await Promise.all(
+      Array.from({ length: 120 }, () => w.started.ledger.acquireBudget(w.clock.now, 50)),
+    );
+    expect(got.filter(Boolean)).toHaveLength(50);
+    // A slot given back is taken again; the next hour is a new window.
+    await w.started.ledger.returnBudget(got.find(Boolean)!);
+    expect(await w.started.ledger.acquireBudget(w.clock.now, 50)).toBeDefined();
+    expect(await w.started.ledger.acquireBudget(w.clock.now, 50)).toBeUndefined();
+    w.clock.advance(60);
+    expect(await w.started.ledger.acquireBudget(w.clock.now, 50)).toBeDefined();
+  });
+
+  it('60 findings at once against a budget of 50: exactly 50 start, 10 are held', async () => {
+    w = await world({ limits: { budgetPerHour: 50 } });
+    const outcomes = (
+      await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          handleEvent(finding(`sg-${i.toString(16).padStart(17, '0')}`), w.deps),
+        ),
+      )
+    ).flat();
+    expect(w.automations).toHaveLength(50);
+    expect(outcomes.filter((o) => o.outcome === 'started')).toHaveLength(50);
+    expect(outcomes.filter((o) => o.outcome === 'deferred' && o.code === 'budget')).toHaveLength(10);
+    expect(await w.started.ledger.listDeferrals()).toHaveLength(10);
   });
 });
 

@@ -14,6 +14,31 @@ beforeAll(async () => {
 afterAll(async () => ledger?.close());
 
 describe('patch fan-out', () => {
+  test('the budget is exact per command: past it the rest of the batch is held in the ledger, not sent or dropped', async () => {
+    const own = await startLedger();
+    try {
+      const w = world(own);
+      w.deps.config.limits = { ...w.deps.config.limits, budgetPerHour: 1 };
+      for (let n = 0; n < 60; n++) w.ping.set(instanceId(n), 'Online');
+      const r = await runFanout(
+        Array.from({ length: 60 }, (_, n) => failureRecord(n)),
+        w.deps,
+      );
+      expect(w.sendCalls()).toHaveLength(1);
+      expect(r.outcomes.filter((o) => o.outcome === 'started')).toHaveLength(50);
+      const held = r.outcomes.filter((o) => o.outcome === 'deferred' && o.code === 'budget');
+      expect(held).toHaveLength(10);
+      expect(r.retry).toEqual([]);
+      const items = await own.ledger.listDeferrals();
+      expect(items.map((d) => d.resourceId).sort()).toEqual(held.map((o) => o.resourceId).sort());
+      expect(items.every((d) => d.code === 'budget' && d.remediationId === 'patch-baseline-install')).toBe(
+        true,
+      );
+    } finally {
+      await own.close();
+    }
+  });
+
   test('300 failures → 6 SendCommand calls and one notification; an offline instance never receives one', async () => {
     const w = world(ledger);
     const OFFLINE = 300;

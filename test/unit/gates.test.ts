@@ -74,9 +74,10 @@ describe('every gate, both ways', () => {
       code: 'circuit-open',
     });
   });
-  test('budget spent → skipped; one below passes', () => {
+  test('budget spent → deferred (held, not dropped); one below passes', () => {
     expect(stop(input({}, { startedLastHour: DEFAULT_LIMITS.budgetPerHour }))).toMatchObject({
       gate: 'budget',
+      outcome: 'deferred',
       code: 'budget',
     });
     expect(stop(input({}, { startedLastHour: DEFAULT_LIMITS.budgetPerHour - 1 }))).toBeUndefined();
