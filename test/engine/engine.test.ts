@@ -109,7 +109,7 @@ function deps(overrides: Partial<EngineDeps> = {}): EngineDeps {
     tags: taggingApiTags(new ResourceGroupsTaggingAPIClient({ region: 'us-east-1' })),
     calendar: ssmCalendar(ssm),
     fleet: ssmFleet(ssm),
-    automation: ssmAutomation(ssm, { sleep: async () => undefined }),
+    automation: ssmAutomation(ssm),
     commands: ssmCommands(ssm),
     ledger: db.ledger,
     notifier: fanoutNotifier(
@@ -321,7 +321,7 @@ describe('the Config path', () => {
       .on(StartAutomationExecutionCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const event = configEvent();
-    await expect(handleEvent(event, deps())).rejects.toThrow('after 5 attempts');
+    await expect(handleEvent(event, deps())).rejects.toThrow('StartAutomationExecution');
     ssmMock
       .on(StartAutomationExecutionCommand)
       .resolves({ AutomationExecutionId: '11111111-2222-3333-4444-555555555555' });
