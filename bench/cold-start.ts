@@ -11,7 +11,7 @@
  *   fresh process: the cold start a user pays), shipped vs naive (median of INVOKE_RUNS).
  * Exits non-zero when a goal (GOALS below) is missed by more than the noise margin.
  *
- *   npm run bench            (RUNS=15 INVOKE_RUNS=7 npm run bench for more samples)
+ *   npm run bench            (RUNS=15 INVOKE_RUNS=7 for more samples; FUNCTIONS=remediate,complete for some)
  */
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { execFile, execFileSync } from 'node:child_process';
@@ -156,7 +156,8 @@ interface Row {
 
 async function main(): Promise<number> {
   mkdirSync(out, { recursive: true });
-  const fns = handlerNames(root);
+  const only = process.env.FUNCTIONS?.split(',');
+  const fns = handlerNames(root).filter((f) => !only || only.includes(f));
   const shipped = lambdaBuildOptions(root, fns[0]!);
   // The naive options: esbuild's defaults for a Node bundle; no minify, CommonJS entry points first.
   const naive = (o: BuildOptions): BuildOptions => {
