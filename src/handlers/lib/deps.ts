@@ -4,7 +4,7 @@
  * fails the invocation, visibly); the Slack webhook URL is read from a SecureString through
  * Powertools parameters.
  */
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import entries from 'virtual:runbooks';
@@ -56,25 +56,30 @@ export function once<T>(make: () => T): () => T {
   return () => (v ??= make());
 }
 
-/** The Slack webhook URL, decrypted, cached for 5 minutes; '' in config means no Slack. */
-export function slackUrlReader(name: string): () => Promise<string | undefined> {
+/**
+ * The Slack webhook URL, decrypted, cached for 5 minutes; '' in config means no Slack. Read through
+ * our SSM client, so the one retry policy (aws-clients.ts) applies here too.
+ */
+export function slackUrlReader(ssm: SSMClient, name: string): () => Promise<string | undefined> {
   if (!name) return async () => undefined;
-  return async () => (await getParameter(name, { decrypt: true, maxAge: 300 })) ?? undefined;
+  const provider = new SSMProvider({ awsSdkV3Client: ssm });
+  return async () => (await provider.get(name, { decrypt: true, maxAge: 300 })) ?? undefined;
 }
 
 export function sharedDeps(logger: Logger, env: NodeJS.ProcessEnv = process.env): SharedDeps {
   const config = loadConfig(env);
   const e = config.env;
   const log = logPort(logger);
+  const ssm = ssmClient();
   return {
     config,
     registry: createRegistry(entries),
-    ssm: ssmClient(),
+    ssm,
     ledger: dynamoLedger(ledgerDocumentClient(dynamoDbClient()), ledgerOptionsFromEnv(e.LEDGER_TABLE, e)),
     notifier: fanoutNotifier(
       {
         sns: snsNotifier(snsClient(), e.RESULTS_TOPIC_ARN),
-        slack: slackNotifier(slackUrlReader(e.SLACK_WEBHOOK_PARAM)),
+        slack: slackNotifier(slackUrlReader(ssm, e.SLACK_WEBHOOK_PARAM)),
       },
       log,
     ),
