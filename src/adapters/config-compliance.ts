@@ -45,14 +45,15 @@ export function configCompliance(config: ConfigServiceClient): CompliancePort {
     },
     async reevaluate(rules) {
       if (rules.length === 0) return;
-      try {
-        await transient(`StartConfigRulesEvaluation ${rules.join(',')}`, () =>
-          config.send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: rules.slice(0, 25) })),
-        );
-      } catch (e) {
-        // An evaluation already in progress (or requested within the minute) serves just as well.
-        if (errorName(e) !== 'LimitExceededException') throw e;
-      }
+      await transient(`StartConfigRulesEvaluation ${rules.join(',')}`, async () => {
+        try {
+          await config.send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: rules.slice(0, 25) }));
+        } catch (e) {
+          // An evaluation already in progress (or requested within the minute) serves just as well.
+          // (The SDK counts LimitExceededException as throttling, so it has retried it first.)
+          if (errorName(e) !== 'LimitExceededException') throw e;
+        }
+      });
     },
   };
 }

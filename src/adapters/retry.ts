@@ -14,9 +14,9 @@ export const backoffMs = (attempt: number): number => Math.random() * Math.min(5
 type SdkError = Parameters<typeof isThrottlingError>[0];
 const sdk = (e: unknown): SdkError => (e ?? {}) as SdkError;
 
-export const isThrottling = (e: unknown): boolean => isThrottlingError(sdk(e));
+const isThrottling = (e: unknown): boolean => isThrottlingError(sdk(e));
 /** Throttling, a timeout or network error, or a 5xx: may work on a later try. */
-export const isRetryable = (e: unknown): boolean =>
+const isRetryable = (e: unknown): boolean =>
   isThrottlingError(sdk(e)) || isTransientError(sdk(e)) || isServerError(sdk(e));
 
 const attemptsOf = (e: unknown): number =>
@@ -26,15 +26,11 @@ const attemptsOf = (e: unknown): number =>
  * Runs one SDK call. Once the SDK has spent its attempts, a retryable error becomes a TransientError,
  * so Lambda's own retries take over; any other error is thrown unchanged.
  */
-export async function transient<T>(
-  what: string,
-  fn: () => Promise<T>,
-  retryable: (e: unknown) => boolean = isRetryable,
-): Promise<T> {
+export async function transient<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (!retryable(e)) throw e;
+    if (!isRetryable(e)) throw e;
     const n = attemptsOf(e);
     throw new TransientError(`${what}: ${errorName(e)} after ${n} attempt${n === 1 ? '' : 's'}`, {
       cause: e,
@@ -49,7 +45,7 @@ export interface ThrottleRetryOptions {
 
 /**
  * For a call that is not idempotent (SendCommand) on a client that makes one attempt per call: a
- * throttle means nothing happened, so it is retried with the same backoff as the SDK clients'; a 5xx may have acted,
+ * throttle means nothing happened, so it is retried with the clients' backoff; a 5xx may have acted,
  * so it is thrown unchanged. Throttling past the attempts becomes a TransientError.
  */
 export async function withThrottleRetry<T>(

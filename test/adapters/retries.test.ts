@@ -21,7 +21,7 @@ import { MAX_ATTEMPTS } from '../../src/adapters/retry.ts';
 import { ssmExecutions } from '../../src/adapters/ssm-executions.ts';
 import { TransientError } from '../../src/core/errors.ts';
 
-type Answer = 'throttle' | 'server-error' | Record<string, unknown>;
+type Answer = 'throttle' | 'server-error' | 'limit-exceeded' | Record<string, unknown>;
 
 /** Attempts per operation (the X-Amz-Target's operation name), and what each operation answers. */
 const attempts = new Map<string, number>();
@@ -42,7 +42,9 @@ beforeAll(async () => {
           ? [400, { __type: 'ThrottlingException', message: 'Rate exceeded' }]
           : answer === 'server-error'
             ? [500, { __type: 'InternalServerError', message: 'boom' }]
-            : [200, answer];
+            : answer === 'limit-exceeded'
+              ? [400, { __type: 'LimitExceededException', message: 'evaluation in progress' }]
+              : [200, answer];
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
       res.end(JSON.stringify(body));
     });
@@ -113,6 +115,13 @@ describe('against an endpoint that always throttles, each call makes exactly the
     await expect(ssmExecutions(ssmClient()).command('c-1')).rejects.toBeInstanceOf(TransientError);
     expect(Object.fromEntries(attempts)).toEqual({ ListCommands: 1, ListCommandInvocations: MAX_ATTEMPTS });
   });
+});
+
+test('a Config re-evaluation already in progress serves: LimitExceededException is not an error', async () => {
+  answers = { StartConfigRulesEvaluation: 'limit-exceeded' };
+  await expect(configCompliance(configServiceClient()).reevaluate(['rule'])).resolves.toBeUndefined();
+  // The SDK classifies LimitExceededException as throttling, so it spends its attempts first.
+  expect(attempts.get('StartConfigRulesEvaluation')).toBe(MAX_ATTEMPTS);
 });
 
 describe('against an endpoint that always answers 500', () => {
