@@ -12,6 +12,7 @@
  * Exits non-zero when a goal (GOALS below) is missed by more than the noise margin.
  *
  *   npm run bench            (RUNS=15 INVOKE_RUNS=7 for more samples; FUNCTIONS=remediate,complete for some)
+ *   COMPARE=../old-checkout npm run bench    also measures that checkout's shipped bundles in the same run
  */
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { execFile, execFileSync } from 'node:child_process';
@@ -152,6 +153,8 @@ interface Row {
   firstMs: number;
   naiveFirstMs: number;
   top: string;
+  /** The COMPARE checkout's shipped bundle of the same function, measured in the same loops. */
+  compare?: { kib: number; ms: number; firstMs: number; top: string };
 }
 
 async function main(): Promise<number> {
@@ -181,28 +184,46 @@ export { default as middy } from '@middy/core'; export { Logger } from '@aws-lam
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   console.error('starting a sandbox account for the first invocations…');
   const acct = await startSandboxAccount({ schedules: false });
+  const compareRoot = process.env.COMPARE ? resolve(process.env.COMPARE) : undefined;
+  const compareBuild = compareRoot
+    ? ((await import(pathToFileURL(join(compareRoot, 'scripts/build.ts')).href)) as {
+        lambdaBuildOptions: typeof lambdaBuildOptions;
+      })
+    : undefined;
   const rows: Row[] = [];
   try {
     for (const fn of fns) {
       const opts = lambdaBuildOptions(root, fn);
       const tuned = join(out, fn, 'index.mjs');
       const base = join(out, fn, 'naive.mjs');
+      const other = join(out, fn, 'compare.mjs');
       const t = await build({ ...opts, outfile: tuned, metafile: true });
       const b = await build({ ...naive(opts), outfile: base });
+      const c =
+        compareRoot &&
+        (await build({
+          ...compareBuild!.lambdaBuildOptions(compareRoot, fn),
+          outfile: other,
+          metafile: true,
+        }));
       const ts: number[] = [];
       const bs: number[] = [];
       const rs: number[] = [];
+      const cs: number[] = [];
       for (let i = 0; i < runs; i++) {
         ts.push(loadMs(tuned));
         bs.push(loadMs(base));
         rs.push(loadMs(reference));
+        if (c) cs.push(loadMs(other));
       }
       const env = lambdaEnv(acct, fn);
       const tf: number[] = [];
       const bf: number[] = [];
+      const cf: number[] = [];
       for (let i = 0; i < invokeRuns; i++) {
-        tf.push(await firstInvocationMs(tuned, env, eventFor(fn, 2 * i)));
-        bf.push(await firstInvocationMs(base, env, eventFor(fn, 2 * i + 1)));
+        tf.push(await firstInvocationMs(tuned, env, eventFor(fn, 3 * i)));
+        bf.push(await firstInvocationMs(base, env, eventFor(fn, 3 * i + 1)));
+        if (c) cf.push(await firstInvocationMs(other, env, eventFor(fn, 3 * i + 2)));
       }
       rows.push({
         fn,
@@ -214,6 +235,16 @@ export { default as middy } from '@middy/core'; export { Logger } from '@aws-lam
         firstMs: median(tf),
         naiveFirstMs: median(bf),
         top: contributors(t.metafile, 6),
+        ...(c
+          ? {
+              compare: {
+                kib: kib(c.metafile),
+                ms: median(cs),
+                firstMs: median(cf),
+                top: contributors(c.metafile, 6),
+              },
+            }
+          : {}),
       });
     }
   } finally {
@@ -268,6 +299,30 @@ export { default as middy } from '@middy/core'; export { Logger } from '@aws-lam
   }
   console.log('\ntop contributors to each shipped bundle (KiB, esbuild metafile):');
   for (const r of rows) console.log(`  ${r.fn.padEnd(13)} ${r.top}`);
+  if (compareRoot) {
+    console.log(`\nsame run, the shipped bundles of ${compareRoot} → this checkout's:`);
+    console.log(
+      line(['function', 'KiB', '→ KiB', 'load ms', '→ ms', '', '×ref', '→ ×ref', '1st inv ms', '→ ms']),
+    );
+    for (const r of rows) {
+      const o = r.compare!;
+      console.log(
+        line([
+          r.fn,
+          o.kib.toFixed(0),
+          r.kib.toFixed(0),
+          o.ms.toFixed(1),
+          r.ms.toFixed(1),
+          '',
+          (o.ms / r.refMs).toFixed(2),
+          (r.ms / r.refMs).toFixed(2),
+          o.firstMs.toFixed(0),
+          r.firstMs.toFixed(0),
+        ]),
+      );
+    }
+    for (const r of rows) console.log(`  ${r.fn.padEnd(13)} ${r.compare!.top}`);
+  }
   console.log(
     `\ngoals: bundle ≤ ${GOALS.maxKib} KiB, load ≤ ${GOALS.maxVsNaive}× own naive and ≤ ${GOALS.maxVsReference}× the reference (timings may miss by ${NOISE * 100}% for noise)`,
   );
