@@ -33,6 +33,8 @@ export function lambdaBuildOptions(projectRoot: string, name: string): BuildOpti
     format: 'esm',
     mainFields: ['module', 'main'],
     legalComments: 'none',
+    // Lambda passes credentials in the environment: bundle only that provider (see the file).
+    alias: { '@aws-sdk/credential-provider-node': resolve(projectRoot, 'src/adapters/credentials-env.ts') },
     // Some CommonJS dependencies call require() at run time; give the ESM bundle one.
     banner: { js: cliBanner },
     plugins: [esbuildRunbooksPlugin(projectRoot)],

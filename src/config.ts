@@ -2,7 +2,7 @@
  * The environment, parsed once and typed. Required values have no silent default: a missing one is
  * a ConfigError naming the variable, which fails the function at start rather than acting wrongly.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './core/errors.ts';
 import { DEFAULT_LIMITS, type Limits } from './core/gates.ts';
 import { ID_PATTERNS } from './core/ids.ts';

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import type { CompliancePort, ComplianceResult, ComplianceType } from '../core/ledger-types.ts';
 import { errorName } from '../core/errors.ts';
-import { withBackoff, type RetryOptions } from './retry.ts';
+import { transient } from './retry.ts';
 
 const KNOWN = new Set<ComplianceType>(['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA']);
 
@@ -14,7 +14,7 @@ const KNOWN = new Set<ComplianceType>(['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLIC
  * (GetComplianceDetailsByResource) and re-evaluation after a fix (StartConfigRulesEvaluation).
  * A resource Config has no result for is UNKNOWN, never assumed compliant.
  */
-export function configCompliance(config: ConfigServiceClient, retry: RetryOptions = {}): CompliancePort {
+export function configCompliance(config: ConfigServiceClient): CompliancePort {
   return {
     async check(rule, resourceType, resourceId): Promise<ComplianceResult> {
       let NextToken: string | undefined;
@@ -45,16 +45,15 @@ export function configCompliance(config: ConfigServiceClient, retry: RetryOption
     },
     async reevaluate(rules) {
       if (rules.length === 0) return;
-      try {
-        await withBackoff(
-          `StartConfigRulesEvaluation ${rules.join(',')}`,
-          () => config.send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: rules.slice(0, 25) })),
-          retry,
-        );
-      } catch (e) {
-        // An evaluation already in progress (or requested within the minute) serves just as well.
-        if (errorName(e) !== 'LimitExceededException') throw e;
-      }
+      await transient(`StartConfigRulesEvaluation ${rules.join(',')}`, async () => {
+        try {
+          await config.send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: rules.slice(0, 25) }));
+        } catch (e) {
+          // An evaluation already in progress (or requested within the minute) serves just as well.
+          // (The SDK counts LimitExceededException as throttling, so it has retried it first.)
+          if (errorName(e) !== 'LimitExceededException') throw e;
+        }
+      });
     },
   };
 }

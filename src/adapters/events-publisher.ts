@@ -4,7 +4,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import type { EventPublisherPort, PublishEntry, PublishFailure } from '../core/agent-health.ts';
-import { withBackoff, type RetryOptions } from './retry.ts';
+import { transient } from './retry.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 export const MAX_ENTRIES_PER_PUT = 10;
@@ -18,13 +18,16 @@ const PERMANENT = new Set([
   'NotAuthorizedForDetailTypeException',
 ]);
 
-export interface PublisherOptions extends RetryOptions {
+export interface PublisherOptions {
   /** Rounds of re-sending the entries that failed (FailedEntryCount > 0), after the first. Default 3. */
   entryRetries?: number;
+  /** Base of the jittered delay between those rounds, in ms. Default 100. */
+  baseMs?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
- * PutEvents in chunks of 10. A call that throttles as a whole is retried with backoff; entries that
+ * PutEvents in chunks of 10. A call that fails as a whole is retried by the SDK; entries that
  * come back with an ErrorCode (a partial failure) are re-sent, and only those, a bounded number of
  * times. Entries that still fail are returned, never silently dropped.
  */
@@ -49,10 +52,8 @@ export function eventBridgePublisher(
       for (let i = 0; i < entries.length; i += MAX_ENTRIES_PER_PUT) {
         let pending = entries.slice(i, i + MAX_ENTRIES_PER_PUT);
         for (let round = 0; pending.length > 0; round++) {
-          const out = await withBackoff(
-            `PutEvents (${pending.length} entries)`,
-            () => events.send(new PutEventsCommand({ Entries: pending.map(wire) })),
-            opts,
+          const out = await transient(`PutEvents (${pending.length} entries)`, () =>
+            events.send(new PutEventsCommand({ Entries: pending.map(wire) })),
           );
           if (!out.FailedEntryCount) break;
           const again: PublishEntry[] = [];

@@ -1,51 +1,68 @@
+/**
+ * What happens after the SDK's own retries (configured once in aws-clients.ts). Errors are classified
+ * with the SDK's helpers, never a hand-kept list of names.
+ */
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { TransientError, errorName } from '../core/errors.ts';
 
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ProvisionedThroughputExceededException',
-]);
-const TRANSIENT = new Set(['InternalServerError', 'InternalFailure', 'ServiceUnavailable', 'TimeoutError']);
+/** HTTP attempts per call, the first included. */
+export const MAX_ATTEMPTS = 5;
 
-export const isThrottling = (e: unknown): boolean => THROTTLING.has(errorName(e));
-export const isTransient = (e: unknown): boolean =>
-  isThrottling(e) ||
-  TRANSIENT.has(errorName(e)) ||
-  ((e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0) >= 500;
+/** Full jitter: a random delay below min(5 s, 100 ms × 2^attempt). */
+export const backoffMs = (attempt: number): number => Math.random() * Math.min(5_000, 100 * 2 ** attempt);
 
-export interface RetryOptions {
+type SdkError = Parameters<typeof isThrottlingError>[0];
+const sdk = (e: unknown): SdkError => (e ?? {}) as SdkError;
+
+const isThrottling = (e: unknown): boolean => isThrottlingError(sdk(e));
+/** Throttling, a timeout or network error, or a 5xx: may work on a later try. */
+const isRetryable = (e: unknown): boolean =>
+  isThrottlingError(sdk(e)) || isTransientError(sdk(e)) || isServerError(sdk(e));
+
+const attemptsOf = (e: unknown): number =>
+  (e as { $metadata?: { attempts?: number } })?.$metadata?.attempts ?? 1;
+
+/**
+ * Runs one SDK call. Once the SDK has spent its attempts, a retryable error becomes a TransientError,
+ * so Lambda's own retries take over; any other error is thrown unchanged.
+ */
+export async function transient<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!isRetryable(e)) throw e;
+    const n = attemptsOf(e);
+    throw new TransientError(`${what}: ${errorName(e)} after ${n} attempt${n === 1 ? '' : 's'}`, {
+      cause: e,
+    });
+  }
+}
+
+export interface ThrottleRetryOptions {
   attempts?: number;
-  baseMs?: number;
-  maxMs?: number;
   sleep?: (ms: number) => Promise<void>;
-  /** 'throttling' for calls that are not idempotent: a 5xx may have acted, a throttle has not. */
-  retryOn?: 'transient' | 'throttling';
 }
 
 /**
- * Retries throttling and transient errors with full-jitter exponential backoff; once the attempts
- * are spent the last error becomes a TransientError, so Lambda's own retries take over. Any other
- * error is thrown unchanged on the first try.
+ * For a call that is not idempotent (SendCommand) on a client that makes one attempt per call: a
+ * throttle means nothing happened, so it is retried with the clients' backoff; a 5xx may have acted,
+ * so it is thrown unchanged. Throttling past the attempts becomes a TransientError.
  */
-export async function withBackoff<T>(
+export async function withThrottleRetry<T>(
   what: string,
   fn: () => Promise<T>,
-  opts: RetryOptions = {},
+  opts: ThrottleRetryOptions = {},
 ): Promise<T> {
-  const attempts = opts.attempts ?? 5;
-  const base = opts.baseMs ?? 100;
-  const max = opts.maxMs ?? 5_000;
+  const attempts = opts.attempts ?? MAX_ATTEMPTS;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (e) {
-      if (!(opts.retryOn === 'throttling' ? isThrottling(e) : isTransient(e))) throw e;
+      if (!isThrottling(e)) throw e;
       if (i >= attempts)
         throw new TransientError(`${what}: ${errorName(e)} after ${attempts} attempts`, { cause: e });
-      await sleep(Math.random() * Math.min(max, base * 2 ** i));
+      await sleep(backoffMs(i));
     }
   }
 }

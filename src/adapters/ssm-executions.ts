@@ -6,7 +6,7 @@ import {
   type StepExecution,
 } from '@aws-sdk/client-ssm';
 import type { AutomationDetail, CommandDetail, ExecutionsPort } from '../core/ledger-types.ts';
-import { withBackoff, type RetryOptions } from './retry.ts';
+import { transient } from './retry.ts';
 
 const STEP_FAILED = new Set(['Failed', 'TimedOut', 'Cancelled']);
 
@@ -29,13 +29,11 @@ export function failedStep(steps: StepExecution[]): AutomationDetail['failedStep
 }
 
 /** SSM reads for completions: GetAutomationExecution, ListCommands and ListCommandInvocations (paged). */
-export function ssmExecutions(ssm: SSMClient, retry: RetryOptions = {}): ExecutionsPort {
+export function ssmExecutions(ssm: SSMClient): ExecutionsPort {
   return {
     async automation(executionId): Promise<AutomationDetail> {
-      const out = await withBackoff(
-        `GetAutomationExecution ${executionId}`,
-        () => ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId: executionId })),
-        retry,
+      const out = await transient(`GetAutomationExecution ${executionId}`, () =>
+        ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId: executionId })),
       );
       const a = out.AutomationExecution;
       if (!a) throw new Error(`GetAutomationExecution ${executionId} returned no execution`);
@@ -52,21 +50,16 @@ export function ssmExecutions(ssm: SSMClient, retry: RetryOptions = {}): Executi
     },
 
     async command(commandId): Promise<CommandDetail> {
-      const listed = await withBackoff(
-        `ListCommands ${commandId}`,
-        () => ssm.send(new ListCommandsCommand({ CommandId: commandId })),
-        retry,
+      const listed = await transient(`ListCommands ${commandId}`, () =>
+        ssm.send(new ListCommandsCommand({ CommandId: commandId })),
       );
       const c = listed.Commands?.[0];
       const counts: Record<string, number> = {};
       const invocations: CommandDetail['invocations'] = [];
       let NextToken: string | undefined;
       do {
-        const page = await withBackoff(
-          `ListCommandInvocations ${commandId}`,
-          () =>
-            ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId, MaxResults: 50, NextToken })),
-          retry,
+        const page = await transient(`ListCommandInvocations ${commandId}`, () =>
+          ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId, MaxResults: 50, NextToken })),
         );
         for (const inv of page.CommandInvocations ?? []) {
           const status = inv.Status ?? 'Unknown';

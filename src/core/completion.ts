@@ -5,7 +5,7 @@
  * asks Config to verify a Config fix, and reports the outcome with the failed step or the
  * per-instance counts. Executions the ledger does not know are not ours: ignored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Registry } from './registry.ts';
 import type { LogPort, Notification, NotifierPort } from '../ports/index.ts';
 import { errorMessage } from './errors.ts';

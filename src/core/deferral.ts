@@ -8,7 +8,7 @@
  * the finding through the normal gates with `handleFinding`. The sweep also closes executions
  * whose completion events never came, verifies Config fixes, and announces guard resets.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { handleFinding, type EngineDeps } from './engine.ts';
 import { errorMessage } from './errors.ts';
 import {

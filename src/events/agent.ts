@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { instanceIdField } from './envelope.ts';
 
 /** Our own event source and detail-type for the agent-health sweep (there is no native AWS event). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { safeResourceId } from './envelope.ts';
 
 /** `Config Rules Compliance Change` detail (AWS-FACTS §1.1, §8). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ID_PATTERNS } from '../core/ids.ts';
 
 /** The EventBridge envelope every event carries (AWS-FACTS §1.0). */

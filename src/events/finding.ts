@@ -3,7 +3,7 @@
  * ValidationError whose `field` is the dotted path of the first bad field (e.g.
  * `detail.newEvaluationResult.complianceType`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../core/errors.ts';
 import type { Finding, TriggerFamily } from '../core/types.ts';
 import { AGENT_DISCONNECTED, AGENT_EVENT_SOURCE, agentDisconnected } from './agent.ts';

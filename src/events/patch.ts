@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { instanceIdField } from './envelope.ts';
 
 /** `EC2 Command Invocation Status-change Notification` (kebab-case keys; AWS-FACTS §1.2). */

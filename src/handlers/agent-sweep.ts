@@ -7,13 +7,13 @@
 import type { Context } from 'aws-lambda';
 import { ssmAgentInventory } from '../adapters/agent-inventory-ssm.ts';
 import { eventBridgePublisher } from '../adapters/events-publisher.ts';
-import { createLogger, logPort } from '../adapters/logger.ts';
+import { eventBridgeClient } from '../adapters/aws-clients.ts';
+import { createLogger } from '../adapters/logger.ts';
 import { sweepAgents, type SweepDeps } from '../core/agent-health.ts';
-import { lazyContainer } from './lib/deps.ts';
+import { sharedDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
 
 const logger = createLogger();
-const container = lazyContainer(logger);
 let deps: SweepDeps | undefined;
 
 /** Account id from the function's own ARN (arn:aws:lambda:<region>:<account>:function:<name>). */
@@ -21,15 +21,15 @@ const accountOf = (arn: string | undefined) => arn?.split(':')[4];
 
 function sweepDeps(context: Context): SweepDeps {
   if (deps) return deps;
-  const c = container();
-  const e = c.config.env;
+  const s = sharedDeps(logger);
+  const e = s.config.env;
   deps = {
-    inventory: ssmAgentInventory(c.clients.ssm),
-    counters: c.ledger,
-    publisher: eventBridgePublisher(c.clients.events, e.EVENT_BUS_NAME),
-    notifier: c.deps.notifier,
-    log: logPort(logger),
-    now: () => new Date(),
+    inventory: ssmAgentInventory(s.ssm),
+    counters: s.ledger,
+    publisher: eventBridgePublisher(eventBridgeClient(), e.EVENT_BUS_NAME),
+    notifier: s.notifier,
+    log: s.log,
+    now: s.now,
     options: { staleMinutes: e.AGENT_STALE_MINUTES, debounceSweeps: e.AGENT_DEBOUNCE_SWEEPS },
     account: accountOf(context.invokedFunctionArn),
     region: process.env.AWS_REGION,

@@ -4,19 +4,17 @@
  * Glue only: the logic is src/core/completion.ts, the AWS reads src/adapters/.
  */
 import { createLogger } from '../adapters/logger.ts';
-import { handleCompletion, type CompletionDeps } from '../core/completion.ts';
-import { lazyContainer, sweepDeps } from './lib/deps.ts';
+import { handleCompletion } from '../core/completion.ts';
+import { completionDeps, once, sharedDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
 
 const logger = createLogger();
-const container = lazyContainer(logger);
-let deps: CompletionDeps | undefined;
-const completionDeps = (): CompletionDeps => (deps ??= sweepDeps(container()));
+const deps = once(() => completionDeps(sharedDeps(logger)));
 
 export const handler = lambda(logger, async (event: unknown) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
   if (id) logger.appendKeys({ eventId: id });
-  const r = await handleCompletion(event, completionDeps());
+  const r = await handleCompletion(event, deps());
   return r.status === 'closed'
     ? {
         status: r.status,

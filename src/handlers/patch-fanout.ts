@@ -8,15 +8,15 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../adapters/logger.ts';
 import { runFanout } from '../core/fanout.ts';
-import { lazyContainer } from './lib/deps.ts';
+import { engineDeps, once, sharedDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
 
 const logger = createLogger();
-const container = lazyContainer(logger);
+const deps = once(() => engineDeps(sharedDeps(logger)));
 
 export const handler = lambda(logger, async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const records = (event.Records ?? []).map((r) => ({ id: r.messageId, body: r.body }));
-  const r = await runFanout(records, container().deps);
+  const r = await runFanout(records, deps());
   logger.info('patch fan-out', {
     records: records.length,
     commands: r.commands.map((c) => ({

@@ -5,19 +5,17 @@
  * Glue only: the logic is src/core/deferral.ts and src/core/completion.ts.
  */
 import { createLogger } from '../adapters/logger.ts';
-import { reconcile, type ReconcileDeps } from '../core/deferral.ts';
-import { lazyContainer, sweepDeps } from './lib/deps.ts';
+import { reconcile } from '../core/deferral.ts';
+import { once, reconcileDeps, sharedDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
 
 const logger = createLogger();
-const container = lazyContainer(logger);
-let deps: ReconcileDeps | undefined;
-const reconcileDeps = (): ReconcileDeps => (deps ??= sweepDeps(container()));
+const deps = once(() => reconcileDeps(sharedDeps(logger)));
 
 export const handler = lambda(logger, async (event: unknown) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
   if (id) logger.appendKeys({ eventId: id });
-  const r = await reconcile(event, reconcileDeps());
+  const r = await reconcile(event, deps());
   // Held work can be thousands of items (a storm): the ones acted on are listed, the waiting counted.
   const acted = r.deferrals.filter((d) => d.result !== 'waiting' && d.result !== 'still-closed');
   const summary = {

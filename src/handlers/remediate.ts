@@ -4,16 +4,16 @@
  */
 import { createLogger } from '../adapters/logger.ts';
 import { handleEvent } from '../core/engine.ts';
-import { lazyContainer } from './lib/deps.ts';
+import { engineDeps, once, sharedDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
 
 const logger = createLogger();
-const container = lazyContainer(logger);
+const deps = once(() => engineDeps(sharedDeps(logger)));
 
 export const handler = lambda(logger, async (event: unknown) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
   if (id) logger.appendKeys({ eventId: id });
-  const outcomes = await handleEvent(event, container().deps);
+  const outcomes = await handleEvent(event, deps());
   return {
     outcomes: outcomes.map((o) => ({
       remediation: o.remediation,

@@ -96,7 +96,7 @@ describe('StartAutomationExecution', () => {
   };
   test('passes the ClientToken, parameters and tags', async () => {
     ssmMock.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'e-1' });
-    expect(await ssmAutomation(new SSMClient({}), noSleep).start(req)).toEqual({ executionId: 'e-1' });
+    expect(await ssmAutomation(new SSMClient({})).start(req)).toEqual({ executionId: 'e-1' });
     expect(ssmMock).toHaveReceivedCommandWith(StartAutomationExecutionCommand, {
       DocumentName: 'AWS-X',
       ClientToken: req.clientToken,
@@ -104,27 +104,19 @@ describe('StartAutomationExecution', () => {
       Tags: [{ Key: 'a', Value: 'b' }],
     });
   });
-  test('throttling is retried with backoff, then succeeds', async () => {
-    ssmMock
-      .on(StartAutomationExecutionCommand)
-      .rejectsOnce(awsError('ThrottlingException'))
-      .rejectsOnce(awsError('ThrottlingException'))
-      .resolves({ AutomationExecutionId: 'e-2' });
-    expect((await ssmAutomation(new SSMClient({}), noSleep).start(req)).executionId).toBe('e-2');
-    expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 3);
-  });
-  test('throttling past the attempts becomes a TransientError (Lambda retries)', async () => {
+  // The SDK's own retries (aws-sdk-client-mock bypasses them) are counted in retries.test.ts.
+  test('throttling or a 5xx past the retries of the SDK becomes a TransientError (Lambda retries)', async () => {
     ssmMock.on(StartAutomationExecutionCommand).rejects(awsError('ThrottlingException'));
-    await expect(
-      ssmAutomation(new SSMClient({}), { ...noSleep, attempts: 4 }).start(req),
-    ).rejects.toBeInstanceOf(TransientError);
-    expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 4);
+    await expect(ssmAutomation(new SSMClient({})).start(req)).rejects.toBeInstanceOf(TransientError);
+    ssmMock.on(StartAutomationExecutionCommand).rejects(awsError('InternalServerError', 500));
+    await expect(ssmAutomation(new SSMClient({})).start(req)).rejects.toBeInstanceOf(TransientError);
+    expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 2);
   });
   test('other errors are not retried', async () => {
     ssmMock
       .on(StartAutomationExecutionCommand)
       .rejects(awsError('InvalidAutomationExecutionParametersException'));
-    await expect(ssmAutomation(new SSMClient({}), noSleep).start(req)).rejects.toThrow(
+    await expect(ssmAutomation(new SSMClient({})).start(req)).rejects.toThrow(
       'InvalidAutomationExecutionParametersException',
     );
     expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 1);
@@ -152,6 +144,14 @@ describe('SendCommand', () => {
       .rejectsOnce(awsError('ThrottlingException'))
       .resolves({ Command: { CommandId: 'c-1' } });
     expect(await ssmCommands(new SSMClient({}), noSleep).send(req)).toEqual({ commandId: 'c-1' });
+    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 2);
+  });
+  test('throttling past the attempts becomes a TransientError (the records are redelivered)', async () => {
+    ssmMock.on(SendCommandCommand).rejects(awsError('ThrottlingException'));
+    await expect(ssmCommands(new SSMClient({}), { ...noSleep, attempts: 3 }).send(req)).rejects.toThrow(
+      new TransientError('SendCommand AWS-RunPatchBaseline: ThrottlingException after 3 attempts'),
+    );
+    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 3);
   });
   test('more than 50 instances is refused before calling AWS', async () => {
     const ids = Array.from({ length: 51 }, (_, i) => `i-${String(i).padStart(17, '0')}`);

@@ -109,7 +109,7 @@ function deps(overrides: Partial<EngineDeps> = {}): EngineDeps {
     tags: taggingApiTags(new ResourceGroupsTaggingAPIClient({ region: 'us-east-1' })),
     calendar: ssmCalendar(ssm),
     fleet: ssmFleet(ssm),
-    automation: ssmAutomation(ssm, { sleep: async () => undefined }),
+    automation: ssmAutomation(ssm),
     commands: ssmCommands(ssm),
     ledger: db.ledger,
     notifier: fanoutNotifier(

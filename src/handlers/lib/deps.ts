@@ -1,14 +1,26 @@
 /**
- * Wires the engine's ports to AWS for one Lambda container: config parsed once, SDK clients
- * created once, the Slack webhook URL read from a SecureString through Powertools parameters.
+ * Wires the ports to AWS, per function: each handler builds only the deps it uses, so its bundle
+ * carries only those SDK clients. Built once per Lambda container, on first use (so a config error
+ * fails the invocation, visibly); the Slack webhook URL is read from a SecureString through
+ * Powertools parameters.
  */
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import entries from 'virtual:runbooks';
 import { ssmAutomation } from '../../adapters/automation-ssm.ts';
-import { createClients, type AwsClients } from '../../adapters/aws-clients.ts';
+import {
+  configServiceClient,
+  dynamoDbClient,
+  snsClient,
+  sqsClient,
+  ssmClient,
+  ssmSingleAttemptClient,
+  taggingClient,
+} from '../../adapters/aws-clients.ts';
 import { ssmCalendar } from '../../adapters/calendar-ssm.ts';
 import { ssmCommands } from '../../adapters/commands-ssm.ts';
+import { configCompliance } from '../../adapters/config-compliance.ts';
 import { sqsDeadLetter } from '../../adapters/dead-letter-sqs.ts';
 import { ssmFleet } from '../../adapters/fleet-ssm.ts';
 import { dynamoLedger, ledgerDocumentClient, ledgerOptionsFromEnv } from '../../adapters/ledger-dynamodb.ts';
@@ -16,85 +28,107 @@ import { logPort } from '../../adapters/logger.ts';
 import { fanoutNotifier } from '../../adapters/notifier-fanout.ts';
 import { slackNotifier } from '../../adapters/notifier-slack.ts';
 import { snsNotifier } from '../../adapters/notifier-sns.ts';
+import { ssmExecutions } from '../../adapters/ssm-executions.ts';
 import { parameterStoreSwitches } from '../../adapters/switches-parameter-store.ts';
 import { taggingApiTags } from '../../adapters/tags-tagging-api.ts';
-import { createRegistry } from '../../core/registry.ts';
+import { runtimeOptionsFromEnv, type CompletionDeps } from '../../core/completion.ts';
+import type { ReconcileDeps } from '../../core/deferral.ts';
 import type { EngineDeps } from '../../core/engine.ts';
 import type { LedgerStore } from '../../core/ledger-types.ts';
-import { runtimeOptionsFromEnv } from '../../core/completion.ts';
-import type { ReconcileDeps } from '../../core/deferral.ts';
-import { configCompliance } from '../../adapters/config-compliance.ts';
-import { ssmExecutions } from '../../adapters/ssm-executions.ts';
+import { createRegistry, type Registry } from '../../core/registry.ts';
+import type { LogPort, NotifierPort } from '../../ports/index.ts';
 import { loadConfig, type AppConfig } from '../../config.ts';
 
-export interface Container {
+/** What every function uses: config, the ledger (DynamoDB), notifications (SNS, Slack) and SSM. */
+export interface SharedDeps {
   config: AppConfig;
-  clients: AwsClients;
+  registry: Registry;
+  ssm: SSMClient;
   ledger: LedgerStore;
-  deps: EngineDeps;
+  notifier: NotifierPort;
+  log: LogPort;
+  now: () => Date;
 }
 
-/** The Slack webhook URL, decrypted, cached for 5 minutes; '' in config means no Slack. */
-export function slackUrlReader(name: string): () => Promise<string | undefined> {
+/** Builds a value on first use and keeps it for the container's lifetime. */
+export function once<T>(make: () => T): () => T {
+  let v: T | undefined;
+  return () => (v ??= make());
+}
+
+/**
+ * The Slack webhook URL, decrypted, cached for 5 minutes; '' in config means no Slack. Read through
+ * our SSM client, so the one retry policy (aws-clients.ts) applies here too.
+ */
+export function slackUrlReader(ssm: SSMClient, name: string): () => Promise<string | undefined> {
   if (!name) return async () => undefined;
-  return async () => (await getParameter(name, { decrypt: true, maxAge: 300 })) ?? undefined;
+  const provider = new SSMProvider({ awsSdkV3Client: ssm });
+  return async () => (await provider.get(name, { decrypt: true, maxAge: 300 })) ?? undefined;
 }
 
-export function createContainer(logger: Logger, env: NodeJS.ProcessEnv = process.env): Container {
+export function sharedDeps(logger: Logger, env: NodeJS.ProcessEnv = process.env): SharedDeps {
   const config = loadConfig(env);
   const e = config.env;
-  const clients = createClients();
   const log = logPort(logger);
-  const ledger = dynamoLedger(
-    ledgerDocumentClient(clients.dynamodb),
-    ledgerOptionsFromEnv(e.LEDGER_TABLE, e),
-  );
-  const deps: EngineDeps = {
+  const ssm = ssmClient();
+  return {
+    config,
     registry: createRegistry(entries),
+    ssm,
+    ledger: dynamoLedger(ledgerDocumentClient(dynamoDbClient()), ledgerOptionsFromEnv(e.LEDGER_TABLE, e)),
+    notifier: fanoutNotifier(
+      {
+        sns: snsNotifier(snsClient(), e.RESULTS_TOPIC_ARN),
+        slack: slackNotifier(slackUrlReader(ssm, e.SLACK_WEBHOOK_PARAM)),
+      },
+      log,
+    ),
+    log,
+    now: () => new Date(),
+  };
+}
+
+/** The engine's ports (remediate, patch-fanout): adds tags, the acting SSM calls and the dead-letter queue. */
+export function engineDeps(s: SharedDeps): EngineDeps {
+  const e = s.config.env;
+  return {
+    registry: s.registry,
     config: {
       stage: e.STAGE,
       defaultCalendars: e.DEFAULT_CALENDARS,
       ...(e.AUTOMATION_ASSUME_ROLE_ARN ? { assumeRoleArn: e.AUTOMATION_ASSUME_ROLE_ARN } : {}),
-      limits: config.limits,
+      limits: s.config.limits,
       settings: e.REMEDIATION_SETTINGS,
     },
-    switches: parameterStoreSwitches(clients.ssm, e.SWITCHES_PREFIX, e.SWITCHES_CACHE_SECONDS),
-    tags: taggingApiTags(clients.tagging),
-    calendar: ssmCalendar(clients.ssm),
-    fleet: ssmFleet(clients.ssm),
-    automation: ssmAutomation(clients.ssmActing),
-    commands: ssmCommands(clients.ssmActing),
-    ledger,
-    notifier: fanoutNotifier(
-      {
-        sns: snsNotifier(clients.sns, e.RESULTS_TOPIC_ARN),
-        slack: slackNotifier(slackUrlReader(e.SLACK_WEBHOOK_PARAM)),
-      },
-      log,
-    ),
-    deadLetter: sqsDeadLetter(clients.sqs, e.DEAD_LETTER_QUEUE_URL),
-    log,
-    now: () => new Date(),
+    switches: parameterStoreSwitches(s.ssm, e.SWITCHES_PREFIX, e.SWITCHES_CACHE_SECONDS),
+    tags: taggingApiTags(taggingClient()),
+    calendar: ssmCalendar(s.ssm),
+    fleet: ssmFleet(s.ssm),
+    automation: ssmAutomation(s.ssm),
+    commands: ssmCommands(ssmSingleAttemptClient()),
+    ledger: s.ledger,
+    notifier: s.notifier,
+    deadLetter: sqsDeadLetter(sqsClient(), e.DEAD_LETTER_QUEUE_URL),
+    log: s.log,
+    now: s.now,
   };
-  return { config, clients, ledger, deps };
 }
 
-/** One container per Lambda instance, created on first use (so a config error fails the invocation, visibly). */
-export function lazyContainer(logger: Logger): () => Container {
-  let c: Container | undefined;
-  return () => (c ??= createContainer(logger));
-}
-
-/**
- * The engine's ports plus what completion and the reconcile sweep read: the ledger store with its
- * extras, SSM executions, Config compliance, and the runtime options (verification, breaker, expiry).
- */
-export function sweepDeps(c: Container): ReconcileDeps {
+/** What completion reads (complete): SSM executions, Config compliance and the runtime options. */
+export function completionDeps(s: SharedDeps): CompletionDeps {
   return {
-    ...c.deps,
-    ledger: c.ledger,
-    executions: ssmExecutions(c.clients.ssm),
-    compliance: configCompliance(c.clients.config),
-    options: runtimeOptionsFromEnv(c.config.env),
+    registry: s.registry,
+    ledger: s.ledger,
+    executions: ssmExecutions(s.ssm),
+    compliance: configCompliance(configServiceClient()),
+    notifier: s.notifier,
+    log: s.log,
+    now: s.now,
+    options: runtimeOptionsFromEnv(s.config.env),
   };
+}
+
+/** The reconcile sweep acts (releases deferred work) and completes: both. */
+export function reconcileDeps(s: SharedDeps): ReconcileDeps {
+  return { ...engineDeps(s), ...completionDeps(s) };
 }

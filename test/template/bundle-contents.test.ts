@@ -1,0 +1,41 @@
+/**
+ * What each packaged function bundle (.build/<fn>/index.mjs, built by the global setup) carries: only
+ * the AWS clients that function calls, and no credential provider beyond the environment's (no
+ * nested SSO/STS/sign-in clients). A client's schemas name its Smithy namespace, e.g. "com.amazonaws.sqs".
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect, test } from 'vitest';
+import { handlerNames } from '../../scripts/build.ts';
+
+const services = [
+  'ssm',
+  'sns',
+  'sqs',
+  'dynamodb',
+  'configservice',
+  'eventbridge',
+  'resourcegroupstaggingapi',
+  'sso',
+  'sts',
+  'signin',
+];
+const bundle = (fn: string) => resolve(import.meta.dirname, '../../.build', fn, 'index.mjs');
+const carried = (fn: string) => {
+  const text = readFileSync(bundle(fn), 'utf8');
+  return services.filter((s) => text.includes(`"com.amazonaws.${s}"`));
+};
+
+test('each function bundles only the clients it calls', () => {
+  expect(Object.fromEntries(handlerNames().map((fn) => [fn, carried(fn)]))).toEqual({
+    'agent-sweep': ['ssm', 'sns', 'dynamodb', 'eventbridge'],
+    complete: ['ssm', 'sns', 'dynamodb', 'configservice'],
+    'patch-fanout': ['ssm', 'sns', 'sqs', 'dynamodb', 'resourcegroupstaggingapi'],
+    reconcile: ['ssm', 'sns', 'sqs', 'dynamodb', 'configservice', 'resourcegroupstaggingapi'],
+    remediate: ['ssm', 'sns', 'sqs', 'dynamodb', 'resourcegroupstaggingapi'],
+  });
+});
+
+test('every bundle is well under the 1 MiB the shared container once made them', () => {
+  for (const fn of handlerNames()) expect(statSync(bundle(fn)).size, fn).toBeLessThan(640 * 1024);
+});
