@@ -21,12 +21,11 @@
  * 'dead-lettered', 'discarded', 'enqueued'); `stats().lost` counts events dropped or discarded.
  * `idle()` resolves when no delivery, retry, batch window, queued SQS message or invocation is pending.
  */
-import { randomUUID } from 'node:crypto';
 import type { SimClock } from './clock.ts';
 import { compilePattern, type CompiledPattern } from './eventbridge/pattern.ts';
 import type { FaultController } from './faults.ts';
 import type { InvocationRecord, LambdaRuntime } from './lambda.ts';
-import { createRng, type Rng } from './rng.ts';
+import { createIds, createRng, type Rng } from './rng.ts';
 import type { SqsMessage, SqsQueue, SqsService } from './services/sqs.ts';
 import type { BusEvent, EventSink } from './types.ts';
 
@@ -157,10 +156,15 @@ export interface EventBus extends EventSink {
   fates(): EventFate[];
   fate(eventId: string): EventFate | undefined;
   stats(): BusStats;
-  /** Resolves when nothing is pending; rejects after `timeoutMs` (wall, default 60 s) naming what still is. */
+  /**
+   * Resolves when nothing is pending; rejects after `timeoutMs` (wall, default 60 s) naming what still is.
+   * On a virtual clock it moves simulated time forward (timer by timer) until then.
+   */
   idle(opts?: { timeoutMs?: number }): Promise<void>;
   /** What is pending now (for diagnostics). */
   pendingWork(): string[];
+  /** Count more work as pending (e.g. the SSM simulation's running executions): `idle()` waits for it too. */
+  watch(source: () => string[]): void;
   setFaults(faults: BusFaults): void;
   close(): void;
 }
@@ -184,6 +188,7 @@ const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z'
 export function createEventBus(opts: BusOptions): EventBus {
   const { clock, lambda, sqs } = opts;
   const rng: Rng = createRng(opts.seed ?? 1);
+  const ids = createIds((opts.seed ?? 1) + 201);
   let busFaults: BusFaults = opts.busFaults ?? {};
   const rules = new Map<string, { rule: BusRule; match?: CompiledPattern }>();
   const asyncConfigs = new Map<string, AsyncInvokeConfig>();
@@ -210,8 +215,8 @@ export function createEventBus(opts: BusOptions): EventBus {
   /** A timer on the sim clock that counts as pending work until it fires. */
   const later = (simMs: number, fn: () => void | Promise<void>): void => {
     const release = hold();
-    if (simMs <= 0) {
-      // Next turn of the event loop, not the sim clock (a manual clock would hold it until advance()).
+    if (simMs <= 0 && clock.mode === 'real') {
+      // Next turn of the event loop (never inside the caller's stack).
       setImmediate(() => {
         if (closed) return release();
         void Promise.resolve().then(fn).finally(release);
@@ -282,7 +287,7 @@ export function createEventBus(opts: BusOptions): EventBus {
 
   const deliver = (fate: EventFate, rule: BusRule, target: BusTarget): void => {
     const d: DeliveryRecord = {
-      id: randomUUID(),
+      id: ids(),
       eventId: fate.event.id,
       rule: rule.name,
       targetId: target.id,
@@ -356,7 +361,7 @@ export function createEventBus(opts: BusOptions): EventBus {
     const cfg = asyncConfigs.get(spec.name) ?? {};
     const maxRetries = cfg.maximumRetryAttempts ?? 2;
     const maxAgeMs = (cfg.maximumEventAgeInSeconds ?? 21_600) * 1000;
-    const requestId = randomUUID();
+    const requestId = ids();
     const queuedAt = clock.now().getTime();
     let last: InvocationRecord | undefined;
     for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
@@ -557,7 +562,7 @@ export function createEventBus(opts: BusOptions): EventBus {
   // ---- schedules ------------------------------------------------------------------------------
   const scheduledEvent = (rule: BusRule, at: Date): BusEvent => ({
     version: '0',
-    id: randomUUID(),
+    id: ids(),
     'detail-type': 'Scheduled Event',
     source: 'aws.events',
     account: opts.account,
@@ -650,8 +655,9 @@ export function createEventBus(opts: BusOptions): EventBus {
     };
   };
 
+  const watched: Array<() => string[]> = [];
   const pendingWork = (): string[] => {
-    const out: string[] = [];
+    const out: string[] = watched.flatMap((w) => w());
     if (pending > 0) out.push(`${pending} delivery/retry/batch-window timer(s) or task(s)`);
     if (lambda.busy() > 0) out.push(`${lambda.busy()} invocation(s) running or queued`);
     for (const p of pollers.values()) {
@@ -704,8 +710,18 @@ export function createEventBus(opts: BusOptions): EventBus {
     fate: (id) => fateById.get(id),
     stats,
     pendingWork,
+    watch: (source) => void watched.push(source),
     async idle(o = {}) {
       const deadline = Date.now() + (o.timeoutMs ?? 60_000);
+      if (clock.mode === 'virtual') {
+        // Virtual time: let simulated time pass until nothing is pending (each step waits for quiet).
+        for (;;) {
+          await clock.quiet();
+          if (pendingWork().length === 0) return;
+          if (Date.now() > deadline || !(await clock.step()))
+            throw new Error(`bus not idle after ${o.timeoutMs ?? 60_000} ms: ${pendingWork().join('; ')}`);
+        }
+      }
       let quiet = 0;
       for (;;) {
         if (pendingWork().length === 0) {

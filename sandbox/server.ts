@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SimClock } from './clock.ts';
 import { AwsError } from './errors.ts';
 import { CallCounter } from './calls.ts';
 import { startDynalite, type DynamoBackend } from './dynamodb.ts';
@@ -35,6 +36,11 @@ export interface SandboxServerOptions {
   limits?: RateLimits;
   /** Slack incoming-webhook receiver mounted at POST /slack/... */
   slack?: SlackReceiver;
+  /**
+   * The account's clock: a request in flight holds it (virtual time waits for it), answers carry its
+   * time in the Date header (the SDK corrects its clock skew from it), and rate limits refill on it.
+   */
+  clock?: SimClock;
 }
 
 export interface SandboxServer {
@@ -74,11 +80,21 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     region: opts.region ?? 'us-east-1',
     calls: new CallCounter(),
     faults: opts.faults ?? new FaultController(),
-    limiter: new RateLimiter(opts.limits ?? PARAMETER_STORE_LIMITS),
+    limiter: new RateLimiter(
+      opts.limits ?? PARAMETER_STORE_LIMITS,
+      opts.clock ? () => opts.clock!.now().getTime() : undefined,
+    ),
   };
   if (opts.dynamodb) ctx.dynamo = await startDynalite();
 
   const server = createServer((req, res) => {
+    if (opts.clock) {
+      const release = opts.clock.hold();
+      res.on('close', release);
+      res.on('finish', release);
+      inFlight.set(res, release);
+      res.setHeader('date', opts.clock.now().toUTCString());
+    }
     handle(ctx, req, res).catch((err: unknown) => {
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'text/plain' });
@@ -376,4 +392,9 @@ function send(res: ServerResponse, reply: Reply): void {
 /** 'reset' drops the connection at once; 'hang' leaves it open until the client gives up or the server closes. */
 function drop(res: ServerResponse, mode: 'reset' | 'hang'): void {
   if (mode === 'reset') res.socket?.destroy();
+  // A hung call waits for the caller to give up (in wall time): it does not hold simulated time.
+  else inFlight.get(res)?.();
 }
+
+/** Releases of the clock holds of the requests in flight. */
+const inFlight = new WeakMap<ServerResponse, () => void>();

@@ -13,6 +13,7 @@ import { rmSync } from 'node:fs';
 import { SANDBOX_REGION, SANDBOX_STAGE, startSandboxAccount, type SandboxAccount } from '../account.ts';
 import type { EventFate } from '../bus.ts';
 import type { FaultRule } from '../faults.ts';
+import { createIds } from '../rng.ts';
 import { PARAMETER_STORE_LIMITS } from '../ratelimit.ts';
 import type { ComplianceType } from '../services/config.ts';
 import { packageService } from '../template.ts';
@@ -53,8 +54,6 @@ const COMMENT_PREFIX = 'ssm-remediator ';
 const WINDOW_COMMENT = 'Maintenance window patch run (rehearsal)';
 const RUNNING = new Set(['Pending', 'InProgress', 'Waiting', 'Cancelling', 'Delayed']);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** `t+2h05m` */
 export function simOffset(ms: number): string {
   const m = Math.max(0, Math.floor(ms / 60_000));
@@ -94,7 +93,6 @@ export async function runScenario(opts: RunOptions): Promise<RehearsalReport> {
   try {
     // Packaged first, so the sim clock starts when the account does (not minutes of sim time earlier).
     account = await startSandboxAccount({
-      speed,
       ...(s.clock.start ? { start: new Date(s.clock.start) } : {}),
       seed: s.seed,
       projectRoot: opts.projectRoot,
@@ -107,7 +105,7 @@ export async function runScenario(opts: RunOptions): Promise<RehearsalReport> {
   }
   try {
     progress(
-      `[rehearse] deployed in ${((performance.now() - packagedAt) / 1000).toFixed(1)} s; running ${simOffset(s.clock.duration)} of simulated time at x${speed}`,
+      `[rehearse] deployed in ${((performance.now() - packagedAt) / 1000).toFixed(1)} s; running ${simOffset(s.clock.duration)} of simulated time (virtual: it moves when the account is quiet)`,
     );
     const report = await rehearse(
       account,
@@ -141,6 +139,7 @@ async function rehearse(
   const t0 = clock.now().getTime();
   const world = planWorld(s, new Date(t0));
   const scenarioEvents = new Set<string>();
+  const ids = createIds(s.seed + 301);
   const windowCommands = new Set<string>();
   // Operators change modes and the kill switch in Parameter Store (the store emits Parameter Store Change).
   const putParameter = async (name: string, value: string): Promise<void> => {
@@ -246,7 +245,7 @@ async function rehearse(
       at(f.duplicateAt, `Config: ${f.rule} announced again ${f.resourceId}`, () => {
         const ev = firstAnnouncement.get(key);
         if (!ev) return;
-        const again: BusEvent = { ...ev, id: crypto.randomUUID(), time: isoSeconds(clock.now()) };
+        const again: BusEvent = { ...ev, id: ids(), time: isoSeconds(clock.now()) };
         scenarioEvents.add(again.id);
         bus.put(again, { via: 'service' });
       });
@@ -345,36 +344,23 @@ async function rehearse(
     return `[rehearse] ${simOffset(since())}  events ${bus.fates().length}  outcomes ${out.length}${summary ? ` (${summary})` : ''}  executions running ${running()}`;
   };
   const ticker = setInterval(() => progress(line()), progressEveryMs);
+  const dayEnd = t0 + s.clock.duration;
+  const drainEnd = dayEnd + s.clock.drain;
   try {
-    const endWall = (s.clock.duration - since()) / speed;
-    if (endWall > 0) await sleep(endWall);
+    // Virtual time: the clock jumps from one scheduled instant to the next once the account is quiet,
+    // so the day takes as long as its work, on any machine, and ends the same way.
+    await clock.runUntil(dayEnd);
     progress(line());
     progress('[rehearse] day over; waiting for the account to go quiet…');
-    const deadline = performance.now() + Math.max(5_000, s.clock.drain / speed);
     for (;;) {
-      const left = deadline - performance.now();
-      if (left <= 0) {
+      await clock.quiet();
+      if (bus.pendingWork().length === 0 && running() === 0) break;
+      if (!(await clock.step(drainEnd))) {
         notes.push(
           `stopped waiting after ${simOffset(s.clock.drain)} of drain: ${running()} execution(s) still running; pending: ${bus.pendingWork().slice(0, 5).join('; ') || 'none'}`,
         );
         break;
       }
-      try {
-        await bus.idle({ timeoutMs: left });
-      } catch {
-        continue;
-      }
-      if (running() === 0 && account.lambda.busy() === 0) {
-        // Let completion events of the last executions land, then check once more.
-        await sleep(200);
-        try {
-          await bus.idle({ timeoutMs: Math.max(1, deadline - performance.now()) });
-        } catch {
-          continue;
-        }
-        if (running() === 0) break;
-      }
-      await sleep(100);
     }
   } finally {
     clearInterval(ticker);
