@@ -1,4 +1,5 @@
 import { TransientError, errorName } from '../core/errors.ts';
+import { systemClock } from './system-clock.ts';
 
 const THROTTLING = new Set([
   'ThrottlingException',
@@ -37,7 +38,7 @@ export async function withBackoff<T>(
   const attempts = opts.attempts ?? 5;
   const base = opts.baseMs ?? 100;
   const max = opts.maxMs ?? 5_000;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? systemClock.sleep;
   for (let i = 1; ; i++) {
     try {
       return await fn();

@@ -11,6 +11,7 @@ import { createLogger, logPort } from '../adapters/logger.ts';
 import { sweepAgents, type SweepDeps } from '../core/agent-health.ts';
 import { lazyContainer } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
+import { systemClock } from '../adapters/system-clock.ts';
 
 const logger = createLogger();
 const container = lazyContainer(logger);
@@ -29,7 +30,7 @@ function sweepDeps(context: Context): SweepDeps {
     publisher: eventBridgePublisher(c.clients.events, e.EVENT_BUS_NAME),
     notifier: c.deps.notifier,
     log: logPort(logger),
-    now: () => new Date(),
+    now: systemClock.now,
     options: { staleMinutes: e.AGENT_STALE_MINUTES, debounceSweeps: e.AGENT_DEBOUNCE_SWEEPS },
     account: accountOf(context.invokedFunctionArn),
     region: process.env.AWS_REGION,

@@ -26,6 +26,7 @@ import type { ReconcileDeps } from '../../core/deferral.ts';
 import { configCompliance } from '../../adapters/config-compliance.ts';
 import { ssmExecutions } from '../../adapters/ssm-executions.ts';
 import { loadConfig, type AppConfig } from '../../config.ts';
+import { systemClock } from '../../adapters/system-clock.ts';
 
 export interface Container {
   config: AppConfig;
@@ -74,7 +75,7 @@ export function createContainer(logger: Logger, env: NodeJS.ProcessEnv = process
     ),
     deadLetter: sqsDeadLetter(clients.sqs, e.DEAD_LETTER_QUEUE_URL),
     log,
-    now: () => new Date(),
+    now: systemClock.now,
   };
   return { config, clients, ledger, deps };
 }
