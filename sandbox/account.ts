@@ -48,7 +48,7 @@ import {
   type LogLine,
 } from './lambda.ts';
 import type { RateLimiter, RateLimits } from './ratelimit.ts';
-import { createRng } from './rng.ts';
+import { createIds, createRng } from './rng.ts';
 import { startSandboxServer } from './server.ts';
 import { createConfigService, type ConfigService } from './services/config.ts';
 import { createEventBridgeService, type EventBridgeService } from './services/eventbridge.ts';
@@ -167,7 +167,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     ...(opts.busFaults ? { busFaults: opts.busFaults } : {}),
     ...(opts.schedules !== undefined ? { schedules: opts.schedules } : {}),
   });
-  const parameters = createParameterStore({ account, region, clock, sink: bus });
+  const parameters = createParameterStore({ account, region, clock, sink: bus, ids: createIds(seed + 11) });
   const { def: ssmDef, state: ssm } = createSsmService({
     clock,
     events: bus,
@@ -185,7 +185,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     return running > 0 ? [`${running} SSM execution(s) or command(s) running`] : [];
   });
   const sns = createSnsService({ account, region, clock });
-  const config = createConfigService({ sink: bus, clock, account, region });
+  const config = createConfigService({ sink: bus, clock, account, region, ids: createIds(seed + 12) });
   const tagging = createTaggingService();
   const events = createEventBridgeService({
     clock,
@@ -194,6 +194,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     sink: { emit: (e: BusEvent) => bus.put(e, { via: 'put-events' }) },
     // The operator plays AWS services: `remediator send config-event.json` must reach the rules.
     allowAwsSources: true,
+    ids: createIds(seed + 13),
   });
   const slack = createSlackReceiver({ clock });
 

@@ -9,6 +9,8 @@
  * invocation and compliance events are the ones SSM emits), agents losing their connection, calendar
  * freezes, throttling, faults, and parameter changes through the SSM API.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { rmSync } from 'node:fs';
 import { SANDBOX_REGION, SANDBOX_STAGE, startSandboxAccount, type SandboxAccount } from '../account.ts';
 import type { EventFate } from '../bus.ts';
@@ -21,12 +23,14 @@ import type { BusEvent } from '../types.ts';
 import {
   buildReport,
   isFinding as isFindingEvent,
+  resourceOf,
   type ExecutionView,
   type FateView,
   type OutcomeLine,
   type RehearsalReport,
 } from './report.ts';
 import type { Scenario } from './schema.ts';
+import { judgeConvergence, noticesOf, type ConvergenceWorld, type WorldFinding } from './convergence.ts';
 import { planWorld, type World } from './world.ts';
 
 export interface RunOptions {
@@ -46,6 +50,12 @@ export interface RunOptions {
   /** Called with the account after the report is built, before it closes (tests, diagnostics). */
   inspect?: (account: SandboxAccount) => void | Promise<void>;
 }
+
+/**
+ * When a scenario that names no `clock.start` begins: a fixed Monday morning, so the same scenario and
+ * seed give the same report (timestamps included) on any day.
+ */
+export const DEFAULT_START = '2026-01-05T08:00:00.000Z';
 
 const TAG_REMEDIATION = 'ssm-remediator:remediation';
 const TAG_RESOURCE = 'ssm-remediator:resource';
@@ -93,7 +103,7 @@ export async function runScenario(opts: RunOptions): Promise<RehearsalReport> {
   try {
     // Packaged first, so the sim clock starts when the account does (not minutes of sim time earlier).
     account = await startSandboxAccount({
-      ...(s.clock.start ? { start: new Date(s.clock.start) } : {}),
+      start: new Date(s.clock.start ?? DEFAULT_START),
       seed: s.seed,
       projectRoot: opts.projectRoot,
       templateDir,
@@ -416,6 +426,8 @@ async function rehearse(
       `${unrouted} finding event(s) matched no rule of the deployed template (the service does not subscribe to them yet); they are not counted as lost`,
     );
   const end = clock.now();
+  const apiCalls = account.calls.snapshot();
+  const convergence = judgeConvergence(await gatherWorld(account, fates, world, windowCommands));
   return buildReport({
     scenario: s.name,
     seed: s.seed,
@@ -433,11 +445,127 @@ async function rehearse(
     slack: account.slack.messages().map((m) => ({ text: slackText(m.payload, m.text) })),
     slackSamples: s.report.slackSamples,
     sns: account.sns.messages().map((m) => ({ message: m.Message })),
-    apiCalls: account.calls.snapshot(),
+    apiCalls,
+    convergence,
     windowOf: world.windowOf,
     dropOf: world.dropOf,
     notes,
   });
+}
+
+/**
+ * The world at the end of the drain, as data: Config's evaluations, SSM's commands, executions and
+ * agents, the results topic, the ledger table (scanned like any DynamoDB table) and the queues.
+ */
+async function gatherWorld(
+  account: SandboxAccount,
+  fates: FateView[],
+  world: World,
+  windowCommands: Set<string>,
+): Promise<ConvergenceWorld> {
+  const { ssm, config } = account;
+  const findings: WorldFinding[] = [];
+  const typeOf = new Map<string, string>();
+  const triggerOfEvent = new Map<string, string>();
+  for (const f of fates) {
+    if (!isFindingEvent(f.event)) continue;
+    const e = f.event;
+    const resource = resourceOf(e);
+    const trigger =
+      e.source === 'aws.config'
+        ? `config:${String(e.detail['configRuleName'])}`
+        : e['detail-type'] === 'SSM Agent Disconnected'
+          ? 'agent'
+          : 'patch';
+    if (typeof e.detail['resourceType'] === 'string') typeOf.set(resource, e.detail['resourceType']);
+    findings.push({ trigger, resource, delivered: !f.dropped && f.targets.length > 0 });
+    triggerOfEvent.set(e.id, trigger);
+  }
+  // Agents the scenario took down are findings even if the service never noticed them.
+  for (const d of world.dropOffs)
+    for (const id of d.instances) findings.push({ trigger: 'agent', resource: id, delivered: false });
+  // Delivered if any of its events was (re-announcements and redeliveries fold).
+  const delivered = new Set(findings.filter((f) => f.delivered).map((f) => `${f.trigger}|${f.resource}`));
+  for (const f of findings) f.delivered = delivered.has(`${f.trigger}|${f.resource}`);
+
+  const commands = ssm.listCommands().filter((c) => !windowCommands.has(c.CommandId));
+  const automations = ssm.listAutomationExecutions();
+  const onInstance = (x: { Parameters: Record<string, string[]> }, id: string): boolean =>
+    Object.values(x.Parameters).some((v) => v.includes(id));
+  const queues = Object.values(account.deployed.queues).map((q) => ({
+    name: q.name,
+    messages: account.sqs.pending(q.arn),
+  }));
+  const deferrals = (await scanLedger(account)).filter((i) => String(i['pk']).startsWith('DEFER#'));
+  return {
+    findings,
+    compliance: (rule, resource) =>
+      config.evaluation(rule, { resourceType: typeOf.get(resource) ?? '', resourceId: resource })
+        ?.complianceType,
+    patched: (id) =>
+      commands.find(
+        (c) =>
+          c.DocumentName === 'AWS-RunPatchBaseline' &&
+          c.invocations.some((i) => i.InstanceId === id && i.Status === 'Success'),
+      )?.CommandId,
+    ping: (id) => ssm.instances.get(id)?.PingStatus,
+    diagnosed: (id) =>
+      automations.find((x) => x.status === 'Success' && onInstance(x, id))?.AutomationExecutionId,
+    running: (resource) => {
+      const x = automations.find(
+        (a) => RUNNING.has(a.status) && (tagOf(a.tags, TAG_RESOURCE) === resource || onInstance(a, resource)),
+      );
+      if (x) return `execution ${x.AutomationExecutionId} still ${x.status}`;
+      const c = commands.find(
+        (k) => RUNNING.has(k.Status) && k.invocations.some((i) => i.InstanceId === resource),
+      );
+      return c ? `command ${c.CommandId} still ${c.Status}` : undefined;
+    },
+    notices: account.sns
+      .messages()
+      .flatMap((m) => noticesOf(m.Message))
+      .map((n) => {
+        const trigger = n.trigger ?? (n.eventId ? triggerOfEvent.get(n.eventId) : undefined);
+        return trigger ? { ...n, trigger } : n;
+      }),
+    deferrals: deferrals.map((d) => ({
+      remediationId: String(d['remediationId']),
+      resourceId: String(d['resourceId']),
+      ...(typeof d['nextTransitionTime'] === 'string' ? { nextTransitionTime: d['nextTransitionTime'] } : {}),
+    })),
+    queued: (resource) => {
+      for (const q of queues) {
+        const m = q.messages.find((x) => x.Body.includes(resource));
+        if (m) return { queue: q.name, messageId: m.MessageId };
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Every item of the ledger table, read through the sandbox's DynamoDB like any client would. */
+async function scanLedger(account: SandboxAccount): Promise<Record<string, unknown>[]> {
+  const table = Object.values(account.deployed.tables ?? {})[0]?.name;
+  if (!table) return [];
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: account.url,
+      region: account.region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    }),
+  );
+  try {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  } finally {
+    client.destroy();
+  }
 }
 
 const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');

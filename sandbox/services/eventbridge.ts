@@ -30,6 +30,8 @@ export interface EventBridgeOptions {
   clock?: SimClock;
   account?: string;
   region?: string;
+  /** Event ids (default random); the sandbox account passes a seeded generator so runs repeat. */
+  ids?: () => string;
   /** Custom buses that exist besides 'default'. */
   buses?: string[];
   /**
@@ -113,7 +115,7 @@ export function createEventBridgeService(opts: EventBridgeOptions = {}): EventBr
       : [];
     const event: BusEvent = {
       version: '0',
-      id: randomUUID(),
+      id: (opts.ids ?? randomUUID)(),
       'detail-type': detailType,
       source,
       account: opts.account ?? ctx.account,
