@@ -195,14 +195,19 @@ async function invoke(
   if (!ctx.limiter.take(call.service, call.operation)) {
     return { error: new AwsError(def.throttlingErrorCode ?? 'ThrottlingException', 'Rate exceeded', 400) };
   }
-  if (decision.failure) return injected(def, decision.failure);
+  if (decision.failure && !decision.failure.after) return injected(def, decision.failure);
+  let outcome: Outcome;
   try {
-    return { output: await run() };
+    outcome = { output: await run() };
   } catch (err) {
-    if (err instanceof AwsError) return { error: err };
-    const message = err instanceof Error ? err.message : String(err);
-    return { error: new AwsError(def.internalErrorCode ?? 'InternalFailure', message, 500) };
+    if (err instanceof AwsError) outcome = { error: err };
+    else {
+      const message = err instanceof Error ? err.message : String(err);
+      outcome = { error: new AwsError(def.internalErrorCode ?? 'InternalFailure', message, 500) };
+    }
   }
+  // A lost response: the operation took effect, the caller sees the fault.
+  return decision.failure ? injected(def, decision.failure) : outcome;
 }
 
 function injected(
@@ -348,14 +353,17 @@ async function handleDynamo(
   if (!dynamo) return;
   const call = callContext(ctx, req, 'dynamodb', operation);
   const def = { name: 'dynamodb', internalErrorCode: 'InternalServerError' };
-  const outcome = await invoke(ctx, def, call, () => undefined);
+  // dynalite's answer is the operation's output (a lost-response fault applies it, then drops it).
+  const outcome = await invoke(ctx, def, call, () =>
+    dynamo.call(req.method ?? 'POST', req.url ?? '/', req.headers, body),
+  );
   if ('drop' in outcome) return drop(res, outcome.drop);
   if ('error' in outcome)
     return send(
       res,
       jsonError(outcome.error.status, outcome.error.code, outcome.error.message, 'json1.0', call.requestId),
     );
-  await dynamo.forward(req.method ?? 'POST', req.url ?? '/', req.headers, body, res);
+  send(res, outcome.output as Reply);
 }
 
 async function handleSlack(

@@ -136,6 +136,8 @@ const fault = z.strictObject({
   latencyMs: z.number().int().nonnegative().optional(),
   times: z.number().int().min(1).optional(),
   itemFailureRate: share.optional(),
+  /** Fail after the call took effect (the response is lost: the caller sees the error, the change stays). */
+  after: z.boolean().optional(),
   /** Active only in this window of simulated time (default: the whole run). */
   from: duration.optional(),
   to: duration.optional(),

@@ -308,6 +308,25 @@ describe('rate limits and faults', () => {
     expect(run(3).filter(Boolean).length).toBeGreaterThan(5);
   });
 
+  test('a lost response: the call takes effect, the caller sees the fault (after: true)', async () => {
+    await clock.advance(1000); // the 40 TPS bucket refills after the burst test
+    const ssm = new SSMClient({ endpoint: server.url, region, credentials, maxAttempts: 1 });
+    faults.add({ target: 'ssm:PutParameter', status: 500, after: true, times: 1 });
+    await expect(
+      ssm.send(new PutParameterCommand({ Name: 'lost-answer', Value: 'v1', Type: 'String' })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    const got = await ssm.send(new GetParameterCommand({ Name: 'lost-answer' }));
+    expect(got.Parameter?.Value).toBe('v1');
+    // Before the call (the default), a failure leaves nothing behind.
+    faults.add({ target: 'ssm:PutParameter', status: 500, times: 1 });
+    await expect(
+      ssm.send(new PutParameterCommand({ Name: 'never-put', Value: 'v1', Type: 'String' })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    await expect(ssm.send(new GetParameterCommand({ Name: 'never-put' }))).rejects.toMatchObject({
+      name: 'ParameterNotFound',
+    });
+  });
+
   test('latency is added before the operation runs', async () => {
     faults.add({ target: 'ssm:GetParameter', latencyMs: 150 });
     const ssm = new SSMClient({ endpoint: server.url, region, credentials });
