@@ -14,7 +14,8 @@
  *   message that keeps failing is moved to the queue's dead-letter queue by SQS after maxReceiveCount.
  * - Rules with a ScheduleExpression (`rate(5 minutes)`, `cron(...)`) fire on the sim clock with AWS's
  *   `Scheduled Event` events (source aws.events, resources [rule ARN], detail {}).
- * - Faults: events can be dropped or duplicated with seeded probabilities (AWS delivers best effort).
+ * - Faults: events can be dropped or duplicated with seeded probabilities, or delivered exactly N times,
+ *   optionally only those of one source or detail-type (AWS delivers at least once, best effort).
  *
  * Every event's fate is tracked (`fates()`, `stats()`): which rules matched, each target delivery,
  * its invocations, retries, and where it ended ('succeeded', 'failed' → on-failure destination,
@@ -87,6 +88,12 @@ export interface BusFaults {
   dropRate?: number;
   /** Probability that an event is delivered twice. */
   duplicateRate?: number;
+  /** Deliver every (affected, not dropped) event exactly this many times: 3 = the event and two redeliveries. */
+  deliveries?: number;
+  /** Only events from this source are affected (default: any). */
+  source?: string;
+  /** Only events of this detail-type are affected (default: any), e.g. only completion events. */
+  detailType?: string;
   /** Which arrivals the faults apply to (default: all but 'direct'). */
   appliesTo?: EventVia[];
 }
@@ -120,6 +127,8 @@ export interface EventFate {
   receivedAt: Date;
   dropped: boolean;
   duplicated: boolean;
+  /** Deliveries beyond the first the duplicate faults made. */
+  extraDeliveries: number;
   rules: string[];
   deliveries: DeliveryRecord[];
   status: EventStatus;
@@ -578,7 +587,8 @@ export function createEventBus(opts: BusOptions): EventBus {
     fate.rules.push(rule.name);
     for (const t of rule.targets) deliver(fate, rule, t);
     fate.status = eventStatus(fate);
-    if (fate.duplicated) later(1000, () => rule.targets.forEach((t) => deliver(fate, rule, t)));
+    for (let i = 1; i <= fate.extraDeliveries; i++)
+      later(1000 * i, () => rule.targets.forEach((t) => deliver(fate, rule, t)));
   };
 
   const scheduleNext = (rule: BusRule): void => {
@@ -596,22 +606,27 @@ export function createEventBus(opts: BusOptions): EventBus {
 
   // ---- events ---------------------------------------------------------------------------------
   const record = (event: BusEvent, via: EventVia): EventFate => {
-    const applies = (busFaults.appliesTo ?? ['put-events', 'service', 'schedule']).includes(via);
+    const applies =
+      (busFaults.appliesTo ?? ['put-events', 'service', 'schedule']).includes(via) &&
+      (busFaults.source === undefined || busFaults.source === event.source) &&
+      (busFaults.detailType === undefined || busFaults.detailType === event['detail-type']);
     const fate: EventFate = {
       event,
       via,
       receivedAt: clock.now(),
       dropped: applies && (busFaults.dropRate ?? 0) > 0 && rng() < (busFaults.dropRate ?? 0),
       duplicated: false,
+      extraDeliveries: 0,
       rules: [],
       deliveries: [],
       status: 'pending',
     };
-    fate.duplicated =
-      !fate.dropped &&
-      applies &&
-      (busFaults.duplicateRate ?? 0) > 0 &&
-      rng() < (busFaults.duplicateRate ?? 0);
+    if (!fate.dropped && applies) {
+      if (busFaults.deliveries !== undefined) fate.extraDeliveries = Math.max(0, busFaults.deliveries - 1);
+      else if ((busFaults.duplicateRate ?? 0) > 0 && rng() < (busFaults.duplicateRate ?? 0))
+        fate.extraDeliveries = 1;
+      fate.duplicated = fate.extraDeliveries > 0;
+    }
     fates.push(fate);
     if (!fateById.has(event.id)) fateById.set(event.id, fate);
     fate.status = eventStatus(fate);
@@ -633,7 +648,7 @@ export function createEventBus(opts: BusOptions): EventBus {
     if (fate.dropped) return;
     // EventBridge delivers asynchronously: never inside the caller's stack.
     later(0, () => route(fate));
-    if (fate.duplicated) later(1000 * (1 + rng() * 4), () => route(fate));
+    for (let i = 1; i <= fate.extraDeliveries; i++) later(1000 * (i + rng() * 4), () => route(fate));
   };
 
   const stats = (): BusStats => {

@@ -212,8 +212,14 @@ async function rehearse(
         config.setResourceCompliance({ resourceType: type, resourceId: res }, 'COMPLIANT');
     });
   if (s.automation.runTime !== undefined) ssm.setAutomationDurations({ runMs: s.automation.runTime });
-  if (s.bus.drop > 0 || s.bus.duplicate > 0)
-    bus.setFaults({ dropRate: s.bus.drop, duplicateRate: s.bus.duplicate });
+  if (s.bus.drop > 0 || s.bus.duplicate > 0 || s.bus.deliveries !== undefined)
+    bus.setFaults({
+      dropRate: s.bus.drop,
+      duplicateRate: s.bus.duplicate,
+      ...(s.bus.deliveries !== undefined ? { deliveries: s.bus.deliveries } : {}),
+      ...(s.bus.source !== undefined ? { source: s.bus.source } : {}),
+      ...(s.bus.detailType !== undefined ? { detailType: s.bus.detailType } : {}),
+    });
 
   // ---- the timeline ------------------------------------------------------------------------------
   const happenings: Happening[] = [];
@@ -391,7 +397,7 @@ async function rehearse(
     targets: [...new Set(f.rules)],
     dropped: f.dropped,
     pending: f.status === 'pending',
-    duplicated: f.duplicated ? 1 : 0,
+    duplicated: f.extraDeliveries,
     origin: origin(f),
   }));
   const executions: ExecutionView[] = [

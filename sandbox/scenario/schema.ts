@@ -200,7 +200,16 @@ export const scenarioSchema = z.strictObject({
   faults: z.array(fault).default([]),
   /** The event bus loses or repeats events (AWS delivers at least once, best effort). */
   bus: z
-    .strictObject({ drop: share.default(0), duplicate: share.default(0) })
+    .strictObject({
+      drop: share.default(0),
+      duplicate: share.default(0),
+      /** Deliver each affected event exactly this many times (3: the event and two redeliveries). */
+      deliveries: z.number().int().min(1).max(10).optional(),
+      /** Only events from this source are affected, e.g. aws.ssm. */
+      source: z.string().min(1).optional(),
+      /** Only events of this detail-type, e.g. EC2 Automation Execution Status-change Notification. */
+      detailType: z.string().min(1).optional(),
+    })
     .default({ drop: 0, duplicate: 0 }),
   /** Slack answers 503 in these windows. */
   slackDown: z.array(window).default([]),

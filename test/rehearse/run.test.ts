@@ -90,6 +90,19 @@ describe('remediator rehearse', () => {
     expect(r.convergence.fixed + r.convergence.undelivered).toBe(r.convergence.findings);
   }, 60_000);
 
+  it('delivers every Config event exactly three times: still one execution per finding', async () => {
+    const scenario = loadScenario(small);
+    scenario.bus.deliveries = 3;
+    scenario.bus.detailType = 'Config Rules Compliance Change';
+    const r = await runScenario({ scenario, projectRoot: root, templateDir });
+    // Every Config event (the scenario's and Config's own re-evaluations) got two redeliveries.
+    const config = r.events.byDetailType['Config Rules Compliance Change']!;
+    expect(r.redelivered).toBe(2 * config);
+    expect(r.executions.byRemediation).toEqual({ 'restricted-ssh': 3 });
+    expect(r.duplicateExecutions).toBe(0);
+    expect(r.convergence).toMatchObject({ fixed: 3, dropped: 0 });
+  }, 60_000);
+
   it('rejects a bad scenario naming the field, before starting anything', async () => {
     const bad = join(out, 'bad.yaml');
     (await import('node:fs')).writeFileSync(bad, 'name: x\nclock: { duration: 1h, sped: 3 }\n');
