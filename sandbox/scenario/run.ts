@@ -265,6 +265,16 @@ async function rehearse(
         scenarioEvents.add(again.id);
         bus.put(again, { via: 'service' });
       });
+    for (const when of f.driftAt ?? [])
+      at(when, `Config: ${f.rule} drifts back ${f.resourceId}`, () => {
+        // Only a resource that was fixed can drift back (Config announces a change, not a repeat).
+        if (
+          config.evaluation(f.rule, { resourceType: f.resourceType, resourceId: f.resourceId })
+            ?.complianceType !== 'COMPLIANT'
+        )
+          return;
+        announce(f.rule, f.resourceType, f.resourceId, 'NON_COMPLIANT');
+      });
     if (f.compliantAt !== undefined)
       at(f.compliantAt, `Config: ${f.rule} COMPLIANT ${f.resourceId}`, () => {
         announce(f.rule, f.resourceType, f.resourceId, 'COMPLIANT');

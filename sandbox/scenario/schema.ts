@@ -92,6 +92,13 @@ const findings = z.strictObject({
   at: when,
   /** Some resources are fixed by someone else before deferred work is released: Config re-evaluates them COMPLIANT. */
   compliantLater: z.strictObject({ count: z.number().int().min(1), at: duration }).optional(),
+  /** Fixed resources drift back: Config finds each NON_COMPLIANT again `every` after it was found, `times` times. */
+  drift: z
+    .strictObject({
+      every: duration.refine((d) => d > 0, 'must be longer than 0'),
+      times: z.number().int().min(1).max(50),
+    })
+    .optional(),
 });
 
 const patchWindow = z.strictObject({

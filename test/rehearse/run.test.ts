@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { passed, renderReport, type RehearsalReport } from '../../sandbox/scenario/report.ts';
 import { runScenario } from '../../sandbox/scenario/run.ts';
-import { findProjectRoot, loadScenario } from '../../sandbox/scenario/schema.ts';
+import { findProjectRoot, loadScenario, parseScenario } from '../../sandbox/scenario/schema.ts';
 import { rehearseCommand } from '../../src/cli/rehearse.ts';
 
 const root = findProjectRoot();
@@ -101,6 +101,29 @@ describe('remediator rehearse', () => {
     expect(r.executions.byRemediation).toEqual({ 'restricted-ssh': 3 });
     expect(r.duplicateExecutions).toBe(0);
     expect(r.convergence).toMatchObject({ fixed: 3, dropped: 0 });
+  }, 60_000);
+
+  it('a resource that is fixed, then drifts back, repeatedly: three runs, then the cooldown says so', async () => {
+    const scenario = parseScenario(
+      [
+        'name: drift',
+        'seed: 5',
+        'clock: { duration: 2h, drain: 1h }',
+        'findings:',
+        '  - rule: restricted-ssh',
+        '    resourceType: AWS::EC2::SecurityGroup',
+        '    count: 1',
+        '    at: 2m',
+        '    drift: { every: 20m, times: 4 }',
+      ].join('\n'),
+    );
+    const r = await runScenario({ scenario, projectRoot: root, templateDir });
+    // Found, fixed, back at +20m and +40m (each fixed again); at +60m the loop guard (3 runs in 24 h)
+    // stops it and the notice says why; no drift follows a resource that stays non-compliant.
+    expect(r.events.byOrigin['scenario']).toBe(4);
+    expect(r.executions.byRemediation).toEqual({ 'restricted-ssh': 3 });
+    expect(r.outcomes.byCode['cooldown']).toBe(1);
+    expect(r.convergence).toMatchObject({ findings: 1, excused: 1, excusedBy: { cooldown: 1 }, dropped: 0 });
   }, 60_000);
 
   it('rejects a bad scenario naming the field, before starting anything', async () => {
