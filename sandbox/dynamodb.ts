@@ -32,6 +32,7 @@ export async function startDynalite(): Promise<DynamoBackend> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  (server as { keepAliveTimeout?: number }).keepAliveTimeout = 0; // see server.ts
 
   const forward: DynamoBackend['forward'] = (method, url, headers, body, res) =>
     new Promise((resolve, reject) => {

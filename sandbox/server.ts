@@ -102,6 +102,9 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
       } else res.destroy();
     });
   });
+  // Idle keep-alive connections stay open (no wall-clock timeout): a container parked for a while
+  // must not find its socket closed under it, which would make the SDK retry depend on the machine.
+  server.keepAliveTimeout = 0;
   await listen(server, opts.port ?? 0);
   const port = (server.address() as AddressInfo).port;
 
