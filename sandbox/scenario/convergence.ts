@@ -7,7 +7,8 @@
  * - `excused`: the service announced, on the results topic, why it will not act (shadow, opted out, no
  *   remediation, kill switch, a guard, an announced failure), each with the notification that said so;
  * - `pending`: the service holds it durably and will come back to it: a deferral in the ledger (with
- *   when it is retried), a message in one of its queues, an execution still running;
+ *   when it is retried), an execution the ledger still follows, a message in one of its queues, an
+ *   execution still running;
  * - `dropped`: none of these — the work was forgotten;
  * - `undelivered`: every event about it was lost by the bus's drop fault before the service could see
  *   it (AWS's best-effort delivery; not the service's doing, listed apart).
@@ -55,6 +56,8 @@ export interface ConvergenceWorld {
   notices: Notice[];
   /** Deferrals in the ledger. */
   deferrals: { remediationId: string; resourceId: string; nextTransitionTime?: string }[];
+  /** Executions the ledger still follows (in flight, or verifying the fix): the reconcile sweep comes back to them. */
+  followed: { executionId: string; phase: string; resourceIds: string[] }[];
   /** Messages still in a queue that mention the resource. */
   queued(resource: string): { queue: string; messageId: string } | undefined;
 }
@@ -127,6 +130,13 @@ function judge(f: WorldFinding, w: ConvergenceWorld, notices: Map<string, Notice
       state: 'pending',
       why: `deferral of ${deferral.remediationId} in the ledger`,
       ...(deferral.nextTransitionTime ? { retryAt: deferral.nextTransitionTime } : {}),
+    };
+  const followed = w.followed.find((x) => x.resourceIds.includes(f.resource));
+  if (followed)
+    return {
+      ...base,
+      state: 'pending',
+      why: `execution ${followed.executionId} ${followed.phase} in the ledger (the reconcile sweep polls it)`,
     };
   const queued = w.queued(f.resource);
   if (queued) return { ...base, state: 'pending', why: `message ${queued.messageId} in ${queued.queue}` };

@@ -14,6 +14,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { rmSync } from 'node:fs';
 import { SANDBOX_REGION, SANDBOX_STAGE, startSandboxAccount, type SandboxAccount } from '../account.ts';
 import type { EventFate } from '../bus.ts';
+import type { CallSnapshot } from '../calls.ts';
 import type { FaultRule } from '../faults.ts';
 import { createIds } from '../rng.ts';
 import { PARAMETER_STORE_LIMITS } from '../ratelimit.ts';
@@ -370,6 +371,8 @@ async function rehearse(
     return `[rehearse] ${simOffset(since())}  events ${bus.fates().length}  outcomes ${out.length}${summary ? ` (${summary})` : ''}  executions running ${running()}`;
   };
   const ticker = setInterval(() => progress(line()), progressEveryMs);
+  // The runner's own Scan pages: not the service's calls, so taken out of the report's apiCalls.
+  const ledgerReads = { pages: 0 };
   const dayEnd = t0 + s.clock.duration;
   const drainEnd = dayEnd + s.clock.drain;
   try {
@@ -378,9 +381,19 @@ async function rehearse(
     await clock.runUntil(dayEnd);
     progress(line());
     progress('[rehearse] day over; waiting for the account to go quiet…');
+    // Quiet is not done while the ledger still follows an execution (the reconcile sweep will close
+    // it): keep time moving until it has, or the drain ends. The ledger is read at most every 5 minutes.
+    let ledgerCheckedAt = -Infinity;
+    let ledgerBusy = false;
     for (;;) {
       await clock.quiet();
-      if (bus.pendingWork().length === 0 && running() === 0) break;
+      if (bus.pendingWork().length === 0 && running() === 0) {
+        if (clock.now().getTime() - ledgerCheckedAt >= 300_000) {
+          ledgerCheckedAt = clock.now().getTime();
+          ledgerBusy = followedExecutions(await scanLedger(account, ledgerReads)).length > 0;
+        }
+        if (!ledgerBusy) break;
+      }
       if (!(await clock.step(drainEnd))) {
         notes.push(
           `stopped waiting after ${simOffset(s.clock.drain)} of drain: ${running()} execution(s) still running; pending: ${bus.pendingWork().slice(0, 5).join('; ') || 'none'}`,
@@ -442,7 +455,7 @@ async function rehearse(
       `${unrouted} finding event(s) matched no rule of the deployed template (the service does not subscribe to them yet); they are not counted as lost`,
     );
   const end = clock.now();
-  const apiCalls = account.calls.snapshot();
+  const apiCalls = withoutOwnReads(account.calls.snapshot(), ledgerReads.pages);
   const convergence = judgeConvergence(await gatherWorld(account, fates, world, windowCommands));
   return buildReport({
     scenario: s.name,
@@ -512,7 +525,8 @@ async function gatherWorld(
     name: q.name,
     messages: account.sqs.pending(q.arn),
   }));
-  const deferrals = (await scanLedger(account)).filter((i) => String(i['pk']).startsWith('DEFER#'));
+  const ledger = await scanLedger(account);
+  const deferrals = ledger.filter((i) => String(i['pk']).startsWith('DEFER#'));
   return {
     findings,
     compliance: (rule, resource) =>
@@ -549,6 +563,7 @@ async function gatherWorld(
       resourceId: String(d['resourceId']),
       ...(typeof d['nextTransitionTime'] === 'string' ? { nextTransitionTime: d['nextTransitionTime'] } : {}),
     })),
+    followed: followedExecutions(ledger),
     queued: (resource) => {
       for (const q of queues) {
         const m = q.messages.find((x) => x.Body.includes(resource));
@@ -559,8 +574,35 @@ async function gatherWorld(
   };
 }
 
+/** Executions the ledger still follows: in flight, or waiting for Config to confirm the fix. */
+function followedExecutions(
+  ledger: Record<string, unknown>[],
+): { executionId: string; phase: string; resourceIds: string[] }[] {
+  return ledger
+    .filter((i) => String(i['pk']).startsWith('EXEC#') && i['phase'] !== 'done')
+    .map((i) => ({
+      executionId: String(i['executionId']),
+      phase: String(i['phase']),
+      resourceIds: Array.isArray(i['resourceIds']) ? i['resourceIds'].map(String) : [],
+    }));
+}
+
+function withoutOwnReads(calls: CallSnapshot, scans: number): CallSnapshot {
+  const db = calls['dynamodb'];
+  if (!db || scans === 0) return calls;
+  const { Scan: own = 0, ...rest } = db.byOperation;
+  const left = own - scans;
+  return {
+    ...calls,
+    dynamodb: { total: db.total - scans, byOperation: left > 0 ? { ...rest, Scan: left } : rest },
+  };
+}
+
 /** Every item of the ledger table, read through the sandbox's DynamoDB like any client would. */
-async function scanLedger(account: SandboxAccount): Promise<Record<string, unknown>[]> {
+async function scanLedger(
+  account: SandboxAccount,
+  reads: { pages: number } = { pages: 0 },
+): Promise<Record<string, unknown>[]> {
   const table = Object.values(account.deployed.tables ?? {})[0]?.name;
   if (!table) return [];
   const client = DynamoDBDocumentClient.from(
@@ -575,6 +617,7 @@ async function scanLedger(account: SandboxAccount): Promise<Record<string, unkno
     let start: Record<string, unknown> | undefined;
     do {
       const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+      reads.pages += 1;
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);

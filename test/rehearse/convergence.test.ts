@@ -18,6 +18,7 @@ const world = (findings: WorldFinding[], over: Partial<ConvergenceWorld> = {}): 
   running: () => undefined,
   notices: [],
   deferrals: [],
+  followed: [],
   queued: () => undefined,
   ...over,
 });
@@ -59,6 +60,20 @@ describe('convergence', () => {
         retryAt: '2026-01-05T12:00:00Z',
       }),
       expect.objectContaining({ resource: 'sg-queued', state: 'pending', why: 'message m-1 in work' }),
+    ]);
+  });
+
+  it('an execution the ledger still follows is pending: the reconcile sweep will come back to it', () => {
+    const r = judgeConvergence(
+      world([sg('sg-flight')], {
+        followed: [{ executionId: 'x-1', phase: 'verifying', resourceIds: ['sg-flight'] }],
+      }),
+    );
+    expect(r.items).toEqual([
+      expect.objectContaining({
+        state: 'pending',
+        why: 'execution x-1 verifying in the ledger (the reconcile sweep polls it)',
+      }),
     ]);
   });
 

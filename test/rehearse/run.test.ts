@@ -103,6 +103,18 @@ describe('remediator rehearse', () => {
     expect(r.convergence).toMatchObject({ fixed: 3, dropped: 0 });
   }, 60_000);
 
+  it('drops every automation completion event: the reconcile sweep still closes each execution', async () => {
+    const scenario = loadScenario(small);
+    scenario.bus.drop = 1;
+    scenario.bus.detailType = 'EC2 Automation Execution Status-change Notification';
+    const r = await runScenario({ scenario, projectRoot: root, templateDir });
+    expect(r.dropped).toBe(0); // no finding event was dropped, only completions
+    expect(r.executions.byRemediation).toEqual({ 'restricted-ssh': 3 });
+    // The drain waits while the ledger still follows an execution; then all three are verified fixed.
+    expect(r.outcomes.byCode['verified']).toBe(3);
+    expect(r.convergence).toMatchObject({ fixed: 3, pending: 0, dropped: 0 });
+  }, 60_000);
+
   it('a resource that is fixed, then drifts back, repeatedly: three runs, then the cooldown says so', async () => {
     const scenario = parseScenario(
       [
