@@ -175,11 +175,11 @@ export const scenarioSchema = z.strictObject({
   clock: z
     .strictObject({
       /**
-       * Simulated start time (ISO 8601); default: now. The functions read the wall clock, so a start far
-       * from now makes every agent ping look stale to them: leave it unset unless you need a date.
+       * Simulated start time (ISO 8601); default: a fixed moment (sandbox/scenario/run.ts DEFAULT_START),
+       * so a report repeats. The functions see the simulated date too, so any start works.
        */
       start: z.iso.datetime().optional(),
-      /** Simulated seconds per wall-clock second. */
+      /** Accepted for older scenarios; paces nothing (time is virtual: it moves when the account is quiet). */
       speed: z.number().positive().max(100_000).default(600),
       /** How long the day lasts, in simulated time; the runner then waits for the bus to go idle. */
       duration: duration,
