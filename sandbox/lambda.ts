@@ -8,6 +8,10 @@
  * on-failure destination) and the SQS event-source mappings live in ./bus.ts.
  *
  * Every line a container writes to stdout/stderr is kept (`logs`), tagged with the invocation's request id.
+ *
+ * Time: a container sees the sandbox's simulated time (its Date, timers and deadline; see CLOCK_BOOTSTRAP).
+ * On a virtual clock invocations take turns (one runs at a time, in the order asked); a container that has
+ * nothing left but its own timers parks and gives the turn back until the clock reaches its next timer.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
