@@ -1,7 +1,7 @@
 /**
  * The sandbox account: one local AWS account (123456789012, us-east-1) with the service deployed into it.
  *
- *   const acct = await startSandboxAccount({ speed: 600, seed: 7 });
+ *   const acct = await startSandboxAccount({ seed: 7 });
  *   acct.bus.put(event);            // or PutEvents through the real SDK to acct.url
  *   await acct.bus.idle();
  *   acct.ssm.listAutomationExecutions(); acct.sns.messages(); acct.slack.messages();
@@ -18,7 +18,8 @@
  * - puts the Slack webhook URL (pointing at the sandbox's receiver) in Parameter Store as a SecureString
  *   under the functions' SLACK_WEBHOOK_PARAM; seeds nothing else (scenarios seed fleets).
  *
- * Options: speed (sim/wall, default 1), manualClock (time moves on clock.advance only), start (sim start
+ * Options: speed (a wall-clock pace: sim time runs `speed` times wall time; leave it unset for virtual
+ * time, which moves only when the account is quiet — see ./clock.ts), manualClock (virtual), start (sim start
  * time), seed (faults, bus drops/duplicates), port (0 = free port), projectRoot (default: this repo),
  * templateDir (a package dir to deploy instead of packaging), params (stage params for packaging),
  * faults (FaultRule[]: API faults, plus `delivery:lambda` / `delivery:sqs` for bus delivery failures),
@@ -47,7 +48,7 @@ import {
   type LogLine,
 } from './lambda.ts';
 import type { RateLimiter, RateLimits } from './ratelimit.ts';
-import { createRng } from './rng.ts';
+import { createIds, createRng } from './rng.ts';
 import { startSandboxServer } from './server.ts';
 import { createConfigService, type ConfigService } from './services/config.ts';
 import { createEventBridgeService, type EventBridgeService } from './services/eventbridge.ts';
@@ -63,6 +64,7 @@ import type { BusEvent } from './types.ts';
 export const SANDBOX_STAGE = 'sandbox';
 export const SANDBOX_ACCOUNT = '123456789012';
 export const SANDBOX_REGION = 'us-east-1';
+const RUNNING = new Set(['Pending', 'InProgress', 'Waiting', 'Cancelling', 'Delayed']);
 
 export interface SandboxAccountOptions {
   speed?: number;
@@ -133,9 +135,11 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
   const region = SANDBOX_REGION;
   const seed = opts.seed ?? 1;
   const projectRoot = opts.projectRoot ?? defaultProjectRoot();
+  // Virtual time unless a speed is asked for (the interactive `remediator sandbox`): simulated time
+  // moves when the account is quiet, so a slow machine reaches the same simulated outcome.
   const clock = createClock({
     speed: opts.speed ?? 1,
-    manual: opts.manualClock ?? false,
+    virtual: opts.manualClock || opts.speed === undefined,
     ...(opts.start ? { start: opts.start } : {}),
   });
   const faults = new FaultController({ seed, rules: opts.faults ?? [] });
@@ -150,6 +154,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     account,
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     echo: opts.echoLogs ?? false,
+    seed,
   });
   const bus = createEventBus({
     clock,
@@ -162,7 +167,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     ...(opts.busFaults ? { busFaults: opts.busFaults } : {}),
     ...(opts.schedules !== undefined ? { schedules: opts.schedules } : {}),
   });
-  const parameters = createParameterStore({ account, region, clock, sink: bus });
+  const parameters = createParameterStore({ account, region, clock, sink: bus, ids: createIds(seed + 11) });
   const { def: ssmDef, state: ssm } = createSsmService({
     clock,
     events: bus,
@@ -171,8 +176,16 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     rng: createRng(seed + 1),
     extraOperations: parameterOperations(parameters),
   });
+  // Idle means the executions the account started have ended too (they end on the sim clock).
+  bus.watch(() => {
+    const running = [
+      ...ssm.listAutomationExecutions().filter((x) => RUNNING.has(x.status)),
+      ...ssm.listCommands().filter((c) => RUNNING.has(c.Status)),
+    ].length;
+    return running > 0 ? [`${running} SSM execution(s) or command(s) running`] : [];
+  });
   const sns = createSnsService({ account, region, clock });
-  const config = createConfigService({ sink: bus, clock, account, region });
+  const config = createConfigService({ sink: bus, clock, account, region, ids: createIds(seed + 12) });
   const tagging = createTaggingService();
   const events = createEventBridgeService({
     clock,
@@ -182,6 +195,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     // The operator plays AWS services: `remediator send config-event.json` must reach the rules.
     allowAwsSources: true,
     rules: () => bus.rules(),
+    ids: createIds(seed + 13),
   });
   const slack = createSlackReceiver({ clock });
 
@@ -194,6 +208,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     faults,
     ...(opts.limits ? { limits: opts.limits } : {}),
     slack,
+    clock,
   });
   url = server.url;
 
@@ -299,7 +314,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     queueUrl: queueRef,
     queueBodies: (ref) => sqs.bodies(queueRef(ref)),
     fn,
-    invoke: (f, event) => lambda.invoke(fn(f).name, event),
+    invoke: (f, event) => clock.drive(lambda.invoke(fn(f).name, event)),
     close: cleanup,
   };
 }

@@ -14,19 +14,19 @@
  *   message that keeps failing is moved to the queue's dead-letter queue by SQS after maxReceiveCount.
  * - Rules with a ScheduleExpression (`rate(5 minutes)`, `cron(...)`) fire on the sim clock with AWS's
  *   `Scheduled Event` events (source aws.events, resources [rule ARN], detail {}).
- * - Faults: events can be dropped or duplicated with seeded probabilities (AWS delivers best effort).
+ * - Faults: events can be dropped or duplicated with seeded probabilities, or delivered exactly N times,
+ *   optionally only those of one source or detail-type (AWS delivers at least once, best effort).
  *
  * Every event's fate is tracked (`fates()`, `stats()`): which rules matched, each target delivery,
  * its invocations, retries, and where it ended ('succeeded', 'failed' → on-failure destination,
  * 'dead-lettered', 'discarded', 'enqueued'); `stats().lost` counts events dropped or discarded.
  * `idle()` resolves when no delivery, retry, batch window, queued SQS message or invocation is pending.
  */
-import { randomUUID } from 'node:crypto';
 import type { SimClock } from './clock.ts';
 import { compilePattern, type CompiledPattern } from './eventbridge/pattern.ts';
 import type { FaultController } from './faults.ts';
 import type { InvocationRecord, LambdaRuntime } from './lambda.ts';
-import { createRng, type Rng } from './rng.ts';
+import { createIds, createRng, type Rng } from './rng.ts';
 import type { SqsMessage, SqsQueue, SqsService } from './services/sqs.ts';
 import type { BusEvent, EventSink } from './types.ts';
 
@@ -88,6 +88,12 @@ export interface BusFaults {
   dropRate?: number;
   /** Probability that an event is delivered twice. */
   duplicateRate?: number;
+  /** Deliver every (affected, not dropped) event exactly this many times: 3 = the event and two redeliveries. */
+  deliveries?: number;
+  /** Only events from this source are affected (default: any). */
+  source?: string;
+  /** Only events of this detail-type are affected (default: any), e.g. only completion events. */
+  detailType?: string;
   /** Which arrivals the faults apply to (default: all but 'direct'). */
   appliesTo?: EventVia[];
 }
@@ -121,6 +127,8 @@ export interface EventFate {
   receivedAt: Date;
   dropped: boolean;
   duplicated: boolean;
+  /** Deliveries beyond the first the duplicate faults made. */
+  extraDeliveries: number;
   rules: string[];
   deliveries: DeliveryRecord[];
   status: EventStatus;
@@ -157,10 +165,15 @@ export interface EventBus extends EventSink {
   fates(): EventFate[];
   fate(eventId: string): EventFate | undefined;
   stats(): BusStats;
-  /** Resolves when nothing is pending; rejects after `timeoutMs` (wall, default 60 s) naming what still is. */
+  /**
+   * Resolves when nothing is pending; rejects after `timeoutMs` (wall, default 60 s) naming what still is.
+   * On a virtual clock it moves simulated time forward (timer by timer) until then.
+   */
   idle(opts?: { timeoutMs?: number }): Promise<void>;
   /** What is pending now (for diagnostics). */
   pendingWork(): string[];
+  /** Count more work as pending (e.g. the SSM simulation's running executions): `idle()` waits for it too. */
+  watch(source: () => string[]): void;
   setFaults(faults: BusFaults): void;
   close(): void;
 }
@@ -184,6 +197,7 @@ const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z'
 export function createEventBus(opts: BusOptions): EventBus {
   const { clock, lambda, sqs } = opts;
   const rng: Rng = createRng(opts.seed ?? 1);
+  const ids = createIds((opts.seed ?? 1) + 201);
   let busFaults: BusFaults = opts.busFaults ?? {};
   const rules = new Map<string, { rule: BusRule; match?: CompiledPattern }>();
   const asyncConfigs = new Map<string, AsyncInvokeConfig>();
@@ -210,8 +224,8 @@ export function createEventBus(opts: BusOptions): EventBus {
   /** A timer on the sim clock that counts as pending work until it fires. */
   const later = (simMs: number, fn: () => void | Promise<void>): void => {
     const release = hold();
-    if (simMs <= 0) {
-      // Next turn of the event loop, not the sim clock (a manual clock would hold it until advance()).
+    if (simMs <= 0 && clock.mode === 'real') {
+      // Next turn of the event loop (never inside the caller's stack).
       setImmediate(() => {
         if (closed) return release();
         void Promise.resolve().then(fn).finally(release);
@@ -282,7 +296,7 @@ export function createEventBus(opts: BusOptions): EventBus {
 
   const deliver = (fate: EventFate, rule: BusRule, target: BusTarget): void => {
     const d: DeliveryRecord = {
-      id: randomUUID(),
+      id: ids(),
       eventId: fate.event.id,
       rule: rule.name,
       targetId: target.id,
@@ -356,7 +370,7 @@ export function createEventBus(opts: BusOptions): EventBus {
     const cfg = asyncConfigs.get(spec.name) ?? {};
     const maxRetries = cfg.maximumRetryAttempts ?? 2;
     const maxAgeMs = (cfg.maximumEventAgeInSeconds ?? 21_600) * 1000;
-    const requestId = randomUUID();
+    const requestId = ids();
     const queuedAt = clock.now().getTime();
     let last: InvocationRecord | undefined;
     for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
@@ -557,7 +571,7 @@ export function createEventBus(opts: BusOptions): EventBus {
   // ---- schedules ------------------------------------------------------------------------------
   const scheduledEvent = (rule: BusRule, at: Date): BusEvent => ({
     version: '0',
-    id: randomUUID(),
+    id: ids(),
     'detail-type': 'Scheduled Event',
     source: 'aws.events',
     account: opts.account,
@@ -573,7 +587,8 @@ export function createEventBus(opts: BusOptions): EventBus {
     fate.rules.push(rule.name);
     for (const t of rule.targets) deliver(fate, rule, t);
     fate.status = eventStatus(fate);
-    if (fate.duplicated) later(1000, () => rule.targets.forEach((t) => deliver(fate, rule, t)));
+    for (let i = 1; i <= fate.extraDeliveries; i++)
+      later(1000 * i, () => rule.targets.forEach((t) => deliver(fate, rule, t)));
   };
 
   const scheduleNext = (rule: BusRule): void => {
@@ -591,22 +606,27 @@ export function createEventBus(opts: BusOptions): EventBus {
 
   // ---- events ---------------------------------------------------------------------------------
   const record = (event: BusEvent, via: EventVia): EventFate => {
-    const applies = (busFaults.appliesTo ?? ['put-events', 'service', 'schedule']).includes(via);
+    const applies =
+      (busFaults.appliesTo ?? ['put-events', 'service', 'schedule']).includes(via) &&
+      (busFaults.source === undefined || busFaults.source === event.source) &&
+      (busFaults.detailType === undefined || busFaults.detailType === event['detail-type']);
     const fate: EventFate = {
       event,
       via,
       receivedAt: clock.now(),
       dropped: applies && (busFaults.dropRate ?? 0) > 0 && rng() < (busFaults.dropRate ?? 0),
       duplicated: false,
+      extraDeliveries: 0,
       rules: [],
       deliveries: [],
       status: 'pending',
     };
-    fate.duplicated =
-      !fate.dropped &&
-      applies &&
-      (busFaults.duplicateRate ?? 0) > 0 &&
-      rng() < (busFaults.duplicateRate ?? 0);
+    if (!fate.dropped && applies) {
+      if (busFaults.deliveries !== undefined) fate.extraDeliveries = Math.max(0, busFaults.deliveries - 1);
+      else if ((busFaults.duplicateRate ?? 0) > 0 && rng() < (busFaults.duplicateRate ?? 0))
+        fate.extraDeliveries = 1;
+      fate.duplicated = fate.extraDeliveries > 0;
+    }
     fates.push(fate);
     if (!fateById.has(event.id)) fateById.set(event.id, fate);
     fate.status = eventStatus(fate);
@@ -628,7 +648,7 @@ export function createEventBus(opts: BusOptions): EventBus {
     if (fate.dropped) return;
     // EventBridge delivers asynchronously: never inside the caller's stack.
     later(0, () => route(fate));
-    if (fate.duplicated) later(1000 * (1 + rng() * 4), () => route(fate));
+    for (let i = 1; i <= fate.extraDeliveries; i++) later(1000 * (i + rng() * 4), () => route(fate));
   };
 
   const stats = (): BusStats => {
@@ -650,8 +670,9 @@ export function createEventBus(opts: BusOptions): EventBus {
     };
   };
 
+  const watched: Array<() => string[]> = [];
   const pendingWork = (): string[] => {
-    const out: string[] = [];
+    const out: string[] = watched.flatMap((w) => w());
     if (pending > 0) out.push(`${pending} delivery/retry/batch-window timer(s) or task(s)`);
     if (lambda.busy() > 0) out.push(`${lambda.busy()} invocation(s) running or queued`);
     for (const p of pollers.values()) {
@@ -704,8 +725,18 @@ export function createEventBus(opts: BusOptions): EventBus {
     fate: (id) => fateById.get(id),
     stats,
     pendingWork,
+    watch: (source) => void watched.push(source),
     async idle(o = {}) {
       const deadline = Date.now() + (o.timeoutMs ?? 60_000);
+      if (clock.mode === 'virtual') {
+        // Virtual time: let simulated time pass until nothing is pending (each step waits for quiet).
+        for (;;) {
+          await clock.quiet();
+          if (pendingWork().length === 0) return;
+          if (Date.now() > deadline || !(await clock.step()))
+            throw new Error(`bus not idle after ${o.timeoutMs ?? 60_000} ms: ${pendingWork().join('; ')}`);
+        }
+      }
       let quiet = 0;
       for (;;) {
         if (pendingWork().length === 0) {

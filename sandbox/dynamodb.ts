@@ -15,6 +15,13 @@ export interface DynamoBackend {
     body: Buffer,
     res: ServerResponse,
   ): Promise<void>;
+  /** The same request, answered as data (status, headers, body) instead of piped. */
+  call(
+    method: string,
+    url: string,
+    headers: IncomingHttpHeaders,
+    body: Buffer,
+  ): Promise<{ status: number; headers: Record<string, string>; body: string }>;
   close(): Promise<void>;
 }
 
@@ -25,6 +32,7 @@ export async function startDynalite(): Promise<DynamoBackend> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  (server as { keepAliveTimeout?: number }).keepAliveTimeout = 0; // see server.ts
 
   const forward: DynamoBackend['forward'] = (method, url, headers, body, res) =>
     new Promise((resolve, reject) => {
@@ -41,11 +49,36 @@ export async function startDynalite(): Promise<DynamoBackend> {
       upstream.end(body);
     });
 
+  const call: DynamoBackend['call'] = (method, url, headers, body) =>
+    new Promise((resolve, reject) => {
+      const upstream = request(
+        { host: '127.0.0.1', port, method, path: url, headers: { ...headers, host: `127.0.0.1:${port}` } },
+        (answer) => {
+          const chunks: Buffer[] = [];
+          answer.on('data', (c: Buffer) => chunks.push(c));
+          answer.on('error', reject);
+          answer.on('end', () => {
+            const out: Record<string, string> = {};
+            for (const [k, v] of Object.entries(answer.headers))
+              if (v !== undefined && !['content-length', 'date', 'connection'].includes(k))
+                out[k] = Array.isArray(v) ? v.join(', ') : v;
+            resolve({
+              status: answer.statusCode ?? 500,
+              headers: out,
+              body: Buffer.concat(chunks).toString('utf8'),
+            });
+          });
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+
   const close = (): Promise<void> =>
     new Promise((resolve) => {
       server.closeAllConnections?.();
       server.close(() => resolve());
     });
 
-  return { port, forward, close };
+  return { port, forward, call, close };
 }

@@ -26,10 +26,17 @@ export interface FaultRule {
   times?: number;
   /** Probability (0..1) that one item of a batch fails (PutEvents entries → InternalFailure). */
   itemFailureRate?: number;
+  /**
+   * Fail after the call took effect: the operation runs, then the caller gets the error (or the reset /
+   * hang) instead of the answer — "it worked, but the response was lost".
+   */
+  after?: boolean;
 }
 
 export interface InjectedFailure {
   mode: FaultMode;
+  /** The operation runs first; only its answer is lost. */
+  after?: boolean;
   code?: string;
   status: number;
   message: string;
@@ -102,6 +109,7 @@ export class FaultController implements ItemFaults {
       entry.failures += 1;
       decision.failure = {
         mode: rule.mode ?? 'error',
+        ...(rule.after ? { after: true } : {}),
         code: rule.code,
         status: rule.status ?? 500,
         message: rule.message ?? `Injected fault (${rule.target})`,

@@ -8,13 +8,17 @@
  * on-failure destination) and the SQS event-source mappings live in ./bus.ts.
  *
  * Every line a container writes to stdout/stderr is kept (`logs`), tagged with the invocation's request id.
+ *
+ * Time: a container sees the sandbox's simulated time (its Date, timers and deadline; see CLOCK_BOOTSTRAP).
+ * On a virtual clock invocations take turns (one runs at a time, in the order asked); a container that has
+ * nothing left but its own timers parks and gives the turn back until the clock reaches its next timer.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SimClock } from './clock.ts';
+import { createIds, createRng } from './rng.ts';
 
 export interface FunctionSpec {
   /** Physical name, e.g. 'ssm-remediator-sandbox-remediate'. */
@@ -106,11 +110,132 @@ export interface LambdaRuntimeOptions {
   concurrency?: number;
   /** Echo container output to the parent's stderr (debugging). */
   echo?: boolean;
+  /** Seeds request ids, log stream names and each container's Math.random (default 1). */
+  seed?: number;
 }
+
+/**
+ * The container's clock (CommonJS, eval'd in the worker before the handler loads). The bundle sees the
+ * sandbox's simulated time: `Date` (Date.now, new Date(), Date()) and the timers it arms (setTimeout,
+ * setInterval: SDK retry backoff, our own waits). Sockets keep their own (real) timeouts.
+ *
+ * - virtual clock: time is frozen at the instant the main thread sent with the invocation (or with a
+ *   wake-up), plus nothing: a timer the bundle arms is simulated. When the container has nothing left to
+ *   do but wait for its timers (no socket, no real timer, no immediate), it tells the main thread
+ *   `parked` with its next timer, and the main clock wakes it at that instant (`wake`).
+ * - real clock: Date runs `speed` times faster from the instant sent; timers stay real.
+ * Math.random is seeded per container, so jitter repeats with the seed.
+ */
+const CLOCK_BOOTSTRAP = `
+const RealDate = Date;
+const realSetTimeout = setTimeout;
+const realSetImmediate = setImmediate;
+const clockMode = workerData.clock.mode;
+let simNow = workerData.clock.now;
+let realBase = RealDate.now();
+const nowMs = () => (clockMode === 'virtual' ? simNow : simNow + (RealDate.now() - realBase) * workerData.clock.speed);
+const setNow = (ms) => { simNow = ms; realBase = RealDate.now(); };
+function SimDate(...args) {
+  if (!new.target) return new RealDate(nowMs()).toString();
+  return Reflect.construct(RealDate, args.length === 0 ? [nowMs()] : args, new.target);
+}
+SimDate.prototype = RealDate.prototype;
+SimDate.now = nowMs;
+SimDate.parse = RealDate.parse;
+SimDate.UTC = RealDate.UTC;
+Object.defineProperty(SimDate, 'name', { value: 'Date' });
+globalThis.Date = SimDate;
+let rngState = workerData.clock.seed >>> 0;
+Math.random = () => {
+  rngState = (rngState + 0x6d2b79f5) >>> 0;
+  let t = rngState;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const timers = new Map();
+let timerSeq = 0;
+class SimTimeout {
+  constructor(id) { this._id = id; }
+  ref() { return this; }
+  unref() { return this; }
+  hasRef() { return true; }
+  refresh() { const t = timers.get(this._id); if (t) t.at = nowMs() + t.ms; return this; }
+  close() { timers.delete(this._id); return this; }
+  [Symbol.toPrimitive]() { return this._id; }
+}
+const arm = (fn, ms, args, repeat) => {
+  if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
+  const delay = Math.max(1, Number(ms) || 0);
+  const id = ++timerSeq;
+  timers.set(id, { id, at: nowMs() + delay, ms: delay, fn, args, repeat });
+  // A zero delay is "as soon as possible", not a moment of simulated time: run it with a real timer.
+  if (!(Number(ms) > 0)) realSetTimeout(() => { const t = timers.get(id); if (t && !t.repeat) { timers.delete(id); t.fn(...t.args); } }, 0);
+  return new SimTimeout(id);
+};
+const realClearTimeout = clearTimeout;
+const clear = (h) => {
+  if (h instanceof SimTimeout) timers.delete(h._id);
+  else if (typeof h === 'number' || typeof h === 'string') timers.delete(Number(h));
+  else if (h) realClearTimeout(h);
+};
+if (clockMode === 'virtual') {
+  // Both the globals and node:timers (middy's timeoutEarly imports it), for CommonJS and ESM importers.
+  const sim = {
+    setTimeout: (fn, ms, ...args) => arm(fn, ms, args, false),
+    setInterval: (fn, ms, ...args) => arm(fn, ms, args, true),
+    clearTimeout: clear,
+    clearInterval: clear,
+  };
+  Object.assign(globalThis, sim);
+  Object.assign(require('node:timers'), sim);
+  require('node:module').syncBuiltinESMExports();
+}
+const nextDue = () => { let n = null; for (const t of timers.values()) if (n === null || t.at < n) n = t.at; return n; };
+let epoch = 0;
+let running = false;
+let checking = false;
+const fireDue = () => {
+  let due;
+  for (const t of timers.values()) if (t.at <= simNow && (!due || t.at < due.at || (t.at === due.at && t.id < due.id))) due = t;
+  if (!due) return startParkCheck();
+  if (due.repeat) due.at += due.ms; else timers.delete(due.id);
+  realSetImmediate(fireDue);
+  due.fn(...due.args);
+};
+const busyResources = () => process.getActiveResourcesInfo().filter((r) => r !== 'MessagePort').length;
+const startParkCheck = () => {
+  if (clockMode !== 'virtual' || checking || !running) return;
+  checking = true;
+  let idleChecks = 0;
+  const check = () => {
+    if (!running) { checking = false; return; }
+    if (busyResources() === 0) idleChecks += 1; else idleChecks = 0;
+    if (idleChecks >= 2) {
+      checking = false;
+      parentPort.postMessage({ type: 'parked', epoch, next: nextDue() });
+      return;
+    }
+    // Checked from an immediate: a running timer still counts itself among the active resources.
+    if (idleChecks > 0) realSetImmediate(check);
+    else realSetTimeout(() => realSetImmediate(check), 1);
+  };
+  realSetImmediate(check);
+};
+const clockInvoke = (msg) => { epoch = msg.epoch; setNow(msg.now); running = true; fireDue(); };
+const clockDone = () => { running = false; };
+parentPort.on('message', (msg) => {
+  if (msg.type !== 'wake' || msg.epoch !== epoch + 1 || !running) return;
+  epoch = msg.epoch;
+  setNow(msg.now);
+  fireDue();
+});
+`;
 
 /** The container bootstrap (CommonJS, eval'd in the worker): loads the handler once, runs invocations. */
 const BOOTSTRAP = `
 const { parentPort, workerData } = require('node:worker_threads');
+${CLOCK_BOOTSTRAP}
 let loaded;
 const load = () => (loaded ??= import(workerData.moduleUrl).then((m) => {
   const h = m[workerData.exportName] ?? (m.default && m.default[workerData.exportName]);
@@ -129,6 +254,7 @@ const errorOf = (e, fallback) => ({
 });
 parentPort.on('message', async (msg) => {
   if (msg.type !== 'invoke') return;
+  clockInvoke(msg);
   const context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName: workerData.functionName,
@@ -159,6 +285,7 @@ parentPort.on('message', async (msg) => {
       reply = { ok: false, error: errorOf(e, 'Error') };
     }
   }
+  clockDone();
   process.stdout.write('\\u0000END ' + msg.requestId + '\\n');
   process.stderr.write('\\u0000END ' + msg.requestId + '\\n');
   await Promise.all([flush(process.stdout), flush(process.stderr)]);
@@ -175,6 +302,13 @@ interface Reply {
   error?: LambdaError;
 }
 
+/** The container has nothing left to do but wait for its simulated timers (the next one due at `next`). */
+interface Parked {
+  type: 'parked';
+  epoch: number;
+  next: number | null;
+}
+
 interface Running {
   record: InvocationRecord;
   reply?: Reply;
@@ -187,6 +321,9 @@ class Container {
   running?: Running;
   dead = false;
   invocations = 0;
+  /** The running invocation's turn number, and what to do when the container parks (virtual clock). */
+  private epoch = 0;
+  private onParked: ((next: number | null) => void) | undefined;
   private partial = { stdout: '', stderr: '' };
 
   constructor(
@@ -195,6 +332,7 @@ class Container {
     private readonly sinkLine: (line: LogLine) => void,
     private readonly clock: SimClock,
     private readonly echo: boolean,
+    seed: number,
   ) {
     const { modulePath, exportName } = resolveHandler(spec);
     this.worker = new Worker(BOOTSTRAP, {
@@ -210,13 +348,18 @@ class Container {
         functionArn: spec.arn,
         memoryMb: spec.memoryMb,
         logStream: env['AWS_LAMBDA_LOG_STREAM_NAME'],
+        clock: { mode: clock.mode, speed: clock.speed, now: clock.now().getTime(), seed },
       },
       resourceLimits: { maxOldGenerationSizeMb: Math.max(128, spec.memoryMb) },
     });
     this.worker.unref();
     this.worker.stdout.on('data', (b: Buffer) => this.onData('stdout', b));
     this.worker.stderr.on('data', (b: Buffer) => this.onData('stderr', b));
-    this.worker.on('message', (m: Reply) => {
+    this.worker.on('message', (m: Reply | Parked) => {
+      if (m.type === 'parked') {
+        if (m.epoch === this.epoch) this.onParked?.(m.next);
+        return;
+      }
       if (m.type !== 'result' || !this.running || this.running.record.requestId !== m.requestId) return;
       this.running.reply = m;
       this.maybeFinish();
@@ -276,10 +419,24 @@ class Container {
     if (r?.reply && r.ends >= 2) r.finish(r.reply);
   }
 
+  /**
+   * One invocation. On a virtual clock it runs in turns: it takes the clock's turn to start, gives it
+   * back when the container parks (nothing left but its own simulated timers), and takes it again when
+   * the main clock reaches the container's next timer. The deadline is simulated (the function's
+   * timeout after the start); a wall-clock watchdog of the same length catches a container that never
+   * parks (a hung socket, an endless loop).
+   */
   run(record: InvocationRecord, event: unknown): Promise<Reply> {
     return new Promise<Reply>((resolve) => {
+      const clock = this.clock;
+      const virtual = clock.mode === 'virtual';
       const timeoutMs = this.spec.timeoutSeconds * 1000;
-      const timer = setTimeout(() => {
+      let epoch = 0;
+      let finished = false;
+      let releaseTurn: (() => void) | undefined;
+      let cancelWake: (() => void) | undefined;
+      let watchdog: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = (): void => {
         this.dead = true;
         void this.worker.terminate();
         done({
@@ -291,19 +448,63 @@ class Container {
             errorMessage: `RequestId: ${record.requestId} Error: Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`,
           },
         });
-      }, timeoutMs);
+      };
+      const armWatchdog = (): void => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(timedOut, timeoutMs);
+      };
+      const cancelDeadline = virtual ? clock.after(timeoutMs, timedOut) : (): void => undefined;
       const done = (reply: Reply): void => {
-        clearTimeout(timer);
+        if (finished) return;
+        finished = true;
+        clearTimeout(watchdog);
+        cancelDeadline();
+        cancelWake?.();
+        this.onParked = undefined;
         if (this.running?.record === record) this.running = undefined;
+        releaseTurn?.();
         resolve(reply);
+      };
+      const takeTurn = (then: () => void): void => {
+        void clock.turn().then((release) => {
+          if (finished) return release();
+          releaseTurn = release;
+          armWatchdog();
+          then();
+        });
+      };
+      this.onParked = (next) => {
+        if (finished) return;
+        clearTimeout(watchdog);
+        const release = releaseTurn;
+        releaseTurn = undefined;
+        cancelWake?.();
+        cancelWake =
+          next === null
+            ? undefined
+            : clock.after(Math.max(0, next - clock.now().getTime()), () => {
+                cancelWake = undefined;
+                takeTurn(() => {
+                  epoch += 1;
+                  this.epoch = epoch;
+                  this.worker.postMessage({ type: 'wake', epoch, now: clock.now().getTime() });
+                });
+              });
+        release?.();
       };
       this.running = { record, ends: 0, finish: done };
       this.invocations += 1;
-      this.worker.postMessage({
-        type: 'invoke',
-        requestId: record.requestId,
-        event,
-        deadline: Date.now() + timeoutMs,
+      this.epoch = 0;
+      takeTurn(() => {
+        const now = clock.now().getTime();
+        this.worker.postMessage({
+          type: 'invoke',
+          requestId: record.requestId,
+          event,
+          epoch: 0,
+          now,
+          deadline: now + timeoutMs,
+        });
       });
     });
   }
@@ -339,6 +540,8 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions): LambdaRuntime {
   const lines: LogLine[] = [];
   const listeners = new Set<() => void>();
   let busy = 0;
+  const ids = createIds((opts.seed ?? 1) + 101);
+  const containerSeeds = createRng((opts.seed ?? 1) + 102);
   const limit = opts.concurrency ?? 10;
   const changed = (): void => {
     for (const l of listeners) l();
@@ -373,7 +576,7 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions): LambdaRuntime {
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.name}`,
-    AWS_LAMBDA_LOG_STREAM_NAME: `${opts.clock.now().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID().replace(/-/g, '')}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: `${opts.clock.now().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${ids().replace(/-/g, '')}`,
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
     LAMBDA_TASK_ROOT: spec.codeDir,
@@ -397,6 +600,7 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions): LambdaRuntime {
         (l) => lines.push(l),
         opts.clock,
         opts.echo ?? false,
+        Math.floor(containerSeeds() * 2 ** 32),
       );
       pool.all.add(c);
       return Promise.resolve(c);
@@ -422,7 +626,7 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions): LambdaRuntime {
   const invoke: LambdaRuntime['invoke'] = async (ref, event, o = {}) => {
     const pool = mustFind(ref);
     const record: InvocationRecord = {
-      requestId: o.requestId ?? randomUUID(),
+      requestId: o.requestId ?? ids(),
       functionName: pool.spec.name,
       trigger: o.trigger ?? 'direct',
       eventIds: o.eventIds ?? [],

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SimClock } from './clock.ts';
 import { AwsError } from './errors.ts';
 import { CallCounter } from './calls.ts';
 import { startDynalite, type DynamoBackend } from './dynamodb.ts';
@@ -35,6 +36,11 @@ export interface SandboxServerOptions {
   limits?: RateLimits;
   /** Slack incoming-webhook receiver mounted at POST /slack/... */
   slack?: SlackReceiver;
+  /**
+   * The account's clock: a request in flight holds it (virtual time waits for it), answers carry its
+   * time in the Date header (the SDK corrects its clock skew from it), and rate limits refill on it.
+   */
+  clock?: SimClock;
 }
 
 export interface SandboxServer {
@@ -74,11 +80,21 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     region: opts.region ?? 'us-east-1',
     calls: new CallCounter(),
     faults: opts.faults ?? new FaultController(),
-    limiter: new RateLimiter(opts.limits ?? PARAMETER_STORE_LIMITS),
+    limiter: new RateLimiter(
+      opts.limits ?? PARAMETER_STORE_LIMITS,
+      opts.clock ? () => opts.clock!.now().getTime() : undefined,
+    ),
   };
   if (opts.dynamodb) ctx.dynamo = await startDynalite();
 
   const server = createServer((req, res) => {
+    if (opts.clock) {
+      const release = opts.clock.hold();
+      res.on('close', release);
+      res.on('finish', release);
+      inFlight.set(res, release);
+      res.setHeader('date', opts.clock.now().toUTCString());
+    }
     handle(ctx, req, res).catch((err: unknown) => {
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'text/plain' });
@@ -86,6 +102,9 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
       } else res.destroy();
     });
   });
+  // Idle keep-alive connections stay open (no wall-clock timeout): a container parked for a while
+  // must not find its socket closed under it, which would make the SDK retry depend on the machine.
+  server.keepAliveTimeout = 0;
   try {
     await listen(server, opts.port ?? 0);
   } catch (e) {
@@ -185,14 +204,19 @@ async function invoke(
   if (!ctx.limiter.take(call.service, call.operation)) {
     return { error: new AwsError(def.throttlingErrorCode ?? 'ThrottlingException', 'Rate exceeded', 400) };
   }
-  if (decision.failure) return injected(def, decision.failure);
+  if (decision.failure && !decision.failure.after) return injected(def, decision.failure);
+  let outcome: Outcome;
   try {
-    return { output: await run() };
+    outcome = { output: await run() };
   } catch (err) {
-    if (err instanceof AwsError) return { error: err };
-    const message = err instanceof Error ? err.message : String(err);
-    return { error: new AwsError(def.internalErrorCode ?? 'InternalFailure', message, 500) };
+    if (err instanceof AwsError) outcome = { error: err };
+    else {
+      const message = err instanceof Error ? err.message : String(err);
+      outcome = { error: new AwsError(def.internalErrorCode ?? 'InternalFailure', message, 500) };
+    }
   }
+  // A lost response: the operation took effect, the caller sees the fault.
+  return decision.failure ? injected(def, decision.failure) : outcome;
 }
 
 function injected(
@@ -338,14 +362,17 @@ async function handleDynamo(
   if (!dynamo) return;
   const call = callContext(ctx, req, 'dynamodb', operation);
   const def = { name: 'dynamodb', internalErrorCode: 'InternalServerError' };
-  const outcome = await invoke(ctx, def, call, () => undefined);
+  // dynalite's answer is the operation's output (a lost-response fault applies it, then drops it).
+  const outcome = await invoke(ctx, def, call, () =>
+    dynamo.call(req.method ?? 'POST', req.url ?? '/', req.headers, body),
+  );
   if ('drop' in outcome) return drop(res, outcome.drop);
   if ('error' in outcome)
     return send(
       res,
       jsonError(outcome.error.status, outcome.error.code, outcome.error.message, 'json1.0', call.requestId),
     );
-  await dynamo.forward(req.method ?? 'POST', req.url ?? '/', req.headers, body, res);
+  send(res, outcome.output as Reply);
 }
 
 async function handleSlack(
@@ -382,4 +409,9 @@ function send(res: ServerResponse, reply: Reply): void {
 /** 'reset' drops the connection at once; 'hang' leaves it open until the client gives up or the server closes. */
 function drop(res: ServerResponse, mode: 'reset' | 'hang'): void {
   if (mode === 'reset') res.socket?.destroy();
+  // A hung call waits for the caller to give up (in wall time): it does not hold simulated time.
+  else inFlight.get(res)?.();
 }
+
+/** Releases of the clock holds of the requests in flight. */
+const inFlight = new WeakMap<ServerResponse, () => void>();

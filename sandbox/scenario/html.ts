@@ -19,7 +19,7 @@ import type { Scenario } from './schema.ts';
 const KNOWN = new Set([
   'scenario',
   'seed',
-  'wallSeconds',
+  'wall',
   'sim',
   'events',
   'findings',
@@ -582,7 +582,7 @@ export function renderHtml(
 <main>
 <header>
 <h1>Rehearsal: ${esc(r.scenario)}</h1>
-<div class="muted">seed ${r.seed} · ${r.sim.hours.toFixed(1)} h of simulated time from ${esc(Number.isNaN(started.getTime()) ? r.sim.start : started.toISOString().replace('T', ' ').slice(0, 16))} UTC · ${r.wallSeconds.toFixed(1)} s wall clock · x${r.sim.speed}</div>
+<div class="muted">seed ${r.seed} · ${r.sim.hours.toFixed(1)} h of simulated time from ${esc(Number.isNaN(started.getTime()) ? r.sim.start : started.toISOString().replace('T', ' ').slice(0, 16))} UTC · ${(r.wall?.seconds ?? 0).toFixed(1)} s wall clock (virtual time)</div>
 </header>
 
 <section class="card verdict ${ok ? 'pass' : 'fail'}" id="verdict">

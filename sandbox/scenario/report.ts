@@ -7,6 +7,7 @@
 import type { BusEvent } from '../types.ts';
 import { describeModes, type RunMode } from './runbooks.ts';
 import type { Scenario } from './schema.ts';
+import type { ConvergenceReport } from './convergence.ts';
 
 /** What the bus did with one event (the runner adapts the account's fate records to this). */
 export interface FateView {
@@ -65,10 +66,14 @@ export interface SlackView {
 export interface RehearsalReport {
   scenario: string;
   seed: number;
-  wallSeconds: number;
   sim: { start: string; end: string; hours: number; speed: number };
   /** Which remediation ran in which mode: the scenario's `modes` over the production defaults. */
   modes: Record<string, RunMode>;
+  /**
+   * What the run cost in wall-clock time: the only part of the report that differs between two runs of
+   * the same scenario and seed (virtual time makes the rest repeat, on any machine).
+   */
+  wall: { seconds: number; simSecondsPerWallSecond: number };
   /** Every event put on the bus, by detail-type (scenario, simulations and the service's own). */
   events: { total: number; byDetailType: Record<string, number>; byOrigin: Record<string, number> };
   findings: {
@@ -107,7 +112,12 @@ export interface RehearsalReport {
     stillDeferred: number;
     releasedAs: Record<string, number>;
   };
-  /** Delivered finding events that ended with no decision or outcome line at all. */
+  /**
+   * The verdict: each distinct finding judged from the world at the end (fixed, excused, pending,
+   * dropped, undelivered), never from the service's log lines (./convergence.ts).
+   */
+  convergence: ConvergenceReport;
+  /** Delivered finding events that ended with no decision or outcome line at all (informational). */
   lost: number;
   lostEvents: { id: string; detailType: string; resource: string; targets: string[] }[];
   /** Delivered finding events still being handled (queued, retrying, running) when the run stopped waiting. */
@@ -251,6 +261,7 @@ export interface ReportInput {
   sns: { message: string; at?: number }[];
   apiCalls: RehearsalReport['apiCalls'];
   windows?: TimeWindow[];
+  convergence: ConvergenceReport;
   windowOf?: (instance: string, at: number) => string;
   dropOf?: (instance: string, at: number) => string;
   notes?: string[];
@@ -423,9 +434,12 @@ export function buildReport(input: ReportInput): RehearsalReport {
   return {
     scenario: input.scenario,
     seed: input.seed,
-    wallSeconds: input.wallSeconds,
     sim: input.sim,
     modes: input.modes ?? {},
+    wall: {
+      seconds: input.wallSeconds,
+      simSecondsPerWallSecond: Math.round((input.sim.hours * 3600) / Math.max(0.001, input.wallSeconds)),
+    },
     events: { total: input.fates.length, byDetailType: sortKeys(byDetailType), byOrigin: sortKeys(byOrigin) },
     findings: { total: findingFates.length, unique: uniqueFindings.size, delivered, unrouted },
     outcomes: {
@@ -443,6 +457,7 @@ export function buildReport(input: ReportInput): RehearsalReport {
       scenario: input.scenarioExecutions,
     },
     deferred,
+    convergence: input.convergence,
     lost,
     lostEvents,
     unfinished,
@@ -673,7 +688,7 @@ export function renderReport(r: RehearsalReport): string {
   const lines: string[] = [];
   const ok = passed(r);
   lines.push(
-    `Rehearsal "${r.scenario}" (seed ${r.seed}): ${r.sim.hours.toFixed(1)} h of simulated time in ${r.wallSeconds.toFixed(1)} s (x${r.sim.speed})`,
+    `Rehearsal "${r.scenario}" (seed ${r.seed}): ${r.sim.hours.toFixed(1)} h of simulated time in ${r.wall.seconds.toFixed(1)} s of wall time (virtual time, x${r.wall.simSecondsPerWallSecond} on average)`,
   );
   lines.push(`Modes                  ${describeModes(r.modes)}`);
   lines.push('');
@@ -706,6 +721,14 @@ export function renderReport(r: RehearsalReport): string {
   for (const [svc, v] of Object.entries(r.apiCalls))
     lines.push(`  ${svc.padEnd(20)} ${fmtCounts(v.byOperation)}`);
   lines.push('');
+  const c = r.convergence;
+  lines.push(
+    `Convergence            ${c.findings} distinct findings, judged from the world: ${c.fixed} fixed, ${c.excused} excused (${fmtCounts(c.excusedBy)}), ${c.pending} pending, ${c.dropped} dropped, ${c.undelivered} undelivered (the bus lost every event)`,
+  );
+  for (const i of c.items.slice(0, 20))
+    lines.push(
+      `  ${i.state.padEnd(8)} ${i.trigger} ${i.resource}: ${i.why}${i.retryAt ? ` (retry at ${i.retryAt})` : ''}`,
+    );
   lines.push(
     `lost                   ${r.lost}   delivered finding events with no decision or outcome line at all`,
   );
@@ -726,14 +749,20 @@ export function renderReport(r: RehearsalReport): string {
   for (const n of r.notes) lines.push(`note: ${n}`);
   lines.push('');
   lines.push(
-    ok ? 'PASS: nothing lost, nothing unfinished, no duplicate execution' : `FAIL: ${failureReason(r)}`,
+    ok
+      ? 'PASS: every finding fixed, excused, pending or undelivered (none dropped), nothing unfinished, no duplicate execution'
+      : `FAIL: ${failureReason(r)}`,
   );
   return lines.join('\n');
 }
 
-/** The rehearsal passes when every delivered finding ended in an outcome and no execution was duplicated. */
+/**
+ * The rehearsal passes when the world converged (no finding dropped: each is fixed, excused by an
+ * announced code, held durably, or was never delivered), nothing was left unfinished and no execution
+ * was duplicated. The service's log lines (`lost`) are not the verdict.
+ */
 export function passed(r: RehearsalReport): boolean {
-  return r.lost === 0 && r.unfinished === 0 && r.duplicateExecutions === 0;
+  return r.convergence.dropped === 0 && r.unfinished === 0 && r.duplicateExecutions === 0;
 }
 
 export function failureReason(r: RehearsalReport): string {
@@ -742,7 +771,10 @@ export function failureReason(r: RehearsalReport): string {
     parts.push(
       `${r.unfinished} finding event(s) were still being handled when the drain ended (raise clock.drain or lower the speed)`,
     );
-  if (r.lost > 0) parts.push(`${r.lost} finding event(s) ended with no outcome`);
+  if (r.convergence.dropped > 0)
+    parts.push(
+      `${r.convergence.dropped} finding(s) dropped: not fixed, not excused, not held by the service (convergence.items)`,
+    );
   if (r.duplicateExecutions > 0) parts.push(`${r.duplicateExecutions} duplicate execution(s)`);
   return parts.join('; ');
 }

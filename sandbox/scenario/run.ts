@@ -9,10 +9,14 @@
  * invocation and compliance events are the ones SSM emits), agents losing their connection, calendar
  * freezes, throttling, faults, and parameter changes through the SSM API.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { rmSync } from 'node:fs';
 import { SANDBOX_REGION, SANDBOX_STAGE, startSandboxAccount, type SandboxAccount } from '../account.ts';
 import type { EventFate } from '../bus.ts';
+import type { CallSnapshot } from '../calls.ts';
 import type { FaultRule } from '../faults.ts';
+import { createIds } from '../rng.ts';
 import { PARAMETER_STORE_LIMITS } from '../ratelimit.ts';
 import type { ComplianceType } from '../services/config.ts';
 import { packageService } from '../template.ts';
@@ -21,6 +25,7 @@ import {
   buildReport,
   isFinding as isFindingEvent,
   scenarioWindows,
+  resourceOf,
   type ExecutionView,
   type FateView,
   type OutcomeLine,
@@ -28,6 +33,7 @@ import {
 } from './report.ts';
 import { projectRemediations, runModes } from './runbooks.ts';
 import { findProjectRoot, type Scenario } from './schema.ts';
+import { judgeConvergence, noticesOf, type ConvergenceWorld, type WorldFinding } from './convergence.ts';
 import { planWorld, type World } from './world.ts';
 
 export interface RunOptions {
@@ -48,14 +54,18 @@ export interface RunOptions {
   inspect?: (account: SandboxAccount) => void | Promise<void>;
 }
 
+/**
+ * When a scenario that names no `clock.start` begins: a fixed Monday morning, so the same scenario and
+ * seed give the same report (timestamps included) on any day.
+ */
+export const DEFAULT_START = '2026-01-05T08:00:00.000Z';
+
 const TAG_REMEDIATION = 'ssm-remediator:remediation';
 const TAG_RESOURCE = 'ssm-remediator:resource';
 const TAG_EVENT = 'ssm-remediator:event';
 const COMMENT_PREFIX = 'ssm-remediator ';
 const WINDOW_COMMENT = 'Maintenance window patch run (rehearsal)';
 const RUNNING = new Set(['Pending', 'InProgress', 'Waiting', 'Cancelling', 'Delayed']);
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** `t+2h05m` */
 export function simOffset(ms: number): string {
@@ -96,8 +106,7 @@ export async function runScenario(opts: RunOptions): Promise<RehearsalReport> {
   try {
     // Packaged first, so the sim clock starts when the account does (not minutes of sim time earlier).
     account = await startSandboxAccount({
-      speed,
-      ...(s.clock.start ? { start: new Date(s.clock.start) } : {}),
+      start: new Date(s.clock.start ?? DEFAULT_START),
       seed: s.seed,
       projectRoot: opts.projectRoot,
       templateDir,
@@ -109,7 +118,7 @@ export async function runScenario(opts: RunOptions): Promise<RehearsalReport> {
   }
   try {
     progress(
-      `[rehearse] deployed in ${((performance.now() - packagedAt) / 1000).toFixed(1)} s; running ${simOffset(s.clock.duration)} of simulated time at x${speed}`,
+      `[rehearse] deployed in ${((performance.now() - packagedAt) / 1000).toFixed(1)} s; running ${simOffset(s.clock.duration)} of simulated time (virtual: it moves when the account is quiet)`,
     );
     const report = await rehearse(
       account,
@@ -143,6 +152,7 @@ async function rehearse(
   const t0 = clock.now().getTime();
   const world = planWorld(s, new Date(t0));
   const scenarioEvents = new Set<string>();
+  const ids = createIds(s.seed + 301);
   const windowCommands = new Set<string>();
   // Operators change modes and the kill switch in Parameter Store (the store emits Parameter Store Change).
   const putParameter = async (name: string, value: string): Promise<void> => {
@@ -205,8 +215,14 @@ async function rehearse(
         config.setResourceCompliance({ resourceType: type, resourceId: res }, 'COMPLIANT');
     });
   if (s.automation.runTime !== undefined) ssm.setAutomationDurations({ runMs: s.automation.runTime });
-  if (s.bus.drop > 0 || s.bus.duplicate > 0)
-    bus.setFaults({ dropRate: s.bus.drop, duplicateRate: s.bus.duplicate });
+  if (s.bus.drop > 0 || s.bus.duplicate > 0 || s.bus.deliveries !== undefined)
+    bus.setFaults({
+      dropRate: s.bus.drop,
+      duplicateRate: s.bus.duplicate,
+      ...(s.bus.deliveries !== undefined ? { deliveries: s.bus.deliveries } : {}),
+      ...(s.bus.source !== undefined ? { source: s.bus.source } : {}),
+      ...(s.bus.detailType !== undefined ? { detailType: s.bus.detailType } : {}),
+    });
 
   // ---- the timeline ------------------------------------------------------------------------------
   const happenings: Happening[] = [];
@@ -248,9 +264,19 @@ async function rehearse(
       at(f.duplicateAt, `Config: ${f.rule} announced again ${f.resourceId}`, () => {
         const ev = firstAnnouncement.get(key);
         if (!ev) return;
-        const again: BusEvent = { ...ev, id: crypto.randomUUID(), time: isoSeconds(clock.now()) };
+        const again: BusEvent = { ...ev, id: ids(), time: isoSeconds(clock.now()) };
         scenarioEvents.add(again.id);
         bus.put(again, { via: 'service' });
+      });
+    for (const when of f.driftAt ?? [])
+      at(when, `Config: ${f.rule} drifts back ${f.resourceId}`, () => {
+        // Only a resource that was fixed can drift back (Config announces a change, not a repeat).
+        if (
+          config.evaluation(f.rule, { resourceType: f.resourceType, resourceId: f.resourceId })
+            ?.complianceType !== 'COMPLIANT'
+        )
+          return;
+        announce(f.rule, f.resourceType, f.resourceId, 'NON_COMPLIANT');
       });
     if (f.compliantAt !== undefined)
       at(f.compliantAt, `Config: ${f.rule} COMPLIANT ${f.resourceId}`, () => {
@@ -347,36 +373,35 @@ async function rehearse(
     return `[rehearse] ${simOffset(since())}  events ${bus.fates().length}  outcomes ${out.length}${summary ? ` (${summary})` : ''}  executions running ${running()}`;
   };
   const ticker = setInterval(() => progress(line()), progressEveryMs);
+  // The runner's own Scan pages: not the service's calls, so taken out of the report's apiCalls.
+  const ledgerReads = { pages: 0 };
+  const dayEnd = t0 + s.clock.duration;
+  const drainEnd = dayEnd + s.clock.drain;
   try {
-    const endWall = (s.clock.duration - since()) / speed;
-    if (endWall > 0) await sleep(endWall);
+    // Virtual time: the clock jumps from one scheduled instant to the next once the account is quiet,
+    // so the day takes as long as its work, on any machine, and ends the same way.
+    await clock.runUntil(dayEnd);
     progress(line());
     progress('[rehearse] day over; waiting for the account to go quiet…');
-    const deadline = performance.now() + Math.max(5_000, s.clock.drain / speed);
+    // Quiet is not done while the ledger still follows an execution (the reconcile sweep will close
+    // it): keep time moving until it has, or the drain ends. The ledger is read at most every 5 minutes.
+    let ledgerCheckedAt = -Infinity;
+    let ledgerBusy = false;
     for (;;) {
-      const left = deadline - performance.now();
-      if (left <= 0) {
+      await clock.quiet();
+      if (bus.pendingWork().length === 0 && running() === 0) {
+        if (clock.now().getTime() - ledgerCheckedAt >= 300_000) {
+          ledgerCheckedAt = clock.now().getTime();
+          ledgerBusy = followedExecutions(await scanLedger(account, ledgerReads)).length > 0;
+        }
+        if (!ledgerBusy) break;
+      }
+      if (!(await clock.step(drainEnd))) {
         notes.push(
           `stopped waiting after ${simOffset(s.clock.drain)} of drain: ${running()} execution(s) still running; pending: ${bus.pendingWork().slice(0, 5).join('; ') || 'none'}`,
         );
         break;
       }
-      try {
-        await bus.idle({ timeoutMs: left });
-      } catch {
-        continue;
-      }
-      if (running() === 0 && account.lambda.busy() === 0) {
-        // Let completion events of the last executions land, then check once more.
-        await sleep(200);
-        try {
-          await bus.idle({ timeoutMs: Math.max(1, deadline - performance.now()) });
-        } catch {
-          continue;
-        }
-        if (running() === 0) break;
-      }
-      await sleep(100);
     }
   } finally {
     clearInterval(ticker);
@@ -397,7 +422,7 @@ async function rehearse(
     targets: [...new Set(f.rules)],
     dropped: f.dropped,
     pending: f.status === 'pending',
-    duplicated: f.duplicated ? 1 : 0,
+    duplicated: f.extraDeliveries,
     origin: origin(f),
     at: f.receivedAt.getTime(),
   }));
@@ -437,6 +462,8 @@ async function rehearse(
       `${unrouted} finding event(s) matched no rule of the deployed template (the service does not subscribe to them yet); they are not counted as lost`,
     );
   const end = clock.now();
+  const apiCalls = withoutOwnReads(account.calls.snapshot(), ledgerReads.pages);
+  const convergence = judgeConvergence(await gatherWorld(account, fates, world, windowCommands));
   return buildReport({
     scenario: s.name,
     seed: s.seed,
@@ -455,12 +482,158 @@ async function rehearse(
     slack: account.slack.messages().map((m) => ({ text: slackText(m.payload, m.text) })),
     slackSamples: s.report.slackSamples,
     sns: account.sns.messages().map((m) => ({ message: m.Message, at: m.publishedAt.getTime() })),
-    apiCalls: account.calls.snapshot(),
+    apiCalls,
+    convergence,
     windowOf: world.windowOf,
     dropOf: world.dropOf,
     windows: scenarioWindows(s),
     notes,
   });
+}
+
+/**
+ * The world at the end of the drain, as data: Config's evaluations, SSM's commands, executions and
+ * agents, the results topic, the ledger table (scanned like any DynamoDB table) and the queues.
+ */
+async function gatherWorld(
+  account: SandboxAccount,
+  fates: FateView[],
+  world: World,
+  windowCommands: Set<string>,
+): Promise<ConvergenceWorld> {
+  const { ssm, config } = account;
+  const findings: WorldFinding[] = [];
+  const typeOf = new Map<string, string>();
+  const triggerOfEvent = new Map<string, string>();
+  for (const f of fates) {
+    if (!isFindingEvent(f.event)) continue;
+    const e = f.event;
+    const resource = resourceOf(e);
+    const trigger =
+      e.source === 'aws.config'
+        ? `config:${String(e.detail['configRuleName'])}`
+        : e['detail-type'] === 'SSM Agent Disconnected'
+          ? 'agent'
+          : 'patch';
+    if (typeof e.detail['resourceType'] === 'string') typeOf.set(resource, e.detail['resourceType']);
+    findings.push({ trigger, resource, delivered: !f.dropped && f.targets.length > 0 });
+    triggerOfEvent.set(e.id, trigger);
+  }
+  // Agents the scenario took down are findings even if the service never noticed them.
+  for (const d of world.dropOffs)
+    for (const id of d.instances) findings.push({ trigger: 'agent', resource: id, delivered: false });
+  // Delivered if any of its events was (re-announcements and redeliveries fold).
+  const delivered = new Set(findings.filter((f) => f.delivered).map((f) => `${f.trigger}|${f.resource}`));
+  for (const f of findings) f.delivered = delivered.has(`${f.trigger}|${f.resource}`);
+
+  const commands = ssm.listCommands().filter((c) => !windowCommands.has(c.CommandId));
+  const automations = ssm.listAutomationExecutions();
+  const onInstance = (x: { Parameters: Record<string, string[]> }, id: string): boolean =>
+    Object.values(x.Parameters).some((v) => v.includes(id));
+  const queues = Object.values(account.deployed.queues).map((q) => ({
+    name: q.name,
+    messages: account.sqs.pending(q.arn),
+  }));
+  const ledger = await scanLedger(account);
+  const deferrals = ledger.filter((i) => String(i['pk']).startsWith('DEFER#'));
+  return {
+    findings,
+    compliance: (rule, resource) =>
+      config.evaluation(rule, { resourceType: typeOf.get(resource) ?? '', resourceId: resource })
+        ?.complianceType,
+    patched: (id) =>
+      commands.find(
+        (c) =>
+          c.DocumentName === 'AWS-RunPatchBaseline' &&
+          c.invocations.some((i) => i.InstanceId === id && i.Status === 'Success'),
+      )?.CommandId,
+    ping: (id) => ssm.instances.get(id)?.PingStatus,
+    diagnosed: (id) =>
+      automations.find((x) => x.status === 'Success' && onInstance(x, id))?.AutomationExecutionId,
+    running: (resource) => {
+      const x = automations.find(
+        (a) => RUNNING.has(a.status) && (tagOf(a.tags, TAG_RESOURCE) === resource || onInstance(a, resource)),
+      );
+      if (x) return `execution ${x.AutomationExecutionId} still ${x.status}`;
+      const c = commands.find(
+        (k) => RUNNING.has(k.Status) && k.invocations.some((i) => i.InstanceId === resource),
+      );
+      return c ? `command ${c.CommandId} still ${c.Status}` : undefined;
+    },
+    notices: account.sns
+      .messages()
+      .flatMap((m) => noticesOf(m.Message))
+      .map((n) => {
+        const trigger = n.trigger ?? (n.eventId ? triggerOfEvent.get(n.eventId) : undefined);
+        return trigger ? { ...n, trigger } : n;
+      }),
+    deferrals: deferrals.map((d) => ({
+      remediationId: String(d['remediationId']),
+      resourceId: String(d['resourceId']),
+      ...(typeof d['nextTransitionTime'] === 'string' ? { nextTransitionTime: d['nextTransitionTime'] } : {}),
+    })),
+    followed: followedExecutions(ledger),
+    queued: (resource) => {
+      for (const q of queues) {
+        const m = q.messages.find((x) => x.Body.includes(resource));
+        if (m) return { queue: q.name, messageId: m.MessageId };
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Executions the ledger still follows: in flight, or waiting for Config to confirm the fix. */
+function followedExecutions(
+  ledger: Record<string, unknown>[],
+): { executionId: string; phase: string; resourceIds: string[] }[] {
+  return ledger
+    .filter((i) => String(i['pk']).startsWith('EXEC#') && i['phase'] !== 'done')
+    .map((i) => ({
+      executionId: String(i['executionId']),
+      phase: String(i['phase']),
+      resourceIds: Array.isArray(i['resourceIds']) ? i['resourceIds'].map(String) : [],
+    }));
+}
+
+function withoutOwnReads(calls: CallSnapshot, scans: number): CallSnapshot {
+  const db = calls['dynamodb'];
+  if (!db || scans === 0) return calls;
+  const { Scan: own = 0, ...rest } = db.byOperation;
+  const left = own - scans;
+  return {
+    ...calls,
+    dynamodb: { total: db.total - scans, byOperation: left > 0 ? { ...rest, Scan: left } : rest },
+  };
+}
+
+/** Every item of the ledger table, read through the sandbox's DynamoDB like any client would. */
+async function scanLedger(
+  account: SandboxAccount,
+  reads: { pages: number } = { pages: 0 },
+): Promise<Record<string, unknown>[]> {
+  const table = Object.values(account.deployed.tables ?? {})[0]?.name;
+  if (!table) return [];
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: account.url,
+      region: account.region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    }),
+  );
+  try {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+      reads.pages += 1;
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  } finally {
+    client.destroy();
+  }
 }
 
 const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -96,6 +96,13 @@ const findings = z.strictObject({
   at: when,
   /** Some resources are fixed by someone else before deferred work is released: Config re-evaluates them COMPLIANT. */
   compliantLater: z.strictObject({ count: z.number().int().min(1), at: duration }).optional(),
+  /** Fixed resources drift back: Config finds each NON_COMPLIANT again `every` after it was found, `times` times. */
+  drift: z
+    .strictObject({
+      every: duration.refine((d) => d > 0, 'must be longer than 0'),
+      times: z.number().int().min(1).max(50),
+    })
+    .optional(),
 });
 
 const patchWindow = z.strictObject({
@@ -140,6 +147,8 @@ const fault = z.strictObject({
   latencyMs: z.number().int().nonnegative().optional(),
   times: z.number().int().min(1).optional(),
   itemFailureRate: share.optional(),
+  /** Fail after the call took effect (the response is lost: the caller sees the error, the change stays). */
+  after: z.boolean().optional(),
   /** Active only in this window of simulated time (default: the whole run). */
   from: duration.optional(),
   to: duration.optional(),
@@ -170,11 +179,11 @@ export const scenarioSchema = z.strictObject({
   clock: z
     .strictObject({
       /**
-       * Simulated start time (ISO 8601); default: now. The functions read the wall clock, so a start far
-       * from now makes every agent ping look stale to them: leave it unset unless you need a date.
+       * Simulated start time (ISO 8601); default: a fixed moment (sandbox/scenario/run.ts DEFAULT_START),
+       * so a report repeats. The functions see the simulated date too, so any start works.
        */
       start: z.iso.datetime().optional(),
-      /** Simulated seconds per wall-clock second. */
+      /** Accepted for older scenarios; paces nothing (time is virtual: it moves when the account is quiet). */
       speed: z.number().positive().max(100_000).default(600),
       /** How long the day lasts, in simulated time; the runner then waits for the bus to go idle. */
       duration: duration,
@@ -202,7 +211,16 @@ export const scenarioSchema = z.strictObject({
   faults: z.array(fault).default([]),
   /** The event bus loses or repeats events (AWS delivers at least once, best effort). */
   bus: z
-    .strictObject({ drop: share.default(0), duplicate: share.default(0) })
+    .strictObject({
+      drop: share.default(0),
+      duplicate: share.default(0),
+      /** Deliver each affected event exactly this many times (3: the event and two redeliveries). */
+      deliveries: z.number().int().min(1).max(10).optional(),
+      /** Only events from this source are affected, e.g. aws.ssm. */
+      source: z.string().min(1).optional(),
+      /** Only events of this detail-type, e.g. EC2 Automation Execution Status-change Notification. */
+      detailType: z.string().min(1).optional(),
+    })
     .default({ drop: 0, duplicate: 0 }),
   /** Slack answers 503 in these windows. */
   slackDown: z.array(window).default([]),

@@ -23,6 +23,8 @@ export interface PlannedFinding {
   duplicateAt?: number;
   /** When Config re-evaluates it COMPLIANT (fixed by someone else), if it does. */
   compliantAt?: number;
+  /** When it drifts back to NON_COMPLIANT (if it was fixed by then), if it does. */
+  driftAt?: number[];
 }
 
 export interface PlannedPatchWindow {
@@ -165,6 +167,9 @@ export function planWorld(s: Scenario, start: Date = new Date(s.clock.start ?? D
         .sort((a, b) => Number(inFreeze(b.at)) - Number(inFreeze(a.at)) || a.at - b.at);
       for (const g of candidates.slice(0, count)) g.compliantAt = at;
     }
+    if (f.drift)
+      for (const g of group)
+        g.driftAt = Array.from({ length: f.drift.times }, (_, k) => g.at + (k + 1) * f.drift!.every);
     findings.push(...group);
   }
 

@@ -77,6 +77,8 @@ export interface ConfigOptions {
   account?: string;
   region?: string;
   rules?: string[];
+  /** Event ids (default random); the sandbox account passes a seeded generator so runs repeat. */
+  ids?: () => string;
   /** Simulated time between StartConfigRulesEvaluation and the evaluation (default 0: immediately). */
   evaluationDelayMs?: number;
 }
@@ -218,7 +220,7 @@ export function createConfigService(opts: ConfigOptions = {}): ConfigService {
     detail['resourceType'] = next.resourceType;
     return {
       version: '0',
-      id: randomUUID(),
+      id: (opts.ids ?? randomUUID)(),
       'detail-type': 'Config Rules Compliance Change',
       source: 'aws.config',
       account,

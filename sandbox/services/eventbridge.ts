@@ -42,6 +42,8 @@ export interface EventBridgeOptions {
   clock?: SimClock;
   account?: string;
   region?: string;
+  /** Event ids (default random); the sandbox account passes a seeded generator so runs repeat. */
+  ids?: () => string;
   /** Custom buses that exist besides 'default'. */
   buses?: string[];
   /**
@@ -166,7 +168,7 @@ export function createEventBridgeService(opts: EventBridgeOptions = {}): EventBr
       : [];
     const event: BusEvent = {
       version: '0',
-      id: randomUUID(),
+      id: (opts.ids ?? randomUUID)(),
       'detail-type': detailType,
       source,
       account: opts.account ?? ctx.account,

@@ -68,6 +68,8 @@ export interface ParameterStoreOptions {
   account?: string;
   region?: string;
   clock?: SimClock;
+  /** Event ids (default random); the sandbox account passes a seeded generator so runs repeat. */
+  ids?: () => string;
   /** Receives `Parameter Store Change` events (Create / Update / Delete). */
   sink?: EventSink;
 }
@@ -143,7 +145,7 @@ export function createParameterStore(opts: ParameterStoreOptions = {}): Paramete
   const emit = (operation: 'Create' | 'Update' | 'Delete', p: ParameterVersion): void => {
     opts.sink?.emit({
       version: '0',
-      id: randomUUID(),
+      id: (opts.ids ?? randomUUID)(),
       'detail-type': 'Parameter Store Change',
       source: 'aws.ssm',
       account,

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { EventPublisherPort, PublishEntry, PublishFailure } from '../core/agent-health.ts';
 import { transient } from './retry.ts';
+import { systemClock } from './system-clock.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 export const MAX_ENTRIES_PER_PUT = 10;
@@ -38,7 +39,7 @@ export function eventBridgePublisher(
 ): EventPublisherPort {
   const rounds = opts.entryRetries ?? 3;
   const base = opts.baseMs ?? 100;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? systemClock.sleep;
   const wire = (e: PublishEntry): PutEventsRequestEntry => ({
     Source: e.source,
     DetailType: e.detailType,

@@ -51,6 +51,7 @@ import type {
 } from '../core/ledger-types.ts';
 import type { Outcome } from '../core/types.ts';
 import type { ClaimKey, ClaimResult, DeferralRecord, ExecutionRecord, GuardFacts } from '../ports/index.ts';
+import { systemClock } from './system-clock.ts';
 
 export interface LedgerOptions {
   tableName: string;
@@ -497,7 +498,7 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
     },
 
     async recordOutcome(o: Outcome) {
-      const t = Date.parse(o.at) || Date.now();
+      const t = Date.parse(o.at) || systemClock.now().getTime();
       const rem = o.remediation ?? '-';
       const res = o.resourceId ?? '-';
       await doc.send(

@@ -4,6 +4,7 @@
  */
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { TransientError, errorName } from '../core/errors.ts';
+import { systemClock } from './system-clock.ts';
 
 /** HTTP attempts per call, the first included. */
 export const MAX_ATTEMPTS = 5;
@@ -54,7 +55,7 @@ export async function withThrottleRetry<T>(
   opts: ThrottleRetryOptions = {},
 ): Promise<T> {
   const attempts = opts.attempts ?? MAX_ATTEMPTS;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? systemClock.sleep;
   for (let i = 1; ; i++) {
     try {
       return await fn();

@@ -1,6 +1,7 @@
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { MODES, type Mode } from '../core/types.ts';
 import type { Switches, SwitchesPort } from '../ports/index.ts';
+import { systemClock } from './system-clock.ts';
 
 /**
  * The kill switch (`<prefix>/kill-switch`: on|off) and modes (`<prefix>/mode/<id>`: auto|shadow|off)
@@ -11,7 +12,7 @@ export function parameterStoreSwitches(
   ssm: SSMClient,
   prefix: string,
   cacheSeconds: number,
-  now = () => Date.now(),
+  now = () => systemClock.now().getTime(),
 ): SwitchesPort {
   const cache = new Map<string, { value: string | undefined; at: number }>();
   const killName = `${prefix}/kill-switch`;

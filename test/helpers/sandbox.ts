@@ -1,6 +1,7 @@
 /**
  * The sandbox account for integration tests: the service is packaged once per test run (the global
- * setup), and each file starts its own account from that package with a fast clock and no schedules.
+ * setup), and each file starts its own account from that package on virtual time (simulated time moves
+ * when the account is quiet, see sandbox/clock.ts) with no schedules.
  */
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
@@ -15,10 +16,9 @@ import { projectRoot, exampleEvent } from './events.ts';
 /** The package the suite's global setup made (`serverless package --stage sandbox`), shared by every file. */
 export const sharedTemplateDir = async (): Promise<string> => inject('packagedDir');
 
-/** A sandbox account for one test file: fast clock (x600), schedules off, the shared package. */
+/** A sandbox account for one test file: virtual time, schedules off, the shared package. */
 export async function startTestAccount(opts: SandboxAccountOptions = {}): Promise<SandboxAccount> {
   return startSandboxAccount({
-    speed: 600,
     schedules: false,
     seed: 7,
     projectRoot,

@@ -201,14 +201,6 @@ describe('the HTML rehearsal report, in Chromium', () => {
   it('puts a failing verdict and the failures first, and shows sections it does not know', async () => {
     const report = {
       ...buildReport(failingDay()),
-      convergence: {
-        findings: 3,
-        fixed: 1,
-        excused: 0,
-        pending: 1,
-        dropped: 1,
-        byRemediation: { 'restricted-ssh': 3 },
-      },
       modes: { 'restricted-ssh': { mode: 'auto' as const, from: 'scenario' as const, changes: [] } },
     };
     expect(passed(report)).toBe(false);
@@ -216,7 +208,9 @@ describe('the HTML rehearsal report, in Chromium', () => {
     try {
       expect(page.errors).toEqual([]);
       expect(seen.verdict).toBe('FAIL');
-      expect(seen.reason).toBe('1 finding event(s) ended with no outcome; 1 duplicate execution(s)');
+      expect(seen.reason).toBe(
+        '1 finding(s) dropped: not fixed, not excused, not held by the service (convergence.items); 1 duplicate execution(s)',
+      );
       expectCountsMatch(seen);
       // A reader meets the verdict, then what went wrong, then the numbers, the timeline and the charts.
       const t = seen.tops;
@@ -234,7 +228,7 @@ describe('the HTML rehearsal report, in Chromium', () => {
       // Unknown sections are shown, their numbers and maps checked like the rest.
       expect(seen.extras).toEqual(['section-convergence', 'section-modes']);
       expect(seen.paths.map(([p]) => p)).toContain('convergence.fixed');
-      expect(seen.charts.map((c) => c.path)).toContain('convergence.byRemediation');
+      expect(seen.charts.map((c) => c.path)).toContain('convergence.excusedBy');
     } finally {
       await page.close();
     }
@@ -369,6 +363,30 @@ function failingDay(): ReportInput {
     scenario: 'failing day',
     seed: 1,
     wallSeconds: 3,
+    convergence: {
+      findings: 4,
+      fixed: 1,
+      excused: 1,
+      pending: 1,
+      dropped: 1,
+      undelivered: 0,
+      excusedBy: { 'execution-failed': 1 },
+      items: [
+        {
+          trigger: 'config.noncompliant',
+          resource: 'sg-lost',
+          state: 'dropped',
+          why: 'no outcome, nothing holds it',
+        },
+        {
+          trigger: 'config.noncompliant',
+          resource: 'sg-2',
+          state: 'pending',
+          why: 'ledger deferral',
+          code: 'calendar-closed',
+        },
+      ],
+    },
     sim: {
       start: new Date(start).toISOString(),
       end: new Date(start + 120 * min).toISOString(),

@@ -32,3 +32,33 @@ test('a manual clock fires due timers in order on advance', async () => {
   expect(order).toEqual(['a', 'b']);
   expect(clock.now().toISOString()).toBe('2025-01-01T00:00:02.000Z');
 });
+
+test('a virtual clock moves only when nothing holds it, and jumps to the next timer', async () => {
+  const clock = createClock({ virtual: true, start: new Date('2025-01-01T00:00:00Z') });
+  const seen: string[] = [];
+  clock.after(3_600_000, () => seen.push(`timer at ${clock.now().toISOString()}`));
+  const release = clock.hold(); // e.g. a request in flight
+  const stepped = clock.step();
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+  expect(seen).toEqual([]); // held: time stands still
+  expect(clock.now().toISOString()).toBe('2025-01-01T00:00:00.000Z');
+  release();
+  expect(await stepped).toBe(true);
+  expect(seen).toEqual(['timer at 2025-01-01T01:00:00.000Z']); // an idle hour costs no wall time
+  expect(await clock.step()).toBe(false);
+});
+
+test('turns are taken one at a time, in the order asked', async () => {
+  const clock = createClock({ virtual: true });
+  const order: string[] = [];
+  const first = await clock.turn(); // free: granted at once
+  const second = clock.turn().then((r) => (order.push('second'), r));
+  const third = clock.turn().then((r) => (order.push('third'), r));
+  await new Promise((r) => setImmediate(r));
+  expect(order).toEqual([]);
+  first();
+  (await second)();
+  (await third)();
+  expect(order).toEqual(['second', 'third']);
+  await clock.quiet();
+});

@@ -383,10 +383,10 @@ describe('wildcard', () => {
     );
   });
 
-  test('does not back-track exponentially', () => {
-    const started = Date.now();
+  // Back-tracking over 9 stars and 20,000 characters would not end within the test's timeout on any
+  // machine; a linear matcher answers in milliseconds even on a loaded one. No wall-clock bound here.
+  test('does not back-track exponentially', { timeout: 30_000 }, () => {
     expect(matches({ k: [{ wildcard: '*a*a*a*a*a*a*a*a*a*b' }] }, { k: 'a'.repeat(20_000) })).toBe(false);
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
 

@@ -9,8 +9,9 @@ import {
 import { EventBridgeClient, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
 import { ConfigServiceClient, GetComplianceDetailsByConfigRuleCommand } from '@aws-sdk/client-config-service';
 import { startSandboxServer, type SandboxServer } from '../../sandbox/server.ts';
+import { createClock } from '../../sandbox/clock.ts';
 import { FaultController } from '../../sandbox/faults.ts';
-import { RateLimiter } from '../../sandbox/ratelimit.ts';
+import { PARAMETER_STORE_LIMITS, RateLimiter } from '../../sandbox/ratelimit.ts';
 import { createParameterStore, parametersService } from '../../sandbox/services/parameters.ts';
 import { createSnsService, type SnsService } from '../../sandbox/services/sns.ts';
 import { createConfigService, type ConfigService } from '../../sandbox/services/config.ts';
@@ -69,6 +70,7 @@ const configEvent = {
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const region = 'us-east-1';
 const faults = new FaultController({ seed: 7 });
+const clock = createClock({ virtual: true });
 let server: SandboxServer;
 let sns: SnsService;
 let slack: SlackReceiver;
@@ -82,6 +84,8 @@ beforeAll(async () => {
     services: [parametersService(createParameterStore()), sns, config, createEventBridgeService()],
     slack,
     faults,
+    // Rate limits refill on the clock: a virtual one holds still unless a test moves it, whatever the load.
+    clock,
   });
 });
 afterAll(async () => {
@@ -261,6 +265,7 @@ describe('Config GetComplianceDetailsByConfigRule', () => {
 
 describe('rate limits and faults', () => {
   test('Parameter Store default: 40 TPS shared by GetParameter and GetParameters', async () => {
+    server.limiter.set(PARAMETER_STORE_LIMITS); // full buckets, whatever earlier tests took
     const ssm = new SSMClient({ endpoint: server.url, region, credentials, maxAttempts: 1 });
     await ssm.send(new PutParameterCommand({ Name: 'hot', Value: 'v', Type: 'String' }));
     const results = await Promise.allSettled(
@@ -269,8 +274,15 @@ describe('rate limits and faults', () => {
     const throttled = results.filter(
       (r) => r.status === 'rejected' && (r.reason as Error).name === 'ThrottlingException',
     );
-    expect(throttled.length).toBeGreaterThanOrEqual(15);
-    expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(40);
+    // Time stands still while the burst is served: exactly the bucket's 40 go through (the put was a
+    // PutParameter, outside the bucket), however slow the machine.
+    expect(throttled).toHaveLength(20);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(40);
+    await clock.advance(500);
+    const after = await Promise.allSettled(
+      Array.from({ length: 30 }, () => ssm.send(new GetParameterCommand({ Name: 'hot' }))),
+    );
+    expect(after.filter((r) => r.status === 'fulfilled')).toHaveLength(20); // 40 TPS × 0.5 s
   });
 
   test('token bucket refills at rps', () => {
@@ -296,10 +308,29 @@ describe('rate limits and faults', () => {
     expect(run(3).filter(Boolean).length).toBeGreaterThan(5);
   });
 
+  test('a lost response: the call takes effect, the caller sees the fault (after: true)', async () => {
+    await clock.advance(1000); // the 40 TPS bucket refills after the burst test
+    const ssm = new SSMClient({ endpoint: server.url, region, credentials, maxAttempts: 1 });
+    faults.add({ target: 'ssm:PutParameter', status: 500, after: true, times: 1 });
+    await expect(
+      ssm.send(new PutParameterCommand({ Name: 'lost-answer', Value: 'v1', Type: 'String' })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    const got = await ssm.send(new GetParameterCommand({ Name: 'lost-answer' }));
+    expect(got.Parameter?.Value).toBe('v1');
+    // Before the call (the default), a failure leaves nothing behind.
+    faults.add({ target: 'ssm:PutParameter', status: 500, times: 1 });
+    await expect(
+      ssm.send(new PutParameterCommand({ Name: 'never-put', Value: 'v1', Type: 'String' })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    await expect(ssm.send(new GetParameterCommand({ Name: 'never-put' }))).rejects.toMatchObject({
+      name: 'ParameterNotFound',
+    });
+  });
+
   test('latency is added before the operation runs', async () => {
     faults.add({ target: 'ssm:GetParameter', latencyMs: 150 });
     const ssm = new SSMClient({ endpoint: server.url, region, credentials });
-    await new Promise((r) => setTimeout(r, 1100)); // let the 40 TPS bucket refill after the burst test
+    await clock.advance(1000); // the 40 TPS bucket refills after the burst test
     const started = Date.now();
     await ssm.send(new GetParameterCommand({ Name: 'hot' }));
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);

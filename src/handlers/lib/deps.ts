@@ -38,6 +38,7 @@ import type { LedgerStore } from '../../core/ledger-types.ts';
 import { createRegistry, type Registry } from '../../core/registry.ts';
 import type { LogPort, NotifierPort } from '../../ports/index.ts';
 import { loadConfig, type AppConfig } from '../../config.ts';
+import { systemClock } from '../../adapters/system-clock.ts';
 
 /** What every function uses: config, the ledger (DynamoDB), notifications (SNS, Slack) and SSM. */
 export interface SharedDeps {
@@ -84,7 +85,7 @@ export function sharedDeps(logger: Logger, env: NodeJS.ProcessEnv = process.env)
       log,
     ),
     log,
-    now: () => new Date(),
+    now: systemClock.now,
   };
 }
 
