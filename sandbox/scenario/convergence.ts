@@ -55,7 +55,14 @@ export interface ConvergenceWorld {
   /** Results-topic notifications, in order. */
   notices: Notice[];
   /** Deferrals in the ledger. */
-  deferrals: { remediationId: string; resourceId: string; nextTransitionTime?: string }[];
+  /** Held work in the ledger: why it waits (code) and when it is tried again (nextTryAt, or the calendar's transition). */
+  deferrals: {
+    remediationId: string;
+    resourceId: string;
+    code?: string;
+    nextTransitionTime?: string;
+    nextTryAt?: string;
+  }[];
   /** Executions the ledger still follows (in flight, or verifying the fix): the reconcile sweep comes back to them. */
   followed: { executionId: string; phase: string; resourceIds: string[] }[];
   /** Messages still in a queue that mention the resource. */
@@ -129,7 +136,10 @@ function judge(f: WorldFinding, w: ConvergenceWorld, notices: Map<string, Notice
       ...base,
       state: 'pending',
       why: `deferral of ${deferral.remediationId} in the ledger`,
-      ...(deferral.nextTransitionTime ? { retryAt: deferral.nextTransitionTime } : {}),
+      ...(deferral.code ? { code: deferral.code } : {}),
+      ...((deferral.nextTryAt ?? deferral.nextTransitionTime)
+        ? { retryAt: deferral.nextTryAt ?? deferral.nextTransitionTime }
+        : {}),
     };
   const followed = w.followed.find((x) => x.resourceIds.includes(f.resource));
   if (followed)

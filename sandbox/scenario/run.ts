@@ -571,6 +571,8 @@ async function gatherWorld(
       remediationId: String(d['remediationId']),
       resourceId: String(d['resourceId']),
       ...(typeof d['nextTransitionTime'] === 'string' ? { nextTransitionTime: d['nextTransitionTime'] } : {}),
+      ...(typeof d['nextTryAt'] === 'string' ? { nextTryAt: d['nextTryAt'] } : {}),
+      ...(typeof d['code'] === 'string' ? { code: d['code'] } : {}),
     })),
     followed: followedExecutions(ledger),
     queued: (resource) => {

@@ -3,17 +3,19 @@
  * deployed for each run. A small day (3 security groups, one announced twice, one found during a
  * freeze) and the same day on a bus that drops half its events.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { passed, renderReport, type RehearsalReport } from '../../sandbox/scenario/report.ts';
 import { runScenario } from '../../sandbox/scenario/run.ts';
+import { copyProject, packageService } from '../../sandbox/template.ts';
 import { findProjectRoot, loadScenario, parseScenario } from '../../sandbox/scenario/schema.ts';
 import { rehearseCommand } from '../../src/cli/rehearse.ts';
 
 const root = findProjectRoot();
 const small = join(import.meta.dirname, 'fixtures/small.yaml');
+const outage = join(import.meta.dirname, 'fixtures/calendar-outage.yaml');
 let templateDir: string;
 let out: string;
 
@@ -62,21 +64,51 @@ describe('remediator rehearse', () => {
     expect(said.join('\n')).toMatch(/^PASS: every finding fixed/m);
   }, 60_000);
 
-  it('fails a day that drops work: a GetCalendarState outage is logged as deferred, then forgotten', async () => {
-    // Issue 11 (the service holds no deferral for gate-unreadable): every finding in the outage has a
-    // `deferred` log line, so the log-based count sees nothing lost; the world shows them dropped.
-    const scenario = loadScenario(join(import.meta.dirname, 'fixtures/calendar-outage.yaml'));
+  it('holds work through a GetCalendarState outage: every finding fixed once the calendar answers', async () => {
+    const scenario = loadScenario(outage);
     const r = await runScenario({ scenario, projectRoot: root, templateDir });
-    expect(r.lost).toBe(0);
     expect(r.outcomes.byCode['gate-unreadable']).toBeGreaterThan(0);
-    expect(r.convergence.dropped).toBe(2);
-    expect(r.convergence.items.filter((i) => i.state === 'dropped')).toEqual([
-      expect.objectContaining({ trigger: 'config:restricted-ssh', code: 'gate-unreadable' }),
-      expect.objectContaining({ trigger: 'config:restricted-ssh', code: 'gate-unreadable' }),
-    ]);
-    expect(passed(r)).toBe(false);
-    expect(renderReport(r)).toMatch(/FAIL: 2 finding\(s\) dropped/);
+    expect(r.convergence).toMatchObject({ findings: 2, fixed: 2, dropped: 0, pending: 0 });
+    expect(r.executions.started).toBe(2);
+    expect(r.duplicateExecutions).toBe(0);
+    expect(passed(r)).toBe(true);
   }, 60_000);
+
+  it('fails a day on a service build that forgets gate-unreadable work: the world shows it dropped', async () => {
+    // The same day against a build whose engine keeps no hold for an unreadable gate (the service as
+    // it was before issue 11): every finding still has a `deferred` log line, so the log-based `lost`
+    // sees nothing wrong; the world shows both findings dropped.
+    const copy = copyProject(root);
+    const hold = join(copy, 'src/core/hold.ts');
+    const source = readFileSync(hold, 'utf8');
+    const forgetful = source.replace(
+      "['calendar-closed', 'gate-unreadable', 'transient-error', 'budget']",
+      "['calendar-closed', 'transient-error', 'budget']",
+    );
+    expect(forgetful).not.toBe(source);
+    writeFileSync(hold, forgetful);
+    try {
+      const broken = await packageService({ projectRoot: copy, stage: 'sandbox', region: 'us-east-1' });
+      const r = await runScenario({ scenario: loadScenario(outage), projectRoot: root, templateDir: broken });
+      expect(r.lost).toBe(0);
+      expect(r.outcomes.byCode['gate-unreadable']).toBeGreaterThan(0);
+      expect(r.convergence.dropped).toBe(2);
+      expect(r.convergence.items.filter((i) => i.state === 'dropped')).toEqual([
+        expect.objectContaining({
+          trigger: 'config:restricted-ssh',
+          why: 'never announced, and nothing holds it',
+        }),
+        expect.objectContaining({
+          trigger: 'config:restricted-ssh',
+          why: 'never announced, and nothing holds it',
+        }),
+      ]);
+      expect(passed(r)).toBe(false);
+      expect(renderReport(r)).toMatch(/FAIL: 2 finding\(s\) dropped/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('counts findings whose every event the bus dropped as undelivered, not dropped by the service', async () => {
     const scenario = loadScenario(small);
