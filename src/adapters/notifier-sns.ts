@@ -25,6 +25,7 @@ export function snsMessage(n: Notification): Record<string, unknown> {
           outcomes: n.outcomes.map((x) => ({
             resourceId: x.resourceId,
             outcome: x.outcome,
+            code: x.code ?? null,
             reason: x.reason,
             executionId: x.executionId ?? null,
           })),

@@ -242,6 +242,32 @@ test('SNS: structured JSON with MessageAttributes for subscription filters', asy
   });
 });
 
+test('SNS: a fan-out summary lists each resource with its outcome and code, for machines', async () => {
+  snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
+  const offline: Outcome = {
+    ...outcome,
+    outcome: 'skipped',
+    code: 'agent-offline',
+    resourceId: 'i-0abc',
+    reason: 'SSM Agent on i-0abc is ConnectionLost',
+  };
+  await snsNotifier(new SNSClient({}), 'arn:aws:sns:us-east-1:123456789012:t').notify({
+    outcome: offline,
+    title: 'Patch fan-out: 1 finding(s), 0 command(s)',
+    outcomes: [offline],
+  });
+  const message = JSON.parse(snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message!);
+  expect(message.outcomes).toEqual([
+    {
+      resourceId: 'i-0abc',
+      outcome: 'skipped',
+      code: 'agent-offline',
+      reason: offline.reason,
+      executionId: 'e-1',
+    },
+  ]);
+});
+
 describe('Slack', () => {
   const secret = 'https://hooks.slack.com/services/T000/B000/SECRETSECRET';
   test('Block Kit message escapes what came from events and links the execution', () => {
