@@ -587,13 +587,14 @@ export function renderHtml(
 
 <section class="card verdict ${ok ? 'pass' : 'fail'}" id="verdict">
 <div class="big">${ok ? 'PASS' : 'FAIL'}</div>
-<p><span id="verdict-reason">${ok ? 'Nothing lost, nothing unfinished, no duplicate execution.' : esc(failureReason(r))}</span>${
+<p><span id="verdict-reason">${ok ? 'Every finding fixed, excused or held by the service (none dropped), nothing unfinished, no duplicate execution.' : esc(failureReason(r))}</span>${
     (r.failures ?? []).length > 0
       ? `<br><span class="muted">Failed outcomes are answers the service gave and reported (listed below); they do not decide the verdict.</span>`
       : ''
   }</p>
 <div class="tiles">
-${tile(r, 'lost', 'lost', zeroTone(r.lost))}
+${r.convergence ? tile(r, 'convergence.dropped', 'dropped findings', zeroTone(r.convergence.dropped)) : ''}
+${tile(r, 'lost', 'lost (log lines)', zeroTone(r.lost))}
 ${tile(r, 'unfinished', 'unfinished', zeroTone(r.unfinished))}
 ${tile(r, 'duplicateExecutions', 'duplicate executions', zeroTone(r.duplicateExecutions))}
 ${tile(r, 'failures.length', 'failed outcomes', (r.failures ?? []).length > 0 ? 'warn' : 'good')}
