@@ -10,6 +10,7 @@ import { viteRunbooksPlugin } from './scripts/runbooks-module.ts';
 const integration = [
   'test/integration/**/*.test.ts',
   'test/rehearse/run.test.ts',
+  'test/rehearse/held.test.ts',
   'test/rehearse/html*.test.ts',
   'test/template/**/*.test.ts',
   'test/patch/template.test.ts',
