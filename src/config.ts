@@ -33,6 +33,8 @@ const schema = z.object({
   SWITCHES_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   LEDGER_TABLE: z.string().min(1),
   DEAD_LETTER_QUEUE_URL: z.string().min(1),
+  /** The on-failure queue the reconcile sweep redrives (src/core/redrive.ts); '' : no redrive. */
+  FAILED_INVOCATIONS_QUEUE_URL: z.string().default(''),
   OPT_OUT_TAG: z.string().min(1).default(DEFAULT_LIMITS.optOutTag),
   COOLDOWN_MAX_RUNS: int(DEFAULT_LIMITS.cooldownMaxRuns),
   COOLDOWN_WINDOW_HOURS: int(DEFAULT_LIMITS.cooldownWindowHours),

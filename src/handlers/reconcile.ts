@@ -2,20 +2,34 @@
  * The reconcile sweep: a `Calendar State Change` to OPEN releases the work deferred on that
  * calendar; the schedule also closes executions whose completion events never came, verifies
  * Config fixes, releases deferred work whose calendar is open, and announces guard resets.
- * Glue only: the logic is src/core/deferral.ts and src/core/completion.ts.
+ * Each sweep also redrives the findings whose invocation failed into the on-failure queue
+ * (src/core/redrive.ts). Glue only: the logic is src/core/deferral.ts, completion.ts and redrive.ts.
  */
 import { createLogger } from '../adapters/logger.ts';
 import { reconcile } from '../core/deferral.ts';
+import { handleEvent } from '../core/engine.ts';
+import { redriveFailedInvocations } from '../core/redrive.ts';
+import { sqsFailedInvocations } from '../adapters/failed-invocations-sqs.ts';
+import { sqsClient } from '../adapters/aws-clients.ts';
 import { once, reconcileDeps, sharedDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
 
 const logger = createLogger();
-const deps = once(() => reconcileDeps(sharedDeps(logger)));
+const shared = once(() => sharedDeps(logger));
+const deps = once(() => reconcileDeps(shared()));
+const failed = once(() => {
+  const url = shared().config.env.FAILED_INVOCATIONS_QUEUE_URL;
+  return url ? sqsFailedInvocations(sqsClient(), url) : undefined;
+});
 
 export const handler = lambda(logger, async (event: unknown) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
   if (id) logger.appendKeys({ eventId: id });
   const r = await reconcile(event, deps());
+  const queue = failed();
+  const redrive = queue
+    ? await redriveFailedInvocations(queue, (e) => handleEvent(e, deps()), deps().log)
+    : undefined;
   // Held work can be thousands of items (a storm): the ones acted on are listed, the waiting counted.
   const acted = r.deferrals.filter((d) => d.result !== 'waiting' && d.result !== 'still-closed');
   const summary = {
@@ -28,6 +42,7 @@ export const handler = lambda(logger, async (event: unknown) => {
     })),
     waiting: r.deferrals.length - acted.length,
     resets: r.resets,
+    ...(redrive ? { redrive } : {}),
   };
   logger.info('reconcile done', summary);
   return summary;
