@@ -87,3 +87,29 @@ describe('packaged template', () => {
     expect(t.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
   });
 });
+
+describe('on-failure destinations', () => {
+  const fnRole = (fnId: string) => {
+    const role = props(template.Resources[fnId]!).Role as { 'Fn::GetAtt': [string, string] };
+    return role['Fn::GetAtt'][0];
+  };
+  const configs = ofType('AWS::Lambda::EventInvokeConfig');
+
+  test('every function with an on-failure destination may send to exactly that queue (Lambda uses the function role)', () => {
+    expect(configs.length).toBeGreaterThanOrEqual(3);
+    for (const [id, cfg] of configs) {
+      const p = props(cfg) as {
+        FunctionName: { Ref: string };
+        DestinationConfig?: { OnFailure?: { Destination: unknown } };
+      };
+      const dest = p.DestinationConfig?.OnFailure?.Destination;
+      if (dest === undefined) continue;
+      const role = fnRole(`${p.FunctionName.Ref}`);
+      const send = statements(template.Resources[role]!).filter(
+        (s) => s.Effect === 'Allow' && [s.Action].flat().includes('sqs:SendMessage'),
+      );
+      const queues = send.flatMap((s) => [s.Resource].flat());
+      expect(queues, `${id}: ${role} sqs:SendMessage on its destination`).toContainEqual(dest);
+    }
+  });
+});
