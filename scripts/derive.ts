@@ -8,12 +8,21 @@ import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { Remediation } from '../src/core/remediation.ts';
+import { TRIGGER_FAMILIES, type TriggerFamily } from '../src/core/types.ts';
 import { runbookFiles } from './runbooks-module.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+export interface Statement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: unknown[];
+}
+
 export interface Derived {
-  statements: Array<{ Sid: string; Effect: 'Allow'; Action: string[]; Resource: unknown[] }>;
+  /** The runbook statements by trigger family: a role gets those of the families its function runs. */
+  statements: Record<TriggerFamily, Statement[]>;
   documents: Record<string, { Type: 'AWS::SSM::Document'; Properties: Record<string, unknown> }>;
   remediations: string[];
 }
@@ -63,11 +72,13 @@ export function derive(
   remediations: Array<{ file: string; remediation: Remediation }>,
   projectRoot = root,
 ): Derived {
-  const statements: Derived['statements'] = [];
+  const statements = Object.fromEntries(
+    TRIGGER_FAMILIES.map((f) => [f, [] as Statement[]]),
+  ) as Derived['statements'];
   const documents: Derived['documents'] = {};
   for (const { remediation: r } of remediations) {
     for (const action of r.permissions) {
-      statements.push({
+      statements[r.trigger].push({
         Sid: sid(`Runbook ${r.id} ${action}`).slice(0, 100),
         Effect: 'Allow',
         Action: [action],

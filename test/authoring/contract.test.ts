@@ -17,6 +17,7 @@ import {
   projectRoot,
   resources,
   roleStatements,
+  rolesFor,
   type Statement,
   type Template,
 } from '../helpers/package.ts';
@@ -57,9 +58,16 @@ describe.each(registry.all().map((r) => [r.id, r] as const))('%s', (_id, r) => {
   });
 
   test.each(r.permissions.map((p) => [p] as const))(
-    'every acting role is granted %s on its documents',
+    'every acting role that runs its trigger family is granted %s on its documents, no other role',
     (p) => {
-      for (const role of actingRoles()) {
+      const runs = rolesFor(r.trigger);
+      for (const role of actingRoles().filter((id) => !runs.includes(id))) {
+        const sids = roleStatements(template, role).map((s) => s.Sid);
+        expect(sids, `${role} does not run ${r.trigger}`).not.toContain(
+          `Runbook ${r.id} ${p}`.replace(/[^A-Za-z0-9]/g, ''),
+        );
+      }
+      for (const role of actingRoles().filter((id) => runs.includes(id))) {
         const granting = roleStatements(template, role).filter(
           (s) => s.Effect === 'Allow' && actions(s).includes(p),
         );

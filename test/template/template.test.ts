@@ -113,3 +113,32 @@ describe('on-failure destinations', () => {
     }
   });
 });
+
+describe('each acting role gets only the runbook statements of the remediations its function runs', () => {
+  const granted = (role: string, action: string) =>
+    statements(template.Resources[role]!)
+      .filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes(action))
+      .flatMap((s) => [s.Resource].flat())
+      .map((r) => JSON.stringify(r));
+
+  test('the patch fan-out cannot restart instances or change S3 buckets and security groups', () => {
+    expect(granted('PatchFanoutRole', 'ssm:StartAutomationExecution')).toEqual([]);
+    expect(granted('PatchFanoutRole', 'ssm:SendCommand').join()).toContain('document/AWS-RunPatchBaseline');
+    const all = statements(template.Resources.PatchFanoutRole!).flatMap((s) => [s.Action].flat());
+    expect(all.filter((a) => /^(ec2|s3):/.test(a))).toEqual([]);
+  });
+
+  test('remediate cannot send AWS-RunPatchBaseline, but runs the Config and agent runbooks', () => {
+    expect(granted('RemediateRole', 'ssm:SendCommand').join()).not.toContain('AWS-RunPatchBaseline');
+    expect(granted('RemediateRole', 'ssm:StartAutomationExecution').join()).toContain(
+      'automation-definition/AWS-RestartEC2Instance:*',
+    );
+  });
+
+  test('reconcile releases deferred work of every family, so it may act for all of them', () => {
+    expect(granted('ReconcileRole', 'ssm:SendCommand').join()).toContain('AWS-RunPatchBaseline');
+    expect(granted('ReconcileRole', 'ssm:StartAutomationExecution').join()).toContain(
+      'AWS-RestartEC2Instance',
+    );
+  });
+});
