@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { permissionAction, UNSCOPED_ACTIONS } from '../src/core/permissions.ts';
 import type { Remediation } from '../src/core/remediation.ts';
 import { TRIGGER_FAMILIES, type TriggerFamily } from '../src/core/types.ts';
 import { runbookFiles } from './runbooks-module.ts';
@@ -64,7 +65,9 @@ function resourcesFor(r: Remediation, action: string): unknown[] {
         sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:managed-instance/*'),
       ];
     default:
-      return ['*'];
+      if (UNSCOPED_ACTIONS.includes(action)) return ['*'];
+      // `remediator check` refuses a scoped action declared without resources; refuse here too.
+      throw new Error(`${r.id}: permission ${action} must name its resources (src/core/permissions.ts)`);
   }
 }
 
@@ -77,12 +80,15 @@ export function derive(
   ) as Derived['statements'];
   const documents: Derived['documents'] = {};
   for (const { remediation: r } of remediations) {
-    for (const action of r.permissions) {
+    for (const p of r.permissions) {
+      const action = permissionAction(p);
       statements[r.trigger].push({
         Sid: sid(`Runbook ${r.id} ${action}`).slice(0, 100),
         Effect: 'Allow',
         Action: [action],
-        Resource: resourcesFor(r, action),
+        // Declared resources as written (ARNs through Fn::Sub); otherwise derived from the documents.
+        Resource:
+          typeof p === 'string' ? resourcesFor(r, action) : p.resources.map((a) => (a === '*' ? a : sub(a))),
       });
     }
     for (const d of r.documents) {

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, inject, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { runExample } from '../../src/core/dry-run.ts';
+import { permissionAction } from '../../src/core/permissions.ts';
 import { createRegistry } from '../../src/core/registry.ts';
 import type { Remediation } from '../../src/core/remediation.ts';
 import {
@@ -57,7 +58,7 @@ describe.each(registry.all().map((r) => [r.id, r] as const))('%s', (_id, r) => {
     expect(runExample(r, ex)).toEqual([]);
   });
 
-  test.each(r.permissions.map((p) => [p] as const))(
+  test.each(r.permissions.map((p) => [permissionAction(p)] as const))(
     'every acting role that runs its trigger family is granted %s on its documents, no other role',
     (p) => {
       const runs = rolesFor(r.trigger);
