@@ -142,3 +142,27 @@ describe('each acting role gets only the runbook statements of the remediations 
     );
   });
 });
+
+test('every function has a small reserved concurrency (patchFanout at least its SQS maximumConcurrency)', () => {
+  const fns = ofType('AWS::Lambda::Function');
+  expect(fns.map(([id]) => id).sort()).toEqual(
+    [
+      'AgentSweepLambdaFunction',
+      'CompleteLambdaFunction',
+      'PatchFanoutLambdaFunction',
+      'ReconcileLambdaFunction',
+      'RemediateLambdaFunction',
+    ].sort(),
+  );
+  for (const [id, fn] of fns) {
+    const reserved = props(fn).ReservedConcurrentExecutions;
+    expect(typeof reserved, id).toBe('number');
+    expect(reserved as number, id).toBeGreaterThanOrEqual(1);
+    expect(reserved as number, id).toBeLessThanOrEqual(10);
+  }
+  const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([id]) => id.startsWith('PatchFanout'))!;
+  const max = (props(mapping[1]).ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency;
+  expect(
+    props(template.Resources.PatchFanoutLambdaFunction!).ReservedConcurrentExecutions,
+  ).toBeGreaterThanOrEqual(max);
+});
