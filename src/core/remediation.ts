@@ -38,6 +38,8 @@ export interface ExampleFacts {
   tags?: Record<string, string>;
   /** Agent status of the finding's instance (patch and agent findings). */
   pingStatus?: InstanceFact['pingStatus'];
+  /** Its last ping as SSM reports it (ISO-8601); unset: unknown. */
+  lastPingDateTime?: string;
 }
 
 export interface RemediationExample {
