@@ -7,13 +7,23 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { permissionAction, UNSCOPED_ACTIONS } from '../src/core/permissions.ts';
 import type { Remediation } from '../src/core/remediation.ts';
+import { TRIGGER_FAMILIES, type TriggerFamily } from '../src/core/types.ts';
 import { runbookFiles } from './runbooks-module.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+export interface Statement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: unknown[];
+}
+
 export interface Derived {
-  statements: Array<{ Sid: string; Effect: 'Allow'; Action: string[]; Resource: unknown[] }>;
+  /** The runbook statements by trigger family: a role gets those of the families its function runs. */
+  statements: Record<TriggerFamily, Statement[]>;
   documents: Record<string, { Type: 'AWS::SSM::Document'; Properties: Record<string, unknown> }>;
   remediations: string[];
 }
@@ -55,7 +65,9 @@ function resourcesFor(r: Remediation, action: string): unknown[] {
         sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:managed-instance/*'),
       ];
     default:
-      return ['*'];
+      if (UNSCOPED_ACTIONS.includes(action)) return ['*'];
+      // `remediator check` refuses a scoped action declared without resources; refuse here too.
+      throw new Error(`${r.id}: permission ${action} must name its resources (src/core/permissions.ts)`);
   }
 }
 
@@ -63,15 +75,20 @@ export function derive(
   remediations: Array<{ file: string; remediation: Remediation }>,
   projectRoot = root,
 ): Derived {
-  const statements: Derived['statements'] = [];
+  const statements = Object.fromEntries(
+    TRIGGER_FAMILIES.map((f) => [f, [] as Statement[]]),
+  ) as Derived['statements'];
   const documents: Derived['documents'] = {};
   for (const { remediation: r } of remediations) {
-    for (const action of r.permissions) {
-      statements.push({
+    for (const p of r.permissions) {
+      const action = permissionAction(p);
+      statements[r.trigger].push({
         Sid: sid(`Runbook ${r.id} ${action}`).slice(0, 100),
         Effect: 'Allow',
         Action: [action],
-        Resource: resourcesFor(r, action),
+        // Declared resources as written (ARNs through Fn::Sub); otherwise derived from the documents.
+        Resource:
+          typeof p === 'string' ? resourcesFor(r, action) : p.resources.map((a) => (a === '*' ? a : sub(a))),
       });
     }
     for (const d of r.documents) {

@@ -8,8 +8,17 @@
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
-/** Roles of functions that start runbooks or send commands (the engine acts from these). */
-const ACTING_ROLES = ['RemediateRole', 'PatchFanoutRole', 'ReconcileRole'];
+/**
+ * Roles of functions that start runbooks or send commands (the engine acts from these), with the
+ * trigger families each function runs: a role gets only the statements of those remediations.
+ * remediate: the Config rule and our SSM Agent Disconnected rule (serverless.yml events);
+ * patchFanout: the patch failures queue; reconcile: releases deferred work of every family.
+ */
+const ACTING_ROLES = {
+  RemediateRole: ['config.noncompliant', 'agent.disconnected'],
+  PatchFanoutRole: ['patch.failed'],
+  ReconcileRole: ['config.noncompliant', 'agent.disconnected', 'patch.failed'],
+};
 
 class RemediatorPlugin {
   constructor(serverless) {
@@ -38,15 +47,18 @@ class RemediatorPlugin {
   derive() {
     const derived = JSON.parse(this.tsx('scripts/derive.ts', [this.root]));
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
-    const roles = ACTING_ROLES.filter((logicalId) => template.Resources[logicalId]);
+    const roles = Object.keys(ACTING_ROLES).filter((logicalId) => template.Resources[logicalId]);
     if (roles.length === 0) {
-      throw new Error(`remediator: none of the acting roles (${ACTING_ROLES.join(', ')}) is in the template`);
+      throw new Error(
+        `remediator: none of the acting roles (${Object.keys(ACTING_ROLES).join(', ')}) is in the template`,
+      );
     }
     for (const logicalId of roles) {
       const role = template.Resources[logicalId];
       const statements = role.Properties.Policies[0].PolicyDocument.Statement;
-      statements.push(...derived.statements);
-      if (derived.statements.some((st) => st.Action.includes('ssm:StartAutomationExecution'))) {
+      const runbook = ACTING_ROLES[logicalId].flatMap((family) => derived.statements[family] ?? []);
+      statements.push(...runbook);
+      if (runbook.some((st) => st.Action.includes('ssm:StartAutomationExecution'))) {
         // Executions are tagged at start (remediation, resource, event): SSM authorises that as AddTagsToResource.
         statements.push({
           Sid: 'TagAutomationExecutions',
@@ -72,10 +84,11 @@ class RemediatorPlugin {
     }
     Object.assign(template.Resources, derived.documents);
     this.serverless.cli.log(
-      `remediator: ${derived.remediations.length} remediation(s), ${derived.statements.length} runbook statement(s), ` +
+      `remediator: ${derived.remediations.length} remediation(s), ${Object.values(derived.statements).flat().length} runbook statement(s), ` +
         `${Object.keys(derived.documents).length} document(s)`,
     );
   }
 }
 
 module.exports = RemediatorPlugin;
+module.exports.ACTING_ROLES = ACTING_ROLES;

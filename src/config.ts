@@ -91,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       cooldownWindowHours: e.COOLDOWN_WINDOW_HOURS,
       budgetPerHour: e.BUDGET_PER_HOUR,
       optOutTag: e.OPT_OUT_TAG,
+      agentStaleMinutes: e.AGENT_STALE_MINUTES,
     },
   };
 }

@@ -7,6 +7,13 @@
 import { basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ID_PATTERNS } from '../core/ids.ts';
+import {
+  DOCUMENT_ACTIONS,
+  FORBIDDEN_ACTIONS,
+  IAM_ACTION,
+  permissionAction,
+  UNSCOPED_ACTIONS,
+} from '../core/permissions.ts';
 import type { Remediation, RemediationExample } from '../core/remediation.ts';
 import { MODES, TRIGGER_FAMILIES, type Action } from '../core/types.ts';
 import type { AwsDocument } from '../runbooks/_aws-documents.ts';
@@ -47,7 +54,6 @@ const PERMISSION_FOR: Record<'startAutomation' | 'sendCommand', { permission: st
 
 const RUNBOOKS_DIR = 'src/runbooks';
 const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const IAM_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 
 type Acting = Extract<Action, { kind: 'startAutomation' | 'sendCommand' }>;
 const isActing = (a: Action): a is Acting => a.kind === 'startAutomation' || a.kind === 'sendCommand';
@@ -92,11 +98,7 @@ export function checkRemediations(input: CheckInput): Problem[] {
         );
       }
     });
-    r.permissions.forEach((p, i) => {
-      if (typeof p !== 'string' || !IAM_ACTION.test(p)) {
-        bad(`permissions[${i}]`, `${q(p)} must be one IAM action like ssm:SendCommand, with no wildcard`);
-      }
-    });
+    r.permissions.forEach((p, i) => checkPermission(p, `permissions[${i}]`, bad));
 
     // Documents.
     const specs = new Map<string, DocumentSpec | undefined>();
@@ -219,7 +221,7 @@ export function checkRemediations(input: CheckInput): Problem[] {
     });
     for (const kind of kinds) {
       const { permission } = PERMISSION_FOR[kind];
-      if (!r.permissions.includes(permission)) {
+      if (!r.permissions.map(permissionAction).includes(permission)) {
         bad('permissions', `the plan uses ${kind}, which needs ${q(permission)}; add it to permissions`);
       }
     }
@@ -334,5 +336,64 @@ function dedupe(problems: Problem[]): Problem[] {
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
+  });
+}
+
+/** A resource ARN, literal or with the Fn::Sub partition. */
+const ARN = /^arn:(aws[a-z-]*|\$\{AWS::Partition\}):[a-z0-9-]+:/;
+const UNSCOPED_WHERE = 'src/core/permissions.ts UNSCOPED_ACTIONS, from the Service Authorization Reference';
+
+/**
+ * One declared permission: one IAM action, no wildcard, never iam:PassRole; an action other than the
+ * document actions names resource ARNs unless it supports no resource type (UNSCOPED_ACTIONS).
+ */
+function checkPermission(p: unknown, field: string, bad: (field: string, message: string) => void): void {
+  const scoped = typeof p === 'object' && p !== null;
+  const action = scoped ? (p as { action?: unknown }).action : p;
+  const actionField = scoped ? `${field}.action` : field;
+  if (typeof action !== 'string' || !IAM_ACTION.test(action)) {
+    bad(actionField, `${q(action)} must be one IAM action like ssm:SendCommand, with no wildcard`);
+    return;
+  }
+  const forbidden = FORBIDDEN_ACTIONS[action];
+  if (forbidden !== undefined) {
+    bad(actionField, `${q(action)} may not be declared: it ${forbidden}`);
+    return;
+  }
+  const fromDocuments = (DOCUMENT_ACTIONS as readonly string[]).includes(action);
+  const unscoped = UNSCOPED_ACTIONS.includes(action);
+  if (!scoped) {
+    if (!fromDocuments && !unscoped) {
+      bad(
+        field,
+        `${q(action)} names no resources: declare { action: ${q(action)}, resources: ['arn:…'] } ` +
+          `(only actions with no resource type may go without, see ${UNSCOPED_WHERE})`,
+      );
+    }
+    return;
+  }
+  if (fromDocuments) {
+    bad(
+      field,
+      `${q(action)} is granted on the remediation's documents: declare it as the plain string ${q(action)}`,
+    );
+    return;
+  }
+  const list = (p as { resources?: unknown }).resources;
+  if (!Array.isArray(list) || list.length === 0) {
+    bad(`${field}.resources`, `must name at least one resource ARN`);
+    return;
+  }
+  list.forEach((arn, j) => {
+    if (arn === '*') {
+      if (!unscoped) {
+        bad(
+          `${field}.resources[${j}]`,
+          `"*" is allowed only for actions that support no resource type (${UNSCOPED_WHERE}); name the ARNs ${q(action)} needs`,
+        );
+      }
+    } else if (typeof arn !== 'string' || !ARN.test(arn)) {
+      bad(`${field}.resources[${j}]`, `${q(arn)} is not a resource ARN (arn:\${AWS::Partition}:service:…)`);
+    }
   });
 }

@@ -60,6 +60,7 @@ export function factsFor(finding: Finding, r: Remediation, f: DryRunFacts): Fact
               instanceId: finding.resourceId,
               pingStatus:
                 f.pingStatus ?? (finding.family === 'agent.disconnected' ? 'ConnectionLost' : 'Online'),
+              ...(f.lastPingDateTime ? { lastPingDateTime: f.lastPingDateTime } : {}),
             },
           },
         }

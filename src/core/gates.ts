@@ -3,6 +3,7 @@
  * not pass decides the outcome; `remediator plan` prints every gate's decision.
  */
 import type { GuardFacts } from '../ports/index.ts';
+import { classify } from './agent-health.ts';
 import type { Remediation } from './remediation.ts';
 import type { Facts, Finding, OutcomeKind, SkipReason } from './types.ts';
 
@@ -14,6 +15,8 @@ export interface Limits {
   budgetPerHour: number;
   /** The resource tag that opts a resource out. */
   optOutTag: string;
+  /** An Online agent whose last ping is older than this many minutes is stale (AGENT_STALE_MINUTES). */
+  agentStaleMinutes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -21,10 +24,19 @@ export const DEFAULT_LIMITS: Limits = {
   cooldownWindowHours: 24,
   budgetPerHour: 50,
   optOutTag: 'remediation:skip',
+  agentStaleMinutes: 15,
 };
 
 export interface GateDecision {
-  gate: 'kill-switch' | 'mode' | 'opt-out' | 'cooldown' | 'circuit-breaker' | 'budget' | 'calendar';
+  gate:
+    | 'kill-switch'
+    | 'mode'
+    | 'agent-state'
+    | 'opt-out'
+    | 'cooldown'
+    | 'circuit-breaker'
+    | 'budget'
+    | 'calendar';
   pass: boolean;
   reason: string;
   outcome?: Extract<OutcomeKind, 'skipped' | 'deferred'>;
@@ -57,6 +69,34 @@ const mode: Gate = ({ facts }) =>
   facts.mode === 'off'
     ? { gate: 'mode', pass: false, outcome: 'skipped', code: 'disabled', reason: 'remediation mode is off' }
     : { gate: 'mode', pass: true, reason: `mode is ${facts.mode}` };
+
+/**
+ * An agent.disconnected finding is only a claim: anyone who may put events on the default bus can
+ * forge one. Act only if SSM itself (DescribeInstanceInformation, read by the engine) says the agent
+ * is not Online, or Online with a last ping older than the stale threshold.
+ */
+const agentState: Gate = ({ finding, facts, limits }) => {
+  if (finding.family !== 'agent.disconnected') {
+    return { gate: 'agent-state', pass: true, reason: 'not an agent finding' };
+  }
+  const i = facts.instances?.[finding.resourceId];
+  const ping = i?.pingStatus ?? 'Unknown';
+  const last = i?.lastPingDateTime ? `, last ping ${i.lastPingDateTime}` : '';
+  if (i && classify(i, new Date(facts.now), limits.agentStaleMinutes).healthy === true) {
+    return {
+      gate: 'agent-state',
+      pass: false,
+      outcome: 'skipped',
+      code: 'agent-online',
+      reason: `SSM reports the agent on ${finding.resourceId} Online${last} (within ${limits.agentStaleMinutes} min): the disconnect is not borne out, nothing done`,
+    };
+  }
+  return {
+    gate: 'agent-state',
+    pass: true,
+    reason: `SSM reports the agent on ${finding.resourceId} ${ping}${last}`,
+  };
+};
 
 /** `remediation:skip` = `[YYYY-MM-DD[Thh:mm[:ss]Z]] [reason]`: opted out until the date (or for good), for the reason. */
 export function parseOptOut(value: string, now: Date): { active: boolean; until?: string; reason: string } {
@@ -158,7 +198,16 @@ const calendar: Gate = ({ facts, remediation }) => {
   };
 };
 
-export const GATES: readonly Gate[] = [killSwitch, mode, optOut, cooldown, breaker, budget, calendar];
+export const GATES: readonly Gate[] = [
+  killSwitch,
+  mode,
+  agentState,
+  optOut,
+  cooldown,
+  breaker,
+  budget,
+  calendar,
+];
 
 /** Every gate's decision up to and including the first that stops the remediation. */
 export function evaluateGates(input: GateInput): GateDecision[] {

@@ -2,6 +2,7 @@
  * The remediation contract: what a runbook author writes, one file in src/runbooks/. Everything
  * else (registry, IAM statements, deployed documents, contract tests) is derived from these files.
  */
+import type { Permission } from './permissions.ts';
 import type {
   Action,
   DocumentParameters,
@@ -37,6 +38,8 @@ export interface ExampleFacts {
   tags?: Record<string, string>;
   /** Agent status of the finding's instance (patch and agent findings). */
   pingStatus?: InstanceFact['pingStatus'];
+  /** Its last ping as SSM reports it (ISO-8601); unset: unknown. */
+  lastPingDateTime?: string;
 }
 
 export interface RemediationExample {
@@ -71,8 +74,11 @@ export interface Remediation {
   whenClosed?: 'defer' | 'skip';
   /** Documents the plan may start. IAM and the deployed AWS::SSM::Document resources come from here. */
   documents: DocumentRef[];
-  /** IAM actions the service needs to carry out this remediation's actions (e.g. ssm:StartAutomationExecution). */
-  permissions: string[];
+  /**
+   * IAM actions the service needs to carry out this remediation's actions (e.g. ssm:StartAutomationExecution);
+   * anything beyond the document actions names its resource ARNs (src/core/permissions.ts).
+   */
+  permissions: Permission[];
   /** Settings read from the stage (name → default), passed in PlanContext.settings. */
   settings?: Record<string, string>;
   /** For Run Command fan-out: rate control (defaults: 10% concurrency, 50% errors, 600 s delivery timeout). */

@@ -79,6 +79,8 @@ export type SkipReason =
   | 'circuit-open'
   | 'no-match'
   | 'agent-offline'
+  /** An agent.disconnected event for an agent SSM reports Online with a fresh ping (stale or forged). */
+  | 'agent-online'
   | 'already-compliant'
   | 'calendar-closed'
   /** The event reports the failure of a command the service itself started: completion reports it. */

@@ -48,6 +48,9 @@ export function patchNonCompliantEvent(
   });
 }
 
+/** A last ping long past (the example events' own), so SSM's state bears out a stale-ping finding. */
+export const STALE_PING = '2025-03-04T11:47:12.381Z';
+
 /** Our own `SSM Agent Disconnected` event (src/events/agent.ts), as the agent-health sweep publishes it. */
 export function agentDisconnectedEvent(
   instanceId: string,
@@ -62,7 +65,7 @@ export function agentDisconnectedEvent(
     {
       instanceId,
       pingStatus: reason === 'connection-lost' ? 'ConnectionLost' : 'Online',
-      lastPingDateTime: '2025-03-04T11:47:12.381Z',
+      lastPingDateTime: STALE_PING,
       platformType: 'Linux',
       reason,
       consecutiveSweeps: 3,

@@ -8,7 +8,7 @@ import { requireId } from '../core/ids.ts';
 import { defineRemediation } from '../core/remediation.ts';
 import type { Action } from '../core/types.ts';
 import { agentBack, backReason } from './_agent.ts';
-import { agentDisconnectedEvent, pingOf } from './_instance-examples.ts';
+import { agentDisconnectedEvent, pingOf, STALE_PING } from './_instance-examples.ts';
 
 const DOCUMENT = 'SsmRemediator-RestartAgent';
 /** One instance per command; give up on delivery after 2 minutes (the agent may be past saving). */
@@ -55,7 +55,7 @@ export default defineRemediation({
     {
       name: 'Online with a stale ping → restart the agent',
       event: agentDisconnectedEvent(A, 'stale-ping'),
-      facts: { pingStatus: 'Online' },
+      facts: { pingStatus: 'Online', lastPingDateTime: STALE_PING },
       expect: { outcome: 'started', actions: [restart(A)] },
     },
     {

@@ -5,8 +5,8 @@
  */
 import { defineRemediation, startAutomation } from '../core/remediation.ts';
 import { ID_PATTERNS } from '../core/ids.ts';
-import { backReason, instanceAutomationPlan } from './_agent.ts';
-import { agentDisconnectedEvent } from './_instance-examples.ts';
+import { instanceAutomationPlan } from './_agent.ts';
+import { agentDisconnectedEvent, STALE_PING } from './_instance-examples.ts';
 
 const DOCUMENT = 'AWSSupport-TroubleshootManagedInstance';
 const A = 'i-0123456789abcdef0';
@@ -35,17 +35,14 @@ export default defineRemediation({
     {
       name: 'stale ping → start the diagnosis',
       event: agentDisconnectedEvent(A, 'stale-ping'),
-      facts: { pingStatus: 'Online' },
+      facts: { pingStatus: 'Online', lastPingDateTime: STALE_PING },
       expect: { outcome: 'started', actions: [startAutomation(DOCUMENT, { InstanceId: [A] })] },
     },
     {
-      name: 'back Online by the time the event is handled → skipped',
+      name: 'back Online by the time the event is handled → skipped by the agent-state gate (agent-online)',
       event: agentDisconnectedEvent(A),
       facts: { pingStatus: 'Online' },
-      expect: {
-        outcome: 'skipped',
-        actions: [{ kind: 'skip', code: 'already-compliant', reason: backReason(A) }],
-      },
+      expect: { outcome: 'skipped', actions: [] },
     },
     {
       name: 'a hybrid node (mi-) does not apply',

@@ -81,6 +81,10 @@ const plain = (s: Seed): Record<string, string> => ({ [`${s.id}.ts`]: remediatio
 const RB = 'src/runbooks/seeded-fix.ts';
 const DOC = `src/runbooks/documents/${OURS}.yaml`;
 
+const START = 'ssm:StartAutomationExecution';
+const ROLE_ARN = 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/remediation';
+const SG_ARN = 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/*';
+
 /** [mistake, files to seed, file, field, a fragment of the message]. */
 const CASES: Array<[string, Record<string, string>, string, string, string]> = [
   [
@@ -295,6 +299,70 @@ const CASES: Array<[string, Record<string, string>, string, string, string]> = [
     'permissions[1]',
     'no wildcard',
   ],
+  ...(
+    [
+      ['the wildcard action *', '*'],
+      ['a service wildcard ec2:*', 'ec2:*'],
+      ['a prefix wildcard ec2:Describe*', 'ec2:Describe*'],
+    ] as const
+  ).map(([name, action]): (typeof CASES)[number] => [
+    name,
+    plain({ id: 'seeded-fix', permissions: [START, action] }),
+    RB,
+    'permissions[1]',
+    'no wildcard',
+  ]),
+  [
+    'iam:PassRole declared',
+    plain({ id: 'seeded-fix', permissions: [START, 'iam:PassRole'] }),
+    RB,
+    'permissions[1]',
+    '"iam:PassRole" may not be declared',
+  ],
+  [
+    'iam:PassRole declared with resources',
+    plain({ id: 'seeded-fix', permissions: [START, { action: 'iam:PassRole', resources: [ROLE_ARN] }] }),
+    RB,
+    'permissions[1].action',
+    '"iam:PassRole" may not be declared',
+  ],
+  [
+    'an extra permission that names no resources',
+    plain({ id: 'seeded-fix', permissions: [START, 'ec2:RevokeSecurityGroupIngress'] }),
+    RB,
+    'permissions[1]',
+    '"ec2:RevokeSecurityGroupIngress" names no resources',
+  ],
+  [
+    'an extra permission on * though the action has a resource type',
+    plain({
+      id: 'seeded-fix',
+      permissions: [START, { action: 'ec2:RevokeSecurityGroupIngress', resources: ['*'] }],
+    }),
+    RB,
+    'permissions[1].resources[0]',
+    '"*" is allowed only for actions that support no resource type',
+  ],
+  [
+    'an extra permission with an empty resource list',
+    plain({
+      id: 'seeded-fix',
+      permissions: [START, { action: 'ec2:RevokeSecurityGroupIngress', resources: [] }],
+    }),
+    RB,
+    'permissions[1].resources',
+    'must name at least one resource ARN',
+  ],
+  [
+    'an extra permission whose resource is not an ARN',
+    plain({
+      id: 'seeded-fix',
+      permissions: [START, { action: 'ec2:RevokeSecurityGroupIngress', resources: ['sg-1'] }],
+    }),
+    RB,
+    'permissions[1].resources[0]',
+    '"sg-1" is not a resource ARN',
+  ],
   [
     'a document used by the plan but not declared',
     plain({ id: 'seeded-fix', documents: [{ name: 'AWS-RestartEC2Instance', type: 'Automation' }] }),
@@ -391,6 +459,21 @@ describe('remediator check finds each mistake, naming the file and the field', (
     seed(files);
     const { lines } = await check();
     expect(lines.filter((l) => l.includes('seeded-fix') || l.includes(OURS))).toEqual([]);
+  });
+
+  test('declared extra permissions with resource ARNs, and unscoped describes, pass', async () => {
+    seed(
+      plain({
+        id: 'seeded-fix',
+        permissions: [
+          START,
+          'ec2:DescribeSecurityGroups',
+          { action: 'ec2:RevokeSecurityGroupIngress', resources: [SG_ARN] },
+        ],
+      }),
+    );
+    const { lines } = await check();
+    expect(lines.filter((l) => l.includes('seeded-fix'))).toEqual([]);
   });
 
   test('an example with a wrong expectation is reported even when the rest is right', async () => {

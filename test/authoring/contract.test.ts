@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, inject, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { runExample } from '../../src/core/dry-run.ts';
+import { permissionAction } from '../../src/core/permissions.ts';
 import { createRegistry } from '../../src/core/registry.ts';
 import type { Remediation } from '../../src/core/remediation.ts';
 import {
@@ -17,6 +18,7 @@ import {
   projectRoot,
   resources,
   roleStatements,
+  rolesFor,
   type Statement,
   type Template,
 } from '../helpers/package.ts';
@@ -56,10 +58,17 @@ describe.each(registry.all().map((r) => [r.id, r] as const))('%s', (_id, r) => {
     expect(runExample(r, ex)).toEqual([]);
   });
 
-  test.each(r.permissions.map((p) => [p] as const))(
-    'every acting role is granted %s on its documents',
+  test.each(r.permissions.map((p) => [permissionAction(p)] as const))(
+    'every acting role that runs its trigger family is granted %s on its documents, no other role',
     (p) => {
-      for (const role of actingRoles()) {
+      const runs = rolesFor(r.trigger);
+      for (const role of actingRoles().filter((id) => !runs.includes(id))) {
+        const sids = roleStatements(template, role).map((s) => s.Sid);
+        expect(sids, `${role} does not run ${r.trigger}`).not.toContain(
+          `Runbook ${r.id} ${p}`.replace(/[^A-Za-z0-9]/g, ''),
+        );
+      }
+      for (const role of actingRoles().filter((id) => runs.includes(id))) {
         const granting = roleStatements(template, role).filter(
           (s) => s.Effect === 'Allow' && actions(s).includes(p),
         );

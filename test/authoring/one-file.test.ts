@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { checkCommand } from '../../src/cli/check.ts';
 import {
-  ACTING_ROLES,
+  rolesFor,
   actions,
   copyProject,
   packageService,
@@ -146,8 +146,8 @@ test('the CLI registry has it: remediator plan picks it for a failed patch run',
   expect(stdout).toContain(`sendCommand ${DOC}`);
 });
 
-test('every acting role may SendCommand on the new document ARN', () => {
-  const roles = ACTING_ROLES.filter((id) => template.Resources[id]);
+test('every acting role that runs patch failures may SendCommand on the new document ARN', () => {
+  const roles = rolesFor('patch.failed').filter((id) => template.Resources[id]);
   expect(roles.length).toBeGreaterThan(0);
   for (const role of roles) {
     const st = roleStatements(template, role).find(

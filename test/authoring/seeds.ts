@@ -5,7 +5,7 @@ export interface Seed {
   trigger?: string;
   calendars?: string[];
   documents?: Array<{ name: string; type: string; file?: string }>;
-  permissions?: string[];
+  permissions?: Array<string | { action: string; resources: string[] }>;
   /** The action the plan returns. */
   kind?: 'startAutomation' | 'sendCommand';
   document?: string;

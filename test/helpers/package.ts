@@ -2,7 +2,9 @@
  * Packaging for tests: `serverless package` writes the CloudFormation template offline, always on a
  * copy of the project (sandbox/template.ts): the plugin rebuilds .build/, which other tests read.
  */
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import type { TriggerFamily } from '../../src/core/types.ts';
 import {
   copyProject as copySandboxProject,
   packageService as packageSandboxService,
@@ -39,8 +41,16 @@ export async function packageService(root: string, outDir: string): Promise<Temp
   return readTemplate(outDir) as unknown as Template;
 }
 
-/** The roles the engine acts from (serverless/remediator-plugin.cjs ACTING_ROLES) present in the template. */
-export const ACTING_ROLES = ['RemediateRole', 'PatchFanoutRole', 'ReconcileRole'];
+/** The roles the engine acts from, with the trigger families each one's function runs (the plugin's own map). */
+export const ROLE_FAMILIES = (
+  createRequire(import.meta.url)('../../serverless/remediator-plugin.cjs') as {
+    ACTING_ROLES: Record<string, TriggerFamily[]>;
+  }
+).ACTING_ROLES;
+export const ACTING_ROLES = Object.keys(ROLE_FAMILIES);
+/** The acting roles that get the statements of remediations of this trigger family. */
+export const rolesFor = (family: TriggerFamily): string[] =>
+  ACTING_ROLES.filter((role) => ROLE_FAMILIES[role]!.includes(family));
 
 /** Every statement of every inline policy of a role. */
 export function roleStatements(t: Template, logicalId: string): Statement[] {

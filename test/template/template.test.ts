@@ -87,3 +87,82 @@ describe('packaged template', () => {
     expect(t.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
   });
 });
+
+describe('on-failure destinations', () => {
+  const fnRole = (fnId: string) => {
+    const role = props(template.Resources[fnId]!).Role as { 'Fn::GetAtt': [string, string] };
+    return role['Fn::GetAtt'][0];
+  };
+  const configs = ofType('AWS::Lambda::EventInvokeConfig');
+
+  test('every function with an on-failure destination may send to exactly that queue (Lambda uses the function role)', () => {
+    expect(configs.length).toBeGreaterThanOrEqual(3);
+    for (const [id, cfg] of configs) {
+      const p = props(cfg) as {
+        FunctionName: { Ref: string };
+        DestinationConfig?: { OnFailure?: { Destination: unknown } };
+      };
+      const dest = p.DestinationConfig?.OnFailure?.Destination;
+      if (dest === undefined) continue;
+      const role = fnRole(`${p.FunctionName.Ref}`);
+      const send = statements(template.Resources[role]!).filter(
+        (s) => s.Effect === 'Allow' && [s.Action].flat().includes('sqs:SendMessage'),
+      );
+      const queues = send.flatMap((s) => [s.Resource].flat());
+      expect(queues, `${id}: ${role} sqs:SendMessage on its destination`).toContainEqual(dest);
+    }
+  });
+});
+
+describe('each acting role gets only the runbook statements of the remediations its function runs', () => {
+  const granted = (role: string, action: string) =>
+    statements(template.Resources[role]!)
+      .filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes(action))
+      .flatMap((s) => [s.Resource].flat())
+      .map((r) => JSON.stringify(r));
+
+  test('the patch fan-out cannot restart instances or change S3 buckets and security groups', () => {
+    expect(granted('PatchFanoutRole', 'ssm:StartAutomationExecution')).toEqual([]);
+    expect(granted('PatchFanoutRole', 'ssm:SendCommand').join()).toContain('document/AWS-RunPatchBaseline');
+    const all = statements(template.Resources.PatchFanoutRole!).flatMap((s) => [s.Action].flat());
+    expect(all.filter((a) => /^(ec2|s3):/.test(a))).toEqual([]);
+  });
+
+  test('remediate cannot send AWS-RunPatchBaseline, but runs the Config and agent runbooks', () => {
+    expect(granted('RemediateRole', 'ssm:SendCommand').join()).not.toContain('AWS-RunPatchBaseline');
+    expect(granted('RemediateRole', 'ssm:StartAutomationExecution').join()).toContain(
+      'automation-definition/AWS-RestartEC2Instance:*',
+    );
+  });
+
+  test('reconcile releases deferred work of every family, so it may act for all of them', () => {
+    expect(granted('ReconcileRole', 'ssm:SendCommand').join()).toContain('AWS-RunPatchBaseline');
+    expect(granted('ReconcileRole', 'ssm:StartAutomationExecution').join()).toContain(
+      'AWS-RestartEC2Instance',
+    );
+  });
+});
+
+test('every function has a small reserved concurrency (patchFanout at least its SQS maximumConcurrency)', () => {
+  const fns = ofType('AWS::Lambda::Function');
+  expect(fns.map(([id]) => id).sort()).toEqual(
+    [
+      'AgentSweepLambdaFunction',
+      'CompleteLambdaFunction',
+      'PatchFanoutLambdaFunction',
+      'ReconcileLambdaFunction',
+      'RemediateLambdaFunction',
+    ].sort(),
+  );
+  for (const [id, fn] of fns) {
+    const reserved = props(fn).ReservedConcurrentExecutions;
+    expect(typeof reserved, id).toBe('number');
+    expect(reserved as number, id).toBeGreaterThanOrEqual(1);
+    expect(reserved as number, id).toBeLessThanOrEqual(10);
+  }
+  const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([id]) => id.startsWith('PatchFanout'))!;
+  const max = (props(mapping[1]).ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency;
+  expect(
+    props(template.Resources.PatchFanoutLambdaFunction!).ReservedConcurrentExecutions,
+  ).toBeGreaterThanOrEqual(max);
+});

@@ -2,7 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { DEFAULT_LIMITS, evaluateGates, parseOptOut, type GateInput } from '../../src/core/gates.ts';
 import { parseFinding } from '../../src/events/finding.ts';
 import restrictedSsh from '../../src/runbooks/restricted-ssh.ts';
-import type { Facts } from '../../src/core/types.ts';
+import type { Facts, InstanceFact } from '../../src/core/types.ts';
+import agentRestart from '../../src/runbooks/agent-restart.ts';
+import { agentDisconnectedEvent } from '../../src/runbooks/_instance-examples.ts';
 import { exampleEvent } from '../helpers/events.ts';
 
 const finding = parseFinding(exampleEvent('config-rules-compliance-change-noncompliant'));
@@ -32,6 +34,7 @@ describe('every gate, both ways', () => {
     expect(d.map((g) => g.gate)).toEqual([
       'kill-switch',
       'mode',
+      'agent-state',
       'opt-out',
       'cooldown',
       'circuit-breaker',
@@ -117,4 +120,50 @@ describe('opt-out tag values', () => {
       { active: false, until: '2026-01-15T11:00:00Z', reason: 'short window' },
     ],
   ])('%j', (value, expected) => expect(parseOptOut(value, now)).toEqual(expected));
+});
+
+describe('agent-state gate: an agent.disconnected event is acted on only if SSM bears it out', () => {
+  const I = 'i-0123456789abcdef0';
+  const agentFinding = parseFinding(agentDisconnectedEvent(I, 'stale-ping'));
+  const withSsm = (instance?: Partial<InstanceFact>): GateInput => ({
+    ...input(instance ? { instances: { [I]: { instanceId: I, pingStatus: 'Online', ...instance } } } : {}),
+    remediation: agentRestart,
+    finding: agentFinding,
+  });
+  const minutesAgo = (m: number) => new Date(Date.parse(NOW) - m * 60_000).toISOString();
+
+  test.each([
+    ['Online, pinged 1 minute ago', { lastPingDateTime: minutesAgo(1) }],
+    ['Online, pinged exactly at the threshold', { lastPingDateTime: minutesAgo(15) }],
+    ['Online, last ping unknown', {}],
+  ])('%s → skipped agent-online, whatever the event claims', (_name, instance) => {
+    expect(stop(withSsm(instance))).toMatchObject({
+      gate: 'agent-state',
+      outcome: 'skipped',
+      code: 'agent-online',
+      reason: expect.stringContaining(`SSM reports the agent on ${I} Online`),
+    });
+  });
+
+  test.each([
+    ['Online, last ping older than the threshold', { lastPingDateTime: minutesAgo(16) }],
+    ['ConnectionLost', { pingStatus: 'ConnectionLost' as const, lastPingDateTime: minutesAgo(1) }],
+    ['Inactive', { pingStatus: 'Inactive' as const }],
+    ['unknown to SSM', { pingStatus: 'Unknown' as const }],
+  ])('%s → the gate passes', (_name, instance) => {
+    const d = evaluateGates(withSsm(instance)).find((g) => g.gate === 'agent-state');
+    expect(d?.pass).toBe(true);
+  });
+
+  test('the threshold is the stage’s AGENT_STALE_MINUTES', () => {
+    const i = {
+      ...withSsm({ lastPingDateTime: minutesAgo(10) }),
+      limits: { ...DEFAULT_LIMITS, agentStaleMinutes: 5 },
+    };
+    expect(evaluateGates(i).find((g) => g.gate === 'agent-state')?.pass).toBe(true);
+  });
+
+  test('other families are not gated on agent state', () => {
+    expect(evaluateGates(input()).find((g) => g.gate === 'agent-state')).toMatchObject({ pass: true });
+  });
 });
