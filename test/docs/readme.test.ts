@@ -16,7 +16,7 @@ test('the README is short: under 200 lines, no table line over 120 characters', 
 test('every relative link in the README and in docs/ points at a file in the repo', () => {
   const files = [
     'README.md',
-    ...['operating', 'sandbox', 'performance', 'architecture'].map((d) => `docs/${d}.md`),
+    ...['operating', 'sandbox', 'performance', 'architecture', 'security', 'cli'].map((d) => `docs/${d}.md`),
   ];
   const missing: string[] = [];
   for (const file of files) {
