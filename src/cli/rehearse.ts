@@ -1,5 +1,5 @@
 /**
- * `remediator rehearse [--scenario FILE] [--json FILE] [--html FILE] [--speed N]`: runs a scenario (default: the
+ * `remediator rehearse [--scenario FILE] [--json FILE] [--html FILE]`: runs a scenario (default: the
  * built-in sandbox/scenario/default.yaml, a day compressed into under a minute) against the sandbox
  * account with the service packaged and deployed into it, prints progress on stderr and a summary on
  * stdout. Exit 0 when nothing was lost and no execution was duplicated, 1 otherwise or on an invalid
@@ -30,7 +30,11 @@ export const REHEARSE = {
     scenario: { type: 'string', value: 'FILE', help: 'scenario YAML (default: the built-in day)' },
     json: { type: 'string', value: 'FILE', help: 'also write the report as JSON (folders are created)' },
     html: { type: 'string', value: 'FILE', help: 'also write the report as a self-contained HTML page' },
-    speed: { type: 'number', value: 'N', help: 'simulated seconds per wall second (overrides clock.speed)' },
+    speed: {
+      type: 'number',
+      value: 'N',
+      help: 'kept for old command lines; no effect: rehearsals run on virtual time',
+    },
     'template-dir': {
       type: 'string',
       value: 'DIR',
