@@ -3,6 +3,7 @@
  * setup), and each file starts its own account from that package on virtual time (simulated time moves
  * when the account is quiet, see sandbox/clock.ts) with no schedules.
  */
+import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import {
@@ -86,4 +87,22 @@ export function decisions(acct: SandboxAccount, resourceId: string): Array<Recor
   return acct.logs
     .json('remediate')
     .filter((l) => l['message'] === 'decision' && l['resourceId'] === resourceId);
+}
+
+/** Puts remediations' modes in the sandbox stage's Parameter Store, as an operator would. */
+export async function setModes(
+  ssm: SSMClient,
+  ids: readonly string[],
+  mode: 'auto' | 'shadow' | 'off',
+): Promise<void> {
+  for (const id of ids) {
+    await ssm.send(
+      new PutParameterCommand({
+        Name: `/ssm-remediator/sandbox/mode/${id}`,
+        Value: mode,
+        Type: 'String',
+        Overwrite: true,
+      }),
+    );
+  }
 }

@@ -4,11 +4,11 @@
  * state from SSM and does nothing. PutEvents through the real EventBridge SDK over HTTP.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SandboxAccount } from '../../sandbox/account.ts';
 import { AGENT_DISCONNECTED, AGENT_EVENT_SOURCE } from '../../src/events/agent.ts';
-import { decisions, startTestAccount } from '../helpers/sandbox.ts';
+import { decisions, setModes, startTestAccount } from '../helpers/sandbox.ts';
 
 let acct: SandboxAccount;
 let ssm: SSMClient;
@@ -25,16 +25,7 @@ beforeAll(async () => {
   ssm = new SSMClient(client);
   events = new EventBridgeClient(client);
   // All agent remediations on: a forged event would act if the service trusted it.
-  for (const id of AGENT_REMEDIATIONS) {
-    await ssm.send(
-      new PutParameterCommand({
-        Name: `/ssm-remediator/sandbox/mode/${id}`,
-        Value: 'auto',
-        Type: 'String',
-        Overwrite: true,
-      }),
-    );
-  }
+  await setModes(ssm, AGENT_REMEDIATIONS, 'auto');
 });
 afterAll(async () => {
   ssm?.destroy();

@@ -3,13 +3,13 @@
  * over HTTP: EventBridge → SQS batching window → patch-fanout → SendCommand groups in the simulated
  * SSM; schedule → agent-sweep → PutEvents → remediate → Automation.
  */
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxAccount } from '../../sandbox/account.ts';
 import type { BusEvent } from '../../sandbox/types.ts';
 import { patchCommandFailedEvent } from '../../src/runbooks/_instance-examples.ts';
-import { startTestAccount } from '../helpers/sandbox.ts';
+import { setModes, startTestAccount } from '../helpers/sandbox.ts';
 
 let acct: SandboxAccount;
 let ssm: SSMClient;
@@ -23,16 +23,7 @@ beforeAll(async () => {
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
   // Both remediations under test start in shadow; an operator turns them on in Parameter Store.
-  for (const id of ['patch-baseline-install', 'agent-troubleshoot']) {
-    await ssm.send(
-      new PutParameterCommand({
-        Name: `/ssm-remediator/sandbox/mode/${id}`,
-        Value: 'auto',
-        Type: 'String',
-        Overwrite: true,
-      }),
-    );
-  }
+  await setModes(ssm, ['patch-baseline-install', 'agent-troubleshoot'], 'auto');
 });
 afterAll(async () => {
   ssm?.destroy();
