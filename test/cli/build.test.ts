@@ -2,7 +2,7 @@
  * The CLI is built once into dist/ and rebuilt only when the source is newer (the author loop), and
  * runs at the same time never see half a build: on a copy of the project, through the real bin.
  */
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.ts';
@@ -19,8 +19,22 @@ const leftovers = () =>
 const ids = (r: CliResult): string[] =>
   (JSON.parse(r.stdout) as { remediations: Array<{ id: string }> }).remediations.map((m) => m.id);
 
+/** Sets every file and folder under `dir` to `when`: sources checked out a while ago, not just now. */
+function backdate(dir: string, when: Date): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) backdate(p, when);
+    utimesSync(p, when, when);
+  }
+  utimesSync(dir, when, when);
+}
+
 beforeAll(() => {
   root = copyProject();
+  // The build back-dates its bundle by a second (a file saved during a build makes it stale); a copy
+  // made a moment ago would look newer than a build that starts within that second, on a fast machine.
+  const earlier = new Date(Date.now() - 600_000);
+  for (const d of ['src', 'sandbox', 'scripts']) backdate(join(root, d), earlier);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
