@@ -223,8 +223,8 @@ export function noticesOf(message: string): Notice[] {
       const resource = str(o['resourceId']);
       const outcome = str(o['outcome']);
       if (!resource || !outcome) return [];
-      // A fan-out lists each resource's outcome with its reason; the code is the reason's known word.
-      const code = str(o['code']) ?? [...EXCUSES].find((c) => (str(o['reason']) ?? '').includes(c));
+      // A fan-out lists each resource's outcome with its code (src/adapters/notifier-sns.ts).
+      const code = str(o['code']);
       return [{ resource, outcome, title, trigger: 'patch', ...extra, ...(code ? { code } : {}) }];
     });
   const resource = str((m['resource'] as Record<string, unknown> | undefined)?.['id']);

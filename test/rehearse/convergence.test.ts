@@ -129,7 +129,15 @@ describe('convergence', () => {
         title: 'Patch fan-out',
         outcome: 'skipped',
         resource: { id: null },
-        outcomes: [{ resourceId: 'i-1', outcome: 'skipped', reason: 'agent-offline: ConnectionLost' }],
+        outcomes: [
+          {
+            resourceId: 'i-1',
+            outcome: 'skipped',
+            code: 'agent-offline',
+            reason: 'SSM Agent on i-1 is ConnectionLost: Run Command cannot reach it',
+          },
+          { resourceId: 'i-2', outcome: 'started', code: null, reason: 'budget allowed; started' },
+        ],
       }),
     );
     expect(fanout).toEqual([
@@ -140,6 +148,8 @@ describe('convergence', () => {
         trigger: 'patch',
         title: 'Patch fan-out',
       },
+      // No code is read into a reason's words.
+      { resource: 'i-2', outcome: 'started', trigger: 'patch', title: 'Patch fan-out' },
     ]);
     expect(noticesOf('not json')).toEqual([]);
   });
