@@ -5,7 +5,6 @@
 import type {
   AutomationPort,
   CalendarPort,
-  ClaimKey,
   CommandPort,
   DeadLetterPort,
   ExecutionRecord,
@@ -20,22 +19,15 @@ import type {
 } from '../ports/index.ts';
 import { eventIdentity, parseFinding } from '../events/finding.ts';
 import { decide, type Decision } from './decide.ts';
-import {
-  GateUnreadableError,
-  TransientError,
-  ValidationError,
-  classifyActionError,
-  errorMessage,
-  errorName,
-} from './errors.ts';
+import { GateUnreadableError, TransientError, ValidationError, errorMessage, errorName } from './errors.ts';
 import type { Limits } from './gates.ts';
-import { holdCodeOf, holdRecord, type HoldCode } from './hold.ts';
-import { notificationFor, shouldNotify } from './notify.ts';
+import { holdCodeOf } from './hold.ts';
+import { decisionPlan } from './act-plan.ts';
+import { announce, each } from './announce.ts';
+import { claimOrSkip, executePlan, hold, type HeldContext } from './execute.ts';
 import type { Registry } from './registry.ts';
 import type { Remediation } from './remediation.ts';
-import { recordOutcome } from './record.ts';
-import { clientToken } from './token.ts';
-import type { Action, CalendarFact, Facts, Finding, InstanceFact, Outcome } from './types.ts';
+import type { CalendarFact, Facts, Finding, InstanceFact, Outcome } from './types.ts';
 
 export interface EngineConfig {
   stage: string;
@@ -62,10 +54,8 @@ export interface EngineDeps {
   now: () => Date;
 }
 
-/** Tags put on every execution the service starts (at most 5 at start). */
-export const TAG_REMEDIATION = 'ssm-remediator:remediation';
-export const TAG_RESOURCE = 'ssm-remediator:resource';
-export const TAG_EVENT = 'ssm-remediator:event';
+export { TAG_EVENT, TAG_REMEDIATION, TAG_RESOURCE } from './act-plan.ts';
+export { claimKey, hold, type HeldContext } from './execute.ts';
 
 export async function handleEvent(event: unknown, deps: EngineDeps): Promise<Outcome[]> {
   let finding: Finding;
@@ -271,23 +261,9 @@ function unreadable(finding: Finding, r: Remediation, gate: string, e: unknown):
   );
 }
 
-export function claimKey(r: Remediation, finding: Finding): ClaimKey {
-  return {
-    remediationId: r.id,
-    resourceId: finding.resourceId,
-    findingTime: finding.orderingTime,
-    family: finding.family,
-  };
-}
-
-/** The held item a release replays (its tries so far drive the backoff of the next hold). */
-export interface HeldContext {
-  attempts?: number;
-}
-
 /**
- * Carries out one decision: a stop (holding deferred work in the ledger), or claim then act.
- * Exported for the patch fan-out.
+ * Carries out one decision: a stop (holding deferred work in the ledger), or claim, then the one
+ * executor (`execute.ts`) acts on the decision's plan. Exported for the patch fan-out.
  */
 export async function carryOut(
   finding: Finding,
@@ -302,193 +278,29 @@ export async function carryOut(
     if (code && r) await hold(finding, r, outcome, code, deps, held);
     return outcome;
   }
-
-  const key = claimKey(r, finding);
-  /** Nothing started: hold the work (freeing the claim, if taken, so the retry may act). */
-  const holdWith = async (code: HoldCode, reason: string, claimed: boolean): Promise<Outcome> => {
-    if (claimed) await deps.ledger.release(key).catch(() => undefined);
-    const o: Outcome = { ...outcome, outcome: 'deferred', code, reason };
-    await hold(finding, r, o, code, deps, held);
+  const member = { finding, remediation: r, outcome };
+  try {
+    const duplicate = await claimOrSkip(member, outcome, deps);
+    if (duplicate) return duplicate;
+  } catch (e) {
+    // Nothing claimed, nothing started: hold the work so the retry may act.
+    const o: Outcome = {
+      ...outcome,
+      outcome: 'deferred',
+      code: 'gate-unreadable',
+      reason: `ledger could not be written, so nothing was done: ${errorMessage(e)}`,
+    };
+    await hold(finding, r, o, 'gate-unreadable', deps, held);
     return o;
-  };
-  let claim;
-  try {
-    claim = await deps.ledger.claim(key, deps.now());
-  } catch (e) {
-    return holdWith(
-      'gate-unreadable',
-      `ledger could not be written, so nothing was done: ${errorMessage(e)}`,
-      false,
-    );
   }
-  if (claim.status === 'duplicate') {
-    return {
-      ...outcome,
-      outcome: 'skipped',
-      code: 'duplicate',
-      reason: claim.reason,
-      ...(claim.executionId ? { executionId: claim.executionId } : {}),
-    };
-  }
-  // The budget is exact: one conditional counter per clock hour, taken before acting.
-  const limit = deps.config.limits.budgetPerHour;
-  let slot: string | undefined;
-  try {
-    slot = await deps.ledger.acquireBudget(deps.now(), limit);
-  } catch (e) {
-    return holdWith('gate-unreadable', `ledger budget could not be read: ${errorMessage(e)}`, true);
-  }
-  if (!slot) {
-    return holdWith(
-      'budget',
-      `account budget spent: ${limit} executions already started this hour (limit ${limit}); held until the budget allows`,
-      true,
-    );
-  }
-  try {
-    const executionId = await act(finding, r, decision.actions, deps);
-    return { ...outcome, executionId };
-  } catch (e) {
-    await deps.ledger
-      .returnBudget(slot)
-      .catch((err: unknown) => deps.log.warn('budget slot not returned', { error: errorMessage(err) }));
-    if (classifyActionError(e) === 'transient') {
-      return holdWith(
-        'transient-error',
-        `SSM did not take it for now (${errorName(e)}: ${errorMessage(e)}); held and tried again`,
-        true,
-      );
-    }
-    return {
-      ...outcome,
-      outcome: 'failed',
-      code: 'api-error',
-      reason: `${errorName(e)}: ${errorMessage(e)}`,
-    };
-  }
+  const { outcomes } = await executePlan(decisionPlan(member, decision.actions), deps, {
+    transient: 'hold',
+    held,
+  });
+  return outcomes[0]!;
 }
 
-/**
- * Keeps work that cannot go on now in the ledger until it ends. If the ledger cannot take it, the
- * invocation fails (TransientError): Lambda's retries, its on-failure queue or SQS redelivery hold
- * it instead. Never only a log line.
- */
-export async function hold(
-  finding: Finding,
-  r: Remediation,
-  o: Outcome,
-  code: HoldCode,
-  deps: EngineDeps,
-  held: HeldContext | undefined,
-): Promise<void> {
-  const calendars = r.calendars ?? deps.config.defaultCalendars;
-  const rec = holdRecord(finding, r, o, code, calendars, (held?.attempts ?? 0) + 1, deps.now());
-  try {
-    await deps.ledger.recordDeferral(rec);
-  } catch (e) {
-    deps.log.error('held work could not be saved in the ledger; the invocation fails so it is retried', {
-      eventId: finding.eventId,
-      remediation: r.id,
-      resourceId: finding.resourceId,
-      code,
-      error: errorMessage(e),
-    });
-    throw new TransientError(
-      `could not hold ${r.id} on ${finding.resourceId} (${code}) in the ledger: ${errorMessage(e)}`,
-      { cause: e },
-    );
-  }
-}
-
-async function act(
-  finding: Finding,
-  r: Remediation,
-  actions: Action[],
-  deps: EngineDeps,
-): Promise<string | undefined> {
-  let executionId: string | undefined;
-  for (const a of actions) {
-    if (a.kind === 'startAutomation') {
-      const { executionId: id } = await deps.automation.start({
-        document: a.document,
-        parameters: a.parameters,
-        clientToken: clientToken(r.id, finding.resourceId, finding.orderingTime),
-        tags: { [TAG_REMEDIATION]: r.id, [TAG_RESOURCE]: finding.resourceId, [TAG_EVENT]: finding.eventId },
-      });
-      executionId = id;
-      await recordExecution(finding, r, 'automation', a.document, [finding.resourceId], id, deps);
-    } else if (a.kind === 'sendCommand') {
-      const rc = { ...a };
-      const { commandId } = await deps.commands.send({
-        document: rc.document,
-        parameters: rc.parameters,
-        instanceIds: rc.instanceIds,
-        maxConcurrency: rc.maxConcurrency,
-        maxErrors: rc.maxErrors,
-        timeoutSeconds: rc.timeoutSeconds,
-        comment: `ssm-remediator ${r.id}`.slice(0, 100),
-      });
-      executionId = commandId;
-      await recordExecution(finding, r, 'command', a.document, a.instanceIds, commandId, deps);
-    }
-  }
-  return executionId;
-}
-
-async function recordExecution(
-  finding: Finding,
-  r: Remediation,
-  kind: 'automation' | 'command',
-  document: string,
-  resourceIds: string[],
-  executionId: string,
-  deps: EngineDeps,
-): Promise<void> {
-  try {
-    await deps.ledger.recordExecution({
-      executionId,
-      kind,
-      remediationId: r.id,
-      family: finding.family,
-      document,
-      resourceIds,
-      resourceType: finding.resourceType,
-      findingTime: finding.orderingTime,
-      eventId: finding.eventId,
-      account: finding.account,
-      region: finding.region,
-      startedAt: deps.now().toISOString(),
-      ...(finding.rule ? { rule: finding.rule } : {}),
-    });
-  } catch (e) {
-    // The execution is running and tagged; the reconcile sweep finds it by tag. Say so loudly.
-    deps.log.error('execution started but not recorded in the ledger', {
-      executionId,
-      remediation: r.id,
-      error: errorMessage(e),
-    });
-  }
-}
-
-/** Records, logs and notifies outcomes. A failure here never undoes or blocks an action. */
+/** Records, logs and notifies outcomes, one notification each. Never undoes or blocks an action. */
 export async function finish(outcomes: Outcome[], deps: EngineDeps): Promise<void> {
-  for (const o of outcomes) {
-    await recordOutcome(o, 'decision', deps);
-    if (!shouldNotify(o)) continue;
-    // A tripped guard is announced once per trip, not once per event (the ledger remembers).
-    if (deps.ledger.firstNotice && !(await deps.ledger.firstNotice(o, deps.now()).catch(() => true)))
-      continue;
-    const title = o.remediation
-      ? (deps.registry.get(o.remediation)?.title ?? o.remediation)
-      : 'Rejected event';
-    try {
-      await deps.notifier.notify(notificationFor(o, title));
-    } catch (e) {
-      deps.log.error('notification failed', {
-        eventId: o.eventId,
-        remediation: o.remediation,
-        error: errorMessage(e),
-      });
-    }
-  }
+  await announce(outcomes, deps, { record: 'decision', filter: true, oncePerTrip: true, build: each });
 }

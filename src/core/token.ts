@@ -14,9 +14,17 @@ export function uuidV5(name: string, namespace = NAMESPACE): string {
 }
 
 /**
- * The StartAutomationExecution ClientToken for one (remediation, resource, finding): a redelivered
- * or retried event derives the same token, so SSM cannot start a second execution for it.
+ * The StartAutomationExecution ClientToken for one (remediation, resource, finding) and the start's
+ * place among the plan's Automation starts (`step`, from 0): a redelivered or retried event derives
+ * the same tokens, so SSM cannot start a second execution for it, while two starts of one plan are
+ * two executions. Step 0 is the token a one-start plan always had.
  */
-export function clientToken(remediationId: string, resourceId: string, orderingTime: string): string {
-  return uuidV5(`${remediationId}\n${resourceId}\n${orderingTime}`);
+export function clientToken(
+  remediationId: string,
+  resourceId: string,
+  orderingTime: string,
+  step = 0,
+): string {
+  const name = `${remediationId}\n${resourceId}\n${orderingTime}`;
+  return uuidV5(step === 0 ? name : `${name}\n#${step}`);
 }

@@ -19,4 +19,11 @@ describe('ClientToken', () => {
     expect(clientToken('restricted-ssh', 'sg-0a1b2c3d4e5f67891', '2025-03-04T14:21:55.118Z')).not.toBe(a);
     expect(clientToken('restricted-ssh', 'sg-0a1b2c3d4e5f67890', '2025-03-05T14:21:55.118Z')).not.toBe(a);
   });
+  test("each Automation start of one plan has its own token (step 0 is the one-start plan's token)", () => {
+    const key = ['restricted-ssh', 'sg-0a1b2c3d4e5f67890', '2025-03-04T14:21:55.118Z'] as const;
+    const steps = [0, 1, 2].map((i) => clientToken(...key, i));
+    expect(steps[0]).toBe('4fb010f7-577c-565e-81c7-5871487c7f01');
+    expect(new Set(steps).size).toBe(3);
+    expect(steps).toEqual([0, 1, 2].map((i) => clientToken(...key, i)));
+  });
 });
