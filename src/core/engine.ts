@@ -17,15 +17,16 @@ import type {
   SwitchesPort,
   TagsPort,
 } from '../ports/index.ts';
-import { eventIdentity, parseFinding } from '../events/finding.ts';
+import { parseFinding } from '../events/finding.ts';
 import { decide, type Decision } from './decide.ts';
-import { GateUnreadableError, TransientError, ValidationError, errorMessage, errorName } from './errors.ts';
+import { GateUnreadableError, ValidationError, errorMessage, errorName } from './errors.ts';
 import type { Limits } from './gates.ts';
 import { holdCodeOf } from './hold.ts';
 import { decisionPlan } from './act-plan.ts';
 import { announce, each } from './announce.ts';
 import { claimOrSkip, executePlan, hold, type HeldContext } from './execute.ts';
 import type { Registry } from './registry.ts';
+import { rejectEvent } from './reject.ts';
 import type { Remediation } from './remediation.ts';
 import type { CalendarFact, Facts, Finding, InstanceFact, Outcome } from './types.ts';
 
@@ -69,24 +70,7 @@ export async function handleEvent(event: unknown, deps: EngineDeps): Promise<Out
 }
 
 async function reject(event: unknown, e: ValidationError, deps: EngineDeps): Promise<Outcome> {
-  const id = eventIdentity(event);
-  const outcome: Outcome = {
-    ...id,
-    outcome: 'rejected',
-    code: 'invalid-event',
-    field: e.field,
-    reason: `invalid event: ${e.message}`,
-    actions: [],
-    at: deps.now().toISOString(),
-  };
-  deps.log.warn('event rejected', { eventId: id.eventId, field: e.field, reason: outcome.reason });
-  try {
-    await deps.deadLetter.send(event, outcome.reason, e.field);
-  } catch (err) {
-    // Losing the event would lose work: let Lambda retry and its own dead-letter path take it.
-    deps.log.error('dead-letter send failed', { eventId: id.eventId, error: errorMessage(err) });
-    throw new TransientError(`could not dead-letter rejected event ${id.eventId}`, { cause: err });
-  }
+  const outcome = await rejectEvent(event, e, deps);
   await finish([outcome], deps);
   return outcome;
 }

@@ -1,154 +1,32 @@
 /**
- * Patch fan-out: patch failures that arrive together (one SQS batch) become few SendCommand calls.
- *
- * - `planFanout` is pure: decided findings in, SendCommand groups out. Findings whose decision is a
- *   single Run Command on their own instance are grouped by (remediation, document, parameters, rate
- *   control) and cut into commands of at most 50 instance ids (the SendCommand limit, AWS-FACTS §2.4).
- * - `runFanout` is the executor, over the engine's ports: parse each record (a malformed one is
- *   rejected and dead-lettered, its neighbours still run), decide every finding with the engine's
- *   own `decideFinding` (same gates as one-at-a-time), claim each (remediation, instance) in the
- *   ledger before sending (a redelivered batch sends nothing twice), send, record one execution per
- *   command with all its instance ids, and send ONE aggregated notification for the batch.
- *   Records that hit something transient (a gate that could not be read, throttling past the
- *   retries) are returned for `batchItemFailures`, so SQS redelivers only those.
+ * Patch fan-out, the executor side: patch failures that arrive together (one SQS batch) become few
+ * SendCommand calls. Parse each record (a malformed one is rejected and dead-lettered, its
+ * neighbours still run), decide every finding with the engine's own `decideFinding` (same gates as
+ * one-at-a-time), claim each (remediation, instance) in the ledger before sending (a redelivered
+ * batch sends nothing twice), group (`fanout-plan.ts`), hand each command to the one executor
+ * (`execute.ts`: budget, send, record one execution per command with all its instance ids), and
+ * send ONE aggregated notification for the batch. Records that hit something transient (a gate that
+ * could not be read, throttling past the retries) are returned for `batchItemFailures`, so SQS
+ * redelivers only those.
  */
 import type { CalendarPort, FleetPort, Notification } from '../ports/index.ts';
-import type { Decision } from './decide.ts';
+import { announce } from './announce.ts';
+import { carryOut, decideFinding, type EngineDeps, type RemediationDecision } from './engine.ts';
+import { ValidationError, errorMessage, errorName } from './errors.ts';
+import { claimOrSkip, executePlan } from './execute.ts';
 import {
-  carryOut,
-  claimKey,
-  decideFinding,
-  hold,
-  type EngineDeps,
-  type RemediationDecision,
-} from './engine.ts';
-import { ValidationError, classifyActionError, errorMessage, errorName } from './errors.ts';
-import { recordOutcome } from './record.ts';
-import { parseFinding, eventIdentity } from '../events/finding.ts';
-import { consoleUrl, shouldNotify } from './notify.ts';
-import type { Remediation } from './remediation.ts';
-import type { Action, DocumentParameters, Finding, InstanceFact, Outcome, OutcomeKind } from './types.ts';
+  commandPlan,
+  fanoutAction,
+  fanoutNotification,
+  planFanout,
+  type FanoutCandidate,
+  type SentCommand,
+} from './fanout-plan.ts';
+import { parseFinding } from '../events/finding.ts';
+import { rejectEvent } from './reject.ts';
+import type { Finding, InstanceFact, Outcome } from './types.ts';
 
-/** SendCommand takes at most 50 InstanceIds per call. */
-export const MAX_INSTANCES_PER_COMMAND = 50;
-
-/** Rate control when a remediation names none: in the spirit of AWS Config remediation (10% / 50%). */
-export const DEFAULT_RATE_CONTROL = { maxConcurrency: '10%', maxErrors: '50%', timeoutSeconds: 600 } as const;
-
-export type SendCommandAction = Extract<Action, { kind: 'sendCommand' }>;
-
-/** One (finding, remediation) whose decision is to act. */
-export interface FanoutCandidate {
-  /** The SQS record (message id) the finding came from. */
-  recordId: string;
-  finding: Finding;
-  remediation: Remediation;
-  decision: Decision;
-}
-
-export interface PlannedCommand {
-  remediationId: string;
-  document: string;
-  parameters: DocumentParameters;
-  maxConcurrency: string;
-  maxErrors: string;
-  timeoutSeconds: number;
-  /** Unique, at most 50. */
-  instanceIds: string[];
-  /** Every candidate the command serves (two events for one instance share its entry). */
-  members: FanoutCandidate[];
-}
-
-/** A command that was sent. */
-export interface SentCommand extends Omit<PlannedCommand, 'members'> {
-  commandId: string;
-}
-
-export interface FanoutPlan {
-  commands: PlannedCommand[];
-  /** Acting decisions that are not one Run Command on the finding's own instance: the engine acts on each. */
-  individual: FanoutCandidate[];
-}
-
-/** The decision's single SendCommand to the finding's own instance, if that is all it does. */
-export function fanoutAction(
-  c: Pick<FanoutCandidate, 'finding' | 'decision'>,
-): SendCommandAction | undefined {
-  if (c.decision.verdict !== 'act') return undefined;
-  const acting = c.decision.actions.filter((a) => a.kind === 'startAutomation' || a.kind === 'sendCommand');
-  const a = acting[0];
-  if (acting.length !== 1 || a?.kind !== 'sendCommand') return undefined;
-  if (a.instanceIds.length !== 1 || a.instanceIds[0] !== c.finding.resourceId) return undefined;
-  return a;
-}
-
-const sortedParameters = (p: DocumentParameters): [string, string[]][] =>
-  Object.keys(p)
-    .sort()
-    .map((k) => [k, p[k]!]);
-
-/** Commands can be shared only by findings of one remediation with the same document, parameters and rate control. */
-export function groupKey(remediationId: string, a: SendCommandAction): string {
-  return JSON.stringify([
-    remediationId,
-    a.document,
-    sortedParameters(a.parameters),
-    a.maxConcurrency,
-    a.maxErrors,
-    a.timeoutSeconds,
-  ]);
-}
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  if (size < 1) throw new Error('chunk size must be positive');
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Pure: candidates → SendCommand groups of at most `max` distinct instances, in arrival order. */
-export function planFanout(
-  candidates: readonly FanoutCandidate[],
-  max = MAX_INSTANCES_PER_COMMAND,
-): FanoutPlan {
-  const groups = new Map<
-    string,
-    { action: SendCommandAction; remediationId: string; byInstance: Map<string, FanoutCandidate[]> }
-  >();
-  const individual: FanoutCandidate[] = [];
-  for (const c of candidates) {
-    const a = fanoutAction(c);
-    if (!a) {
-      individual.push(c);
-      continue;
-    }
-    const key = groupKey(c.remediation.id, a);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { action: a, remediationId: c.remediation.id, byInstance: new Map() }));
-    const id = c.finding.resourceId;
-    const list = g.byInstance.get(id);
-    if (list) list.push(c);
-    else g.byInstance.set(id, [c]);
-  }
-  const commands: PlannedCommand[] = [];
-  for (const g of groups.values()) {
-    for (const ids of chunk([...g.byInstance.keys()], max)) {
-      commands.push({
-        remediationId: g.remediationId,
-        document: g.action.document,
-        parameters: g.action.parameters,
-        maxConcurrency: g.action.maxConcurrency,
-        maxErrors: g.action.maxErrors,
-        timeoutSeconds: g.action.timeoutSeconds,
-        instanceIds: ids,
-        members: ids.flatMap((id) => g.byInstance.get(id)!),
-      });
-    }
-  }
-  return { commands, individual };
-}
-
-// ---- Executor -------------------------------------------------------------------------------------
+export * from './fanout-plan.ts';
 
 /** One queued message: the EventBridge event EventBridge wrote to the queue, as the body. */
 export interface FanoutRecord {
@@ -164,8 +42,6 @@ export interface FanoutResult {
   /** The aggregated notification, if one was sent. */
   notification?: Notification;
 }
-
-const SEVERITY: OutcomeKind[] = ['failed', 'rejected', 'deferred', 'started', 'succeeded', 'skipped'];
 
 /**
  * Batch-scoped caches: agent status of every instance in the batch is read up front in pages of
@@ -248,7 +124,6 @@ async function decideRecord(
   deps: EngineDeps,
 ): Promise<DecidedRecord> {
   const out: DecidedRecord = { outcomes: [], candidates: [], retry: false };
-  const at = () => deps.now().toISOString();
   let decisions: RemediationDecision[];
   try {
     decisions = await decideFinding(finding, deps);
@@ -274,19 +149,10 @@ async function decideRecord(
     const r = rd.remediation;
     try {
       if (r && fanoutAction({ finding, decision: rd.decision })) {
-        const claim = await deps.ledger.claim(claimKey(r, finding), deps.now());
-        if (claim.status === 'duplicate') {
-          out.outcomes.push({
-            ...rd.decision.outcome,
-            outcome: 'skipped',
-            code: 'duplicate',
-            reason: claim.reason,
-            ...(claim.executionId ? { executionId: claim.executionId } : {}),
-            at: at(),
-          });
-        } else {
-          out.candidates.push({ recordId: record.id, finding, remediation: r, decision: rd.decision });
-        }
+        const base = { ...rd.decision.outcome, at: deps.now().toISOString() };
+        const duplicate = await claimOrSkip({ finding, remediation: r }, base, deps);
+        if (duplicate) out.outcomes.push(duplicate);
+        else out.candidates.push({ recordId: record.id, finding, remediation: r, decision: rd.decision });
         continue;
       }
       // Stops (skips, deferrals, shadow) and anything that is not one Run Command: the engine's own path.
@@ -307,8 +173,7 @@ async function decideRecord(
 export async function runFanout(records: readonly FanoutRecord[], engine: EngineDeps): Promise<FanoutResult> {
   const outcomes: Outcome[] = [];
   const retry = new Set<string>();
-  const commands: FanoutResult['commands'] = [];
-  const now = () => engine.now().toISOString();
+  const commands: SentCommand[] = [];
 
   // 1. Parse. A malformed record is rejected (naming the field) and dead-lettered; the rest go on.
   const parsed: { record: FanoutRecord; finding: Finding }[] = [];
@@ -318,23 +183,10 @@ export async function runFanout(records: readonly FanoutRecord[], engine: Engine
       parsed.push({ record, finding: p.finding });
       continue;
     }
-    const e = p.error!;
-    const id = eventIdentity(p.event);
-    const outcome: Outcome = {
-      ...id,
-      outcome: 'rejected',
-      code: 'invalid-event',
-      field: e.field,
-      reason: `invalid event: ${e.message}`,
-      actions: [],
-      at: now(),
-    };
     try {
-      await engine.deadLetter.send(p.event, outcome.reason, e.field);
-      outcomes.push(outcome);
-    } catch (err) {
+      outcomes.push(await rejectEvent(p.event, p.error!, engine));
+    } catch {
       // Never lose it: SQS redelivers, and after maxReceiveCount its own DLQ keeps it.
-      engine.log.error('dead-letter send failed', { recordId: record.id, error: errorMessage(err) });
       retry.add(record.id);
     }
   }
@@ -354,190 +206,30 @@ export async function runFanout(records: readonly FanoutRecord[], engine: Engine
     if (d.retry) retry.add(parsed[i]!.record.id);
   }
 
-  // 3. Group and send: at most 50 instances per SendCommand.
-  // (Every candidate passed fanoutAction, so the plan's `individual` list is empty here.)
-  const plan = planFanout(candidates);
-  const limit = deps.config.limits.budgetPerHour;
-  /** Nothing was sent: free the claims so the redelivery may act, and retry only these records. */
-  const redeliver = async (cmd: PlannedCommand) => {
-    for (const m of cmd.members) {
-      await deps.ledger.release(claimKey(m.remediation, m.finding)).catch(() => undefined);
-      retry.add(m.recordId);
-    }
-  };
-  for (const cmd of plan.commands) {
-    // One command is one execution of the budget, taken exactly (a conditional counter) before sending.
-    let slot: string | undefined;
-    try {
-      slot = await deps.ledger.acquireBudget(deps.now(), limit);
-    } catch (e) {
-      engine.log.warn('budget unreadable; the records will be redelivered', { error: errorMessage(e) });
-      await redeliver(cmd);
-      continue;
-    }
-    if (!slot) {
-      // Over the budget: held in the ledger until the window allows (the reconcile sweep releases it).
-      for (const m of cmd.members) {
-        await deps.ledger.release(claimKey(m.remediation, m.finding)).catch(() => undefined);
-        const o: Outcome = {
-          ...m.decision.outcome,
-          outcome: 'deferred',
-          code: 'budget',
-          reason: `account budget spent: ${limit} executions already started this hour (limit ${limit}); held until the budget allows`,
-          at: now(),
-        };
-        try {
-          await hold(m.finding, m.remediation, o, 'budget', deps, undefined);
-          outcomes.push(o);
-        } catch {
-          retry.add(m.recordId);
-        }
-      }
-      continue;
-    }
-    let commandId: string;
-    try {
-      ({ commandId } = await deps.commands.send({
-        document: cmd.document,
-        parameters: cmd.parameters,
-        instanceIds: cmd.instanceIds,
-        maxConcurrency: cmd.maxConcurrency,
-        maxErrors: cmd.maxErrors,
-        timeoutSeconds: cmd.timeoutSeconds,
-        comment: `ssm-remediator ${cmd.remediationId} fan-out`.slice(0, 100),
-      }));
-    } catch (e) {
-      await deps.ledger.returnBudget(slot).catch(() => undefined);
-      if (classifyActionError(e) === 'transient') {
-        await redeliver(cmd);
-        engine.log.warn('SendCommand throttled; its records will be redelivered', {
-          document: cmd.document,
-          instances: cmd.instanceIds.length,
-          error: errorMessage(e),
-        });
-        continue;
-      }
-      for (const m of cmd.members) {
-        outcomes.push({
-          ...m.decision.outcome,
-          outcome: 'failed',
-          code: 'api-error',
-          reason: `${errorName(e)}: ${errorMessage(e)}`,
-          at: now(),
-        });
-      }
-      continue;
-    }
-    const { members: _members, ...sent } = cmd;
-    commands.push({ ...sent, commandId });
-    await recordCommand(cmd, commandId, deps);
-    for (const m of cmd.members) {
-      outcomes.push({
-        ...m.decision.outcome,
-        outcome: 'started',
-        reason: `sent ${cmd.document} to ${cmd.instanceIds.length} instance(s) in command ${commandId}`,
-        executionId: commandId,
-        at: now(),
-      });
+  // 3. Group, and let the one executor send each command: at most 50 instances per SendCommand, one
+  // budget slot per command. Held for a transient reason: freed and redelivered; over the budget:
+  // held in the ledger. (Every candidate passed fanoutAction, so the plan's `individual` list is empty.)
+  for (const cmd of planFanout(candidates).commands) {
+    const r = await executePlan(commandPlan(cmd), deps, { transient: 'redeliver' });
+    outcomes.push(...r.outcomes);
+    for (const m of r.redeliver) retry.add(m.recordId!);
+    const sent = r.started[0];
+    if (sent) {
+      const { members: _members, ...c } = cmd;
+      commands.push({ ...c, commandId: sent.executionId });
     }
   }
 
   // A record that will be redelivered reports nothing now: its outcome comes with the redelivery.
   const retried = new Set(parsed.filter((p) => retry.has(p.record.id)).map((p) => p.finding.eventId));
   const settled = outcomes.filter((o) => !retried.has(o.eventId) || o.outcome === 'started');
-  const notification = await finishFanout(settled, commands, deps);
+  // Every outcome is recorded; the batch is ONE notification.
+  const [notification] = await announce(settled, deps, {
+    record: 'decision',
+    build: (told) => {
+      const n = fanoutNotification(told, commands, deps.now().toISOString());
+      return n ? [n] : [];
+    },
+  });
   return { outcomes: settled, retry: [...retry], commands, ...(notification ? { notification } : {}) };
-}
-
-async function recordCommand(cmd: PlannedCommand, commandId: string, deps: EngineDeps): Promise<void> {
-  const first = [...cmd.members].sort((a, b) =>
-    a.finding.orderingTime.localeCompare(b.finding.orderingTime),
-  )[0]!;
-  try {
-    await deps.ledger.recordExecution({
-      executionId: commandId,
-      kind: 'command',
-      remediationId: cmd.remediationId,
-      family: first.finding.family,
-      document: cmd.document,
-      resourceIds: cmd.instanceIds,
-      resourceType: first.finding.resourceType,
-      findingTime: first.finding.orderingTime,
-      findingTimes: Object.fromEntries(
-        cmd.members.map((m) => [m.finding.resourceId, m.finding.orderingTime]),
-      ),
-      eventId: first.finding.eventId,
-      account: first.finding.account,
-      region: first.finding.region,
-      startedAt: deps.now().toISOString(),
-      ...(first.finding.rule ? { rule: first.finding.rule } : {}),
-    });
-  } catch (e) {
-    deps.log.error('command sent but not recorded in the ledger', {
-      commandId,
-      remediation: cmd.remediationId,
-      instances: cmd.instanceIds.length,
-      error: errorMessage(e),
-    });
-  }
-}
-
-/** The aggregated notification of one fan-out: a headline outcome and every outcome it summarises. */
-export function fanoutNotification(
-  outcomes: readonly Outcome[],
-  commands: FanoutResult['commands'],
-  at: string,
-): Notification | undefined {
-  const told = outcomes.filter(shouldNotify);
-  if (told.length === 0) return undefined;
-  const counts = new Map<string, number>();
-  for (const o of told) {
-    const k = o.code ? `${o.outcome} (${o.code})` : o.outcome;
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  const worst = SEVERITY.find((k) => told.some((o) => o.outcome === k)) ?? 'skipped';
-  const instances = commands.reduce((n, c) => n + c.instanceIds.length, 0);
-  const summary = [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
-  const sent = commands.length
-    ? `sent ${[...new Set(commands.map((c) => c.document))].join(', ')} to ${instances} instance(s) in ${commands.length} command(s); `
-    : '';
-  const single = commands.length === 1 ? commands[0]! : undefined;
-  const first = told[0]!;
-  const headline: Outcome = {
-    eventId: first.eventId,
-    outcome: worst,
-    reason: `${sent}${told.length} finding(s): ${summary}`,
-    family: 'patch.failed',
-    ...(first.account ? { account: first.account } : {}),
-    ...(first.region ? { region: first.region } : {}),
-    ...(commands.length === 1 ? { remediation: commands[0]!.remediationId } : {}),
-    ...(single ? { executionId: single.commandId } : {}),
-    actions: commands.map(({ commandId: _id, remediationId: _r, ...c }) => ({ kind: 'sendCommand', ...c })),
-    at,
-  };
-  return {
-    outcome: headline,
-    outcomes: told,
-    title: `Patch fan-out: ${told.length} finding(s), ${commands.length} command(s)`,
-    consoleUrl: consoleUrl(headline),
-  };
-}
-
-/** Logs and records every outcome, then sends one notification for the whole batch. */
-async function finishFanout(
-  outcomes: Outcome[],
-  commands: FanoutResult['commands'],
-  deps: EngineDeps,
-): Promise<Notification | undefined> {
-  for (const o of outcomes) {
-    await recordOutcome(o, 'decision', deps);
-  }
-  const n = fanoutNotification(outcomes, commands, deps.now().toISOString());
-  if (!n) return undefined;
-  try {
-    await deps.notifier.notify(n);
-  } catch (e) {
-    deps.log.error('fan-out notification failed', { error: errorMessage(e) });
-  }
-  return n;
 }
