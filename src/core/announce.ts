@@ -86,3 +86,8 @@ export const together =
     if (url) n.consoleUrl = url;
     return [n];
   };
+
+/** Records every outcome (`outcome` log line) and sends ONE notification, headlined by the most severe. */
+export async function report(outcomes: Outcome[], deps: AnnounceDeps, title?: string): Promise<void> {
+  await announce(outcomes, deps, { record: 'outcome', build: together(title) });
+}
