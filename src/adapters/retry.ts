@@ -1,9 +1,8 @@
 /**
  * What happens after the SDK's own retries (configured once in aws-clients.ts). Errors are classified
- * with the SDK's helpers, never a hand-kept list of names.
+ * by the one classifier (src/core/errors.ts), built on the SDK's helpers, never a hand-kept list.
  */
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import { TransientError, errorName } from '../core/errors.ts';
+import { TransientError, errorName, isRetryable, isThrottling } from '../core/errors.ts';
 import { systemClock } from './system-clock.ts';
 
 /** HTTP attempts per call, the first included. */
@@ -11,14 +10,6 @@ export const MAX_ATTEMPTS = 5;
 
 /** Full jitter: a random delay below min(5 s, 100 ms × 2^attempt). */
 export const backoffMs = (attempt: number): number => Math.random() * Math.min(5_000, 100 * 2 ** attempt);
-
-type SdkError = Parameters<typeof isThrottlingError>[0];
-const sdk = (e: unknown): SdkError => (e ?? {}) as SdkError;
-
-const isThrottling = (e: unknown): boolean => isThrottlingError(sdk(e));
-/** Throttling, a timeout or network error, or a 5xx: may work on a later try. */
-const isRetryable = (e: unknown): boolean =>
-  isThrottlingError(sdk(e)) || isTransientError(sdk(e)) || isServerError(sdk(e));
 
 const attemptsOf = (e: unknown): number =>
   (e as { $metadata?: { attempts?: number } })?.$metadata?.attempts ?? 1;

@@ -2,7 +2,11 @@
  * One error base class; subclasses set `name` and keep `cause`. Expected outcomes (calendar closed,
  * agent offline, nothing matched) are values, never exceptions. Exceptions are for invalid input,
  * misconfiguration and transient infrastructure; only `TransientError` is rethrown to Lambda.
+ * Errors are classified once, here, with the SDK's own helpers (pure functions of the error; no
+ * client, no call: the only piece of the SDK the core uses).
  */
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+
 export class RemediatorError extends Error {
   override name = 'RemediatorError';
   constructor(message: string, options?: { cause?: unknown }) {
@@ -48,40 +52,31 @@ export const errorMessage = (e: unknown): string => (e instanceof Error ? e.mess
 export const errorName = (e: unknown): string =>
   e instanceof Error ? e.name : typeof e === 'object' && e && 'name' in e ? String(e.name) : 'Error';
 
-/** AWS errors that say "not now" rather than "never": try again later. */
-const TRANSIENT_ERRORS = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ProvisionedThroughputExceededException',
-  // SSM's quota of running plus queued Automation executions (100 + 1,000): capacity frees as they end.
-  'AutomationExecutionLimitExceededException',
-  'InternalServerError',
-  'InternalServerException',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
-const NETWORK_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+type SdkError = Parameters<typeof isThrottlingError>[0];
+const sdk = (e: unknown): SdkError => (typeof e === 'object' && e !== null ? e : {}) as SdkError;
+
+/** Throttling as the SDK's retry strategy sees it (429, its throttling error codes, a throttling trait). */
+export const isThrottling = (e: unknown): boolean => isThrottlingError(sdk(e));
+
+/** Throttling, a timeout or network error, or a 5xx, as the SDK's retry strategy sees it: may work later. */
+export const isRetryable = (e: unknown): boolean =>
+  isThrottlingError(sdk(e)) || isTransientError(sdk(e)) || isServerError(sdk(e));
 
 /**
- * Whether an action that failed may succeed later (held and retried) or never will (failed,
- * announced with the AWS error named): throttling after the SDK's retries, 5xx, network trouble and
- * the Automation execution quota are transient; invalid parameters, a missing document, access
- * denied and anything else are permanent.
+ * SSM errors that say "not now" which the SDK does not retry: the quota of running plus queued
+ * Automation executions (100 + 1,000) frees as they end.
+ */
+const SSM_NOT_NOW = new Set(['AutomationExecutionLimitExceededException']);
+
+/**
+ * The one classifier of errors: whether an action that failed may succeed later (held and retried)
+ * or never will (failed, announced with the AWS error named). Retryable by the SDK's own helpers
+ * (throttling after the SDK's retries, 5xx, timeouts and network trouble), the adapters'
+ * TransientError, and SSM's Automation quota are transient; invalid parameters, a missing document,
+ * access denied and anything else are permanent. The adapters (src/adapters/retry.ts) use the same
+ * `isRetryable` and `isThrottling`.
  */
 export function classifyActionError(e: unknown): 'transient' | 'permanent' {
-  if (e instanceof TransientError) return 'transient';
-  if (TRANSIENT_ERRORS.has(errorName(e))) return 'transient';
-  const o = (typeof e === 'object' && e !== null ? e : {}) as {
-    code?: unknown;
-    $metadata?: { httpStatusCode?: number };
-    $retryable?: unknown;
-  };
-  if ((o.$metadata?.httpStatusCode ?? 0) >= 500 || o.$retryable) return 'transient';
-  return typeof o.code === 'string' && NETWORK_ERRORS.has(o.code) ? 'transient' : 'permanent';
+  if (e instanceof TransientError || isRetryable(e) || SSM_NOT_NOW.has(errorName(e))) return 'transient';
+  return 'permanent';
 }
