@@ -9,14 +9,18 @@
  * and SQS targets with Input/InputPath/InputTransformer, RetryPolicy, DeadLetterConfig),
  * AWS::Lambda::Function (Environment, Timeout, MemorySize; code from the package's zip),
  * AWS::Lambda::EventInvokeConfig, AWS::Lambda::EventSourceMapping (SQS).
- * Recorded but not simulated: IAM roles/policies, permissions, log groups, versions, S3 buckets, queue
- * policies (listed in `skipped`).
+ * IAM: roles (inline policies, AWS::IAM::Policy attached to them), queue policies, event bus policies
+ * and Lambda permissions are resolved into `roles` and `resourcePolicies`, which ./iam/ evaluates; each
+ * function gets its own credentials (`functionCredentials`) mapped to its role.
+ * Recorded but not simulated: log groups, versions, S3 buckets (listed in `skipped`).
  */
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { BusRule, BusTarget, EventBus, EventSourceMapping } from './bus.ts';
+import type { IamRole, Statement } from './iam/index.ts';
 import type { FunctionSpec, LambdaRuntime } from './lambda.ts';
 import type { ParameterStore, ParameterType } from './services/parameters.ts';
 import type { SnsService } from './services/sns.ts';
@@ -84,7 +88,11 @@ export interface Deployed {
   functions: Record<string, FunctionSpec>;
   rules: Record<string, BusRule & { logicalId: string }>;
   eventSourceMappings: EventSourceMapping[];
-  /** Resources the sandbox does not simulate (IAM, permissions, log groups, ...). */
+  /** IAM roles with their inline policies (and AWS::IAM::Policy attached to them), resolved; by logical id. */
+  roles: Record<string, IamRole>;
+  /** Resource-based policies by resource ARN: queue policies, event bus policies, Lambda permissions. */
+  resourcePolicies: Record<string, Statement[]>;
+  /** Resources the sandbox does not simulate (log groups, ...). */
   skipped: Array<{ logicalId: string; type: string }>;
   /** The directory deploy created to unpack function zips into (undefined if it created none). */
   codeRoot?: string;
@@ -161,6 +169,8 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
           return prop('LogGroupName') ?? generated;
         case 'AWS::S3::Bucket':
           return prop('BucketName') ?? generated.toLowerCase();
+        case 'AWS::Events::EventBus':
+          return prop('Name');
         default:
           return undefined;
       }
@@ -207,6 +217,7 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
         'AWS::IAM::Role': `arn:${partition}:iam::${account}:role/${name}`,
         'AWS::Logs::LogGroup': `arn:${partition}:logs:${region}:${account}:log-group:${name}:*`,
         'AWS::S3::Bucket': `arn:${partition}:s3:::${name}`,
+        'AWS::Events::EventBus': `arn:${partition}:events:${region}:${account}:event-bus/${name}`,
       };
       if (attr === 'Arn') return arns[r.Type];
       if (r.Type === 'AWS::SQS::Queue' && attr === 'QueueUrl') return `${endpoint}/${account}/${name}`;
@@ -244,6 +255,8 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
     functions: {},
     rules: {},
     eventSourceMappings: [],
+    roles: {},
+    resourcePolicies: {},
     skipped: [],
   };
   const byType = (type: string): Array<[string, CfnResource]> =>
@@ -403,6 +416,7 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
       timeoutSeconds: Number(p['Timeout'] ?? 3),
       memoryMb: Number(p['MemorySize'] ?? 128),
       runtime: str(p['Runtime']) ?? 'nodejs22.x',
+      ...(str(p['Role']) ? { roleArn: str(p['Role'])!, credentials: functionCredentials(name) } : {}),
       ...(p['ReservedConcurrentExecutions'] !== undefined
         ? { concurrency: Number(p['ReservedConcurrentExecutions']) }
         : {}),
@@ -505,6 +519,65 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
     deployed.eventSourceMappings.push(m);
   }
 
+  // ---- IAM: role policies and resource policies (evaluated by ./iam/, not deployed anywhere) -------
+  const statementsOf = (doc: unknown): Statement[] => {
+    const st = (doc as { Statement?: unknown } | undefined)?.Statement;
+    return (Array.isArray(st) ? st : st ? [st] : []) as Statement[];
+  };
+  for (const [id, r] of byType('AWS::IAM::Role')) {
+    const p = props(id, r);
+    const policies = (p['Policies'] as Array<{ PolicyDocument?: unknown }> | undefined) ?? [];
+    deployed.roles[id] = {
+      logicalId: id,
+      name: nameOf(id)!,
+      arn: ctx.getAtt(id, 'Arn')!,
+      statements: policies.flatMap((x) => statementsOf(x.PolicyDocument)),
+    };
+  }
+  for (const [id, r] of [...byType('AWS::IAM::Policy'), ...byType('AWS::IAM::ManagedPolicy')]) {
+    const p = props(id, r);
+    for (const roleName of (p['Roles'] as string[] | undefined) ?? []) {
+      const role = Object.values(deployed.roles).find((x) => x.name === roleName);
+      role?.statements.push(...statementsOf(p['PolicyDocument']));
+    }
+  }
+  const addPolicy = (arn: string, statements: Statement[]): void => {
+    deployed.resourcePolicies[arn] = [...(deployed.resourcePolicies[arn] ?? []), ...statements];
+  };
+  // A queue or function of the template with no policy allows no service principal.
+  for (const q of Object.values(deployed.queues)) addPolicy(q.arn, []);
+  for (const f of Object.values(deployed.functions)) addPolicy(f.arn, []);
+  for (const [id, r] of byType('AWS::SQS::QueuePolicy')) {
+    const p = props(id, r);
+    for (const url of (p['Queues'] as string[] | undefined) ?? []) {
+      const q = Object.values(deployed.queues).find((x) => x.url === url);
+      if (q) addPolicy(q.arn, statementsOf(p['PolicyDocument']));
+    }
+  }
+  for (const [id, r] of byType('AWS::Events::EventBusPolicy')) {
+    const p = props(id, r);
+    const bus = str(p['EventBusName']) ?? 'default';
+    const arn = bus.startsWith('arn:')
+      ? bus
+      : `arn:${partition}:events:${region}:${account}:event-bus/${bus}`;
+    addPolicy(arn, p['Statement'] ? statementsOf({ Statement: p['Statement'] }) : statementsOf(p['Policy']));
+  }
+  for (const [id, r] of byType('AWS::Lambda::Permission')) {
+    const p = props(id, r);
+    const spec = str(p['FunctionName']) ? target.lambda.get(str(p['FunctionName'])!) : undefined;
+    const principal = str(p['Principal']) ?? '';
+    if (!spec) continue;
+    addPolicy(spec.arn, [
+      {
+        Effect: 'Allow',
+        Principal: principal.endsWith('.amazonaws.com') ? { Service: principal } : { AWS: principal },
+        Action: str(p['Action']) ?? 'lambda:InvokeFunction',
+        Resource: spec.arn,
+        ...(str(p['SourceArn']) ? { Condition: { ArnLike: { 'aws:SourceArn': str(p['SourceArn'])! } } } : {}),
+      },
+    ]);
+  }
+
   const handled = new Set([
     'AWS::SNS::Topic',
     'AWS::SQS::Queue',
@@ -515,9 +588,34 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
     'AWS::Lambda::EventInvokeConfig',
     'AWS::Events::Rule',
     'AWS::Lambda::EventSourceMapping',
+    'AWS::IAM::Role',
+    'AWS::IAM::Policy',
+    'AWS::IAM::ManagedPolicy',
+    'AWS::SQS::QueuePolicy',
+    'AWS::Events::EventBusPolicy',
+    'AWS::Lambda::Permission',
   ]);
   for (const [id, r] of Object.entries(resources)) {
     if (!handled.has(r.Type)) deployed.skipped.push({ logicalId: id, type: r.Type });
   }
   return deployed;
+}
+
+/**
+ * A function's credentials in the sandbox: a deterministic access key id per function name, which the
+ * sandbox's IAM maps to the function's execution role (Lambda hands a container its role's session).
+ */
+export function functionCredentials(functionName: string): {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+} {
+  const digest = createHash('sha256').update(functionName).digest();
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const id = [...digest.subarray(0, 16)].map((b) => alphabet[b % 32]).join('');
+  return {
+    accessKeyId: `ASIA${id}`,
+    secretAccessKey: 'sandbox',
+    sessionToken: `sandbox-session-${functionName}`,
+  };
 }

@@ -134,6 +134,8 @@ export interface RehearsalReport {
   slack: { count: number; samples: string[] };
   sns: { count: number; byOutcome: Record<string, number> };
   apiCalls: Record<string, { total: number; byOperation: Record<string, number> }>;
+  /** Calls and deliveries the sandbox's IAM denied (the template's role policies), by "<role> <action>". */
+  iam: { denied: number; byRoleAction: Record<string, number>; samples: string[] };
   notes: string[];
   /** The scenario's calendar freezes, faults, outages and kill-switch windows (the HTML report shades them). */
   windows?: TimeWindow[];
@@ -260,6 +262,8 @@ export interface ReportInput {
   slackSamples: number;
   sns: { message: string; at?: number }[];
   apiCalls: RehearsalReport['apiCalls'];
+  /** What the sandbox's IAM denied: "<role> <action>" per denial, and AWS's messages. */
+  iamDenials?: { key: string; message: string }[];
   windows?: TimeWindow[];
   convergence: ConvergenceReport;
   windowOf?: (instance: string, at: number) => string;
@@ -479,6 +483,16 @@ export function buildReport(input: ReportInput): RehearsalReport {
     },
     sns: { count: input.sns.length, byOutcome: sortKeys(snsByOutcome) },
     apiCalls: input.apiCalls,
+    iam: {
+      denied: input.iamDenials?.length ?? 0,
+      byRoleAction: sortKeys(
+        (input.iamDenials ?? []).reduce<Record<string, number>>((acc, d) => {
+          acc[d.key] = (acc[d.key] ?? 0) + 1;
+          return acc;
+        }, {}),
+      ),
+      samples: [...new Set((input.iamDenials ?? []).map((d) => d.message))].slice(0, 5),
+    },
     notes: input.notes ?? [],
     ...(input.windows ? { windows: input.windows } : {}),
     timeline: buildTimeline(input, eventsById),
@@ -720,6 +734,10 @@ export function renderReport(r: RehearsalReport): string {
   );
   for (const [svc, v] of Object.entries(r.apiCalls))
     lines.push(`  ${svc.padEnd(20)} ${fmtCounts(v.byOperation)}`);
+  lines.push(
+    `IAM denied             ${r.iam.denied}${r.iam.denied > 0 ? `  (${fmtCounts(r.iam.byRoleAction)})` : '   calls and deliveries the role policies of the template do not allow'}`,
+  );
+  for (const m of r.iam.samples) lines.push(`  ${m}`);
   lines.push('');
   const c = r.convergence;
   lines.push(
