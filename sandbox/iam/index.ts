@@ -60,6 +60,8 @@ export interface SandboxIam {
   /** A delivery an AWS service makes to a resource, allowed only by that resource's policy. */
   asService(service: string, sourceArn: string, req: IamRequest, via: string): boolean;
   denials(): IamDenial[];
+  /** IAM requests evaluated so far (calls and deliveries of governed principals). */
+  evaluated(): number;
   /** Denials counted by "<role> <action>". */
   deniedCounts(): Record<string, number>;
 }
@@ -86,6 +88,7 @@ export function createSandboxIam(opts: SandboxIamOptions): SandboxIam {
   const byFunction = new Map<string, IamPrincipal>();
   const resourcePolicies = new Map<string, Statement[]>();
   const log: IamDenial[] = [];
+  let evaluated = 0;
 
   const callerOf = (p: IamPrincipal): Caller => ({
     arn: `arn:${partition}:sts::${opts.account}:assumed-role/${p.role.name}/${p.functionName}`,
@@ -94,6 +97,7 @@ export function createSandboxIam(opts: SandboxIamOptions): SandboxIam {
   });
 
   const check = (identity: Statement[], caller: Caller, req: IamRequest): Verdict => {
+    evaluated += 1;
     const resource = resourcePolicies.get(req.resource) ?? [];
     return evaluate(identity, { ...req, caller }, resource);
   };
@@ -157,6 +161,7 @@ export function createSandboxIam(opts: SandboxIamOptions): SandboxIam {
     asService(service, sourceArn, req, via) {
       const policy = resourcePolicies.get(req.resource);
       if (!iam.enforce || !policy) return true;
+      evaluated += 1;
       const caller: Caller = { arn: service, service, account: opts.account };
       const verdict = evaluate(
         [],
@@ -172,6 +177,7 @@ export function createSandboxIam(opts: SandboxIamOptions): SandboxIam {
       return false;
     },
     denials: () => [...log],
+    evaluated: () => evaluated,
     deniedCounts() {
       const out: Record<string, number> = {};
       for (const d of log) out[`${d.role} ${d.action}`] = (out[`${d.role} ${d.action}`] ?? 0) + 1;

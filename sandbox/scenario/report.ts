@@ -135,7 +135,7 @@ export interface RehearsalReport {
   sns: { count: number; byOutcome: Record<string, number> };
   apiCalls: Record<string, { total: number; byOperation: Record<string, number> }>;
   /** Calls and deliveries the sandbox's IAM denied (the template's role policies), by "<role> <action>". */
-  iam: { denied: number; byRoleAction: Record<string, number>; samples: string[] };
+  iam: { evaluated: number; denied: number; byRoleAction: Record<string, number>; samples: string[] };
   notes: string[];
   /** The scenario's calendar freezes, faults, outages and kill-switch windows (the HTML report shades them). */
   windows?: TimeWindow[];
@@ -264,6 +264,8 @@ export interface ReportInput {
   apiCalls: RehearsalReport['apiCalls'];
   /** What the sandbox's IAM denied: "<role> <action>" per denial, and AWS's messages. */
   iamDenials?: { key: string; message: string }[];
+  /** IAM requests the sandbox evaluated (calls and deliveries of the deployed functions). */
+  iamEvaluated?: number;
   windows?: TimeWindow[];
   convergence: ConvergenceReport;
   windowOf?: (instance: string, at: number) => string;
@@ -484,6 +486,7 @@ export function buildReport(input: ReportInput): RehearsalReport {
     sns: { count: input.sns.length, byOutcome: sortKeys(snsByOutcome) },
     apiCalls: input.apiCalls,
     iam: {
+      evaluated: input.iamEvaluated ?? 0,
       denied: input.iamDenials?.length ?? 0,
       byRoleAction: sortKeys(
         (input.iamDenials ?? []).reduce<Record<string, number>>((acc, d) => {
@@ -735,7 +738,7 @@ export function renderReport(r: RehearsalReport): string {
   for (const [svc, v] of Object.entries(r.apiCalls))
     lines.push(`  ${svc.padEnd(20)} ${fmtCounts(v.byOperation)}`);
   lines.push(
-    `IAM denied             ${r.iam.denied}${r.iam.denied > 0 ? `  (${fmtCounts(r.iam.byRoleAction)})` : '   calls and deliveries the role policies of the template do not allow'}`,
+    `IAM denied             ${r.iam.denied} of ${r.iam.evaluated} requests evaluated against the template's policies${r.iam.denied > 0 ? `  (${fmtCounts(r.iam.byRoleAction)})` : ''}`,
   );
   for (const m of r.iam.samples) lines.push(`  ${m}`);
   lines.push('');

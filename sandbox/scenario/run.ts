@@ -484,6 +484,7 @@ async function rehearse(
     sns: account.sns.messages().map((m) => ({ message: m.Message, at: m.publishedAt.getTime() })),
     apiCalls,
     iamDenials: account.iam.denials().map((d) => ({ key: `${d.role} ${d.action}`, message: d.message })),
+    iamEvaluated: account.iam.evaluated(),
     convergence,
     windowOf: world.windowOf,
     dropOf: world.dropOf,

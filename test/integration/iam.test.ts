@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxAccount } from '../../sandbox/account.ts';
 import { TEMPLATE_FILE, type CfnTemplate } from '../../sandbox/template.ts';
-import { automationStatusEvent } from '../ledger/world.ts';
+import { automationStatusEvent, commandInvocationFailedEvent } from '../ledger/world.ts';
 import { sharedTemplateDir, startTestAccount } from '../helpers/sandbox.ts';
 
 const clientOpts = (acct: SandboxAccount, fn: string) => {
@@ -158,6 +158,14 @@ describe('the packaged template: CompleteRole may send to its on-failure queue',
     expect(acct.bus.fate(id)!.deliveries[0]!.status).toBe('failed');
     expect(acct.iam.denials()).toEqual([]);
   });
+
+  it('EventBridge delivers a patch failure to the fan-out queue: the queue policy allows the rule', async () => {
+    acct.faults.clear();
+    acct.bus.put(commandInvocationFailedEvent() as never);
+    await acct.bus.idle();
+    expect(acct.queueBodies('PatchFailuresQueue')).toHaveLength(1);
+    expect(acct.iam.denials()).toEqual([]);
+  });
 });
 
 describe('a role without sqs:SendMessage on its on-failure queue (test-only template copy)', () => {
@@ -176,6 +184,13 @@ describe('a role without sqs:SendMessage on its on-failure queue (test-only temp
     const before = policy.PolicyDocument.Statement.length;
     policy.PolicyDocument.Statement = policy.PolicyDocument.Statement.filter((s) => s.Sid !== 'DeadLetters');
     expect(policy.PolicyDocument.Statement.length).toBe(before - 1);
+    // The fan-out queue's policy names only the non-compliance rule: the command-failed rule may not send.
+    const queuePolicy = t.Resources['PatchFailuresQueuePolicy']!.Properties!['PolicyDocument'] as {
+      Statement: Array<{ Condition: { ArnEquals: { 'aws:SourceArn': unknown[] } } }>;
+    };
+    queuePolicy.Statement[0]!.Condition.ArnEquals['aws:SourceArn'] = [
+      { 'Fn::GetAtt': ['PatchNonCompliantRule', 'Arn'] },
+    ];
     writeFileSync(file, JSON.stringify(t));
     acct = await startTestAccount({ templateDir: dir });
   });
@@ -193,5 +208,18 @@ describe('a role without sqs:SendMessage on its on-failure queue (test-only temp
     expect(denial).toMatchObject({ principal: 'complete', action: 'sqs:SendMessage' });
     expect(denial.resource).toBe(acct.deployed.queues['FailedInvocationsQueue']!.arn);
     expect(acct.iam.deniedCounts()[`${denial.role} sqs:SendMessage`]).toBe(1);
+  });
+
+  it('a rule the queue policy does not name: EventBridge is denied, and the event goes to the target DLQ', async () => {
+    acct.faults.clear();
+    acct.bus.put(commandInvocationFailedEvent() as never);
+    await acct.bus.idle();
+    expect(acct.queueBodies('PatchFailuresQueue')).toHaveLength(0);
+    const dlq = acct.sqs.messages(acct.queueUrl('EventTargetDeadLetterQueue'));
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.MessageAttributes['ERROR_CODE']?.StringValue).toBe('AccessDenied');
+    const denial = acct.iam.denials().find((d) => d.via === 'rule-target')!;
+    expect(denial).toMatchObject({ principal: 'events.amazonaws.com', action: 'sqs:SendMessage' });
+    expect(denial.message).toContain('because no resource-based policy allows the sqs:SendMessage action');
   });
 });
