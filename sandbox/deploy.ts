@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { BusRule, BusTarget, EventBus, EventSourceMapping } from './bus.ts';
 import type { IamRole, Statement } from './iam/index.ts';
+import { iamFromTemplate } from './iam/template.ts';
 import type { FunctionSpec, LambdaRuntime } from './lambda.ts';
 import type { ParameterStore, ParameterType } from './services/parameters.ts';
 import type { SnsService } from './services/sns.ts';
@@ -520,63 +521,19 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
   }
 
   // ---- IAM: role policies and resource policies (evaluated by ./iam/, not deployed anywhere) -------
-  const statementsOf = (doc: unknown): Statement[] => {
-    const st = (doc as { Statement?: unknown } | undefined)?.Statement;
-    return (Array.isArray(st) ? st : st ? [st] : []) as Statement[];
-  };
-  for (const [id, r] of byType('AWS::IAM::Role')) {
-    const p = props(id, r);
-    const policies = (p['Policies'] as Array<{ PolicyDocument?: unknown }> | undefined) ?? [];
-    deployed.roles[id] = {
-      logicalId: id,
-      name: nameOf(id)!,
-      arn: ctx.getAtt(id, 'Arn')!,
-      statements: policies.flatMap((x) => statementsOf(x.PolicyDocument)),
-    };
-  }
-  for (const [id, r] of [...byType('AWS::IAM::Policy'), ...byType('AWS::IAM::ManagedPolicy')]) {
-    const p = props(id, r);
-    for (const roleName of (p['Roles'] as string[] | undefined) ?? []) {
-      const role = Object.values(deployed.roles).find((x) => x.name === roleName);
-      role?.statements.push(...statementsOf(p['PolicyDocument']));
-    }
-  }
-  const addPolicy = (arn: string, statements: Statement[]): void => {
-    deployed.resourcePolicies[arn] = [...(deployed.resourcePolicies[arn] ?? []), ...statements];
-  };
-  // A queue or function of the template with no policy allows no service principal.
-  for (const q of Object.values(deployed.queues)) addPolicy(q.arn, []);
-  for (const f of Object.values(deployed.functions)) addPolicy(f.arn, []);
-  for (const [id, r] of byType('AWS::SQS::QueuePolicy')) {
-    const p = props(id, r);
-    for (const url of (p['Queues'] as string[] | undefined) ?? []) {
-      const q = Object.values(deployed.queues).find((x) => x.url === url);
-      if (q) addPolicy(q.arn, statementsOf(p['PolicyDocument']));
-    }
-  }
-  for (const [id, r] of byType('AWS::Events::EventBusPolicy')) {
-    const p = props(id, r);
-    const bus = str(p['EventBusName']) ?? 'default';
-    const arn = bus.startsWith('arn:')
-      ? bus
-      : `arn:${partition}:events:${region}:${account}:event-bus/${bus}`;
-    addPolicy(arn, p['Statement'] ? statementsOf({ Statement: p['Statement'] }) : statementsOf(p['Policy']));
-  }
-  for (const [id, r] of byType('AWS::Lambda::Permission')) {
-    const p = props(id, r);
-    const spec = str(p['FunctionName']) ? target.lambda.get(str(p['FunctionName'])!) : undefined;
-    const principal = str(p['Principal']) ?? '';
-    if (!spec) continue;
-    addPolicy(spec.arn, [
-      {
-        Effect: 'Allow',
-        Principal: principal.endsWith('.amazonaws.com') ? { Service: principal } : { AWS: principal },
-        Action: str(p['Action']) ?? 'lambda:InvokeFunction',
-        Resource: spec.arn,
-        ...(str(p['SourceArn']) ? { Condition: { ArnLike: { 'aws:SourceArn': str(p['SourceArn'])! } } } : {}),
-      },
-    ]);
-  }
+  Object.assign(
+    deployed,
+    iamFromTemplate({
+      byType,
+      props,
+      roleName: (id) => nameOf(id)!,
+      roleArn: (id) => ctx.getAtt(id, 'Arn')!,
+      queues: Object.values(deployed.queues),
+      functions: Object.values(deployed.functions),
+      busArn: (bus) =>
+        bus.startsWith('arn:') ? bus : `arn:${partition}:events:${region}:${account}:event-bus/${bus}`,
+    }),
+  );
 
   const handled = new Set([
     'AWS::SNS::Topic',

@@ -191,6 +191,15 @@ describe('a role without sqs:SendMessage on its on-failure queue (test-only temp
     queuePolicy.Statement[0]!.Condition.ArnEquals['aws:SourceArn'] = [
       { 'Fn::GetAtt': ['PatchNonCompliantRule', 'Arn'] },
     ];
+    // The fan-out's role may not consume its queue: Lambda cannot poll it with that role.
+    const fanout = (
+      t.Resources['PatchFanoutRole']!.Properties!['Policies'] as Array<{
+        PolicyDocument: { Statement: Array<{ Sid?: string }> };
+      }>
+    )[0]!;
+    fanout.PolicyDocument.Statement = fanout.PolicyDocument.Statement.filter(
+      (s) => s.Sid !== 'ConsumePatchFailures',
+    );
     writeFileSync(file, JSON.stringify(t));
     acct = await startTestAccount({ templateDir: dir });
   });
@@ -221,5 +230,20 @@ describe('a role without sqs:SendMessage on its on-failure queue (test-only temp
     const denial = acct.iam.denials().find((d) => d.via === 'rule-target')!;
     expect(denial).toMatchObject({ principal: 'events.amazonaws.com', action: 'sqs:SendMessage' });
     expect(denial.message).toContain('because no resource-based policy allows the sqs:SendMessage action');
+  });
+
+  it('an event-source mapping whose role may not receive from its queue is disabled; the message stays', async () => {
+    const queue = acct.deployed.queues['PatchFailuresQueue']!;
+    acct.sqs.send(queue.arn, JSON.stringify(commandInvocationFailedEvent()));
+    await acct.bus.idle();
+    expect(acct.lambda.invocations('patchFanout')).toHaveLength(0);
+    expect(acct.sqs.pending(queue.arn)).toHaveLength(1);
+    expect(acct.bus.eventSourceMappings()[0]!.enabled).toBe(false);
+    const denial = acct.iam.denials().find((d) => d.via === 'event-source-mapping')!;
+    expect(denial).toMatchObject({
+      principal: 'patchFanout',
+      action: 'sqs:ReceiveMessage',
+      resource: queue.arn,
+    });
   });
 });
