@@ -40,6 +40,7 @@ import type { CallCounter } from './calls.ts';
 import { createClock, type SimClock } from './clock.ts';
 import { deployTemplate, type Deployed } from './deploy.ts';
 import { FaultController, type FaultRule } from './faults.ts';
+import { createSandboxIam, type SandboxIam } from './iam/index.ts';
 import {
   createLambdaRuntime,
   type FunctionSpec,
@@ -81,6 +82,8 @@ export interface SandboxAccountOptions {
   schedules?: boolean;
   concurrency?: number;
   echoLogs?: boolean;
+  /** Evaluate the template's IAM policies for the functions' calls and deliveries (default true). */
+  iam?: boolean;
 }
 
 export interface SandboxLogs {
@@ -109,6 +112,8 @@ export interface SandboxAccount {
   tagging: TaggingService;
   /** Events accepted by PutEvents. */
   events: EventBridgeService;
+  /** IAM: the functions' roles from the template, evaluated for every call and delivery; denials. */
+  iam: SandboxIam;
   calls: CallCounter;
   faults: FaultController;
   limiter: RateLimiter;
@@ -147,6 +152,24 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
   const endpoint = (): string => url;
 
   const sqs = createSqsService({ account, region, clock, endpoint });
+  // Filled in below (the SSM, Config and deployed tables it reads are created after it).
+  const lookups = {
+    instanceTags: (_id: string): Record<string, string> | undefined => undefined,
+    configRuleArn: (_name: string): string | undefined => undefined,
+    partitionKey: (_table: string): string | undefined => undefined,
+  };
+  const iam = createSandboxIam({
+    account,
+    region,
+    clock,
+    env: {
+      queueArn: (url) => sqs.queue(url)?.arn,
+      instanceTags: (id) => lookups.instanceTags(id),
+      configRuleArn: (name) => lookups.configRuleArn(name),
+      partitionKey: (table) => lookups.partitionKey(table),
+    },
+  });
+  iam.enforce = opts.iam ?? true;
   const lambda = createLambdaRuntime({
     clock,
     endpoint,
@@ -164,6 +187,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     region,
     faults,
     seed,
+    iam,
     ...(opts.busFaults ? { busFaults: opts.busFaults } : {}),
     ...(opts.schedules !== undefined ? { schedules: opts.schedules } : {}),
   });
@@ -198,6 +222,8 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     ids: createIds(seed + 13),
   });
   const slack = createSlackReceiver({ clock });
+  lookups.instanceTags = (id) => ssm.getInstance(id)?.tags;
+  lookups.configRuleArn = (name) => config.rules().find((r) => r.name === name)?.arn;
 
   const server = await startSandboxServer({
     port: opts.port ?? 0,
@@ -209,6 +235,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     ...(opts.limits ? { limits: opts.limits } : {}),
     slack,
     clock,
+    authorize: (call, input) => iam.authorizeCall(call, input),
   });
   url = server.url;
 
@@ -240,6 +267,8 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
       { templateDir, projectRoot },
     );
     codeRoot = deployed.codeRoot;
+    loadIam(iam, deployed);
+    lookups.partitionKey = (table) => partitionKeyOf(deployed, table);
   } catch (e) {
     await cleanup();
     throw e;
@@ -298,6 +327,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     config,
     tagging,
     events,
+    iam,
     calls: server.calls,
     faults: server.faults,
     limiter: server.limiter,
@@ -317,4 +347,22 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     invoke: (f, event) => clock.drive(lambda.invoke(fn(f).name, event)),
     close: cleanup,
   };
+}
+
+/** The deployed functions' principals (their credentials → their role) and the template's resource policies. */
+function loadIam(iam: SandboxIam, deployed: Deployed): void {
+  iam.setRoles(Object.values(deployed.roles));
+  for (const f of Object.values(deployed.functions)) {
+    const role = f.roleArn ? iam.role(f.roleArn) : undefined;
+    if (!role || !f.credentials) continue;
+    iam.addPrincipal({ functionName: f.name, accessKeyId: f.credentials.accessKeyId, role });
+  }
+  for (const [arn, statements] of Object.entries(deployed.resourcePolicies))
+    iam.addResourcePolicy(arn, statements);
+}
+
+function partitionKeyOf(deployed: Deployed, table: string): string | undefined {
+  const t = Object.values(deployed.tables).find((x) => x.name === table);
+  const schema = (t?.keySchema ?? []) as Array<{ AttributeName?: string; KeyType?: string }>;
+  return schema.find((k) => k.KeyType === 'HASH')?.AttributeName;
 }

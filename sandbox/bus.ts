@@ -25,6 +25,7 @@
 import type { SimClock } from './clock.ts';
 import { compilePattern, type CompiledPattern } from './eventbridge/pattern.ts';
 import type { FaultController } from './faults.ts';
+import type { SandboxIam } from './iam/index.ts';
 import type { InvocationRecord, LambdaRuntime } from './lambda.ts';
 import { createIds, createRng, type Rng } from './rng.ts';
 import type { SqsMessage, SqsQueue, SqsService } from './services/sqs.ts';
@@ -189,6 +190,8 @@ export interface BusOptions {
   seed?: number;
   /** Fire scheduled rules (default true). */
   schedules?: boolean;
+  /** IAM for what Lambda and EventBridge do on a function's behalf (./iam/); none: everything allowed. */
+  iam?: Pick<SandboxIam, 'asFunction' | 'asService'>;
 }
 
 const LAMBDA_RETRY_DELAYS_MS = [60_000, 120_000];
@@ -318,6 +321,26 @@ export function createEventBus(opts: BusOptions): EventBus {
       d.deliveryAttempts += 1;
       const decision = opts.faults?.decide('delivery', d.kind);
       const failure = decision?.failure;
+      // EventBridge acts as events.amazonaws.com: the queue policy or the Lambda permission must allow
+      // this rule. A permission error is not retried: the event goes to the target's dead-letter queue.
+      const action = d.kind === 'lambda' ? 'lambda:InvokeFunction' : 'sqs:SendMessage';
+      const req = { action, resource: lambda.get(target.arn)?.arn ?? target.arn };
+      if (opts.iam && !opts.iam.asService('events.amazonaws.com', rule.arn, req, 'rule-target')) {
+        const reason = `AccessDenied: events.amazonaws.com may not ${action} on ${target.arn} for ${rule.arn}`;
+        if (target.deadLetterArn && sqs.queue(target.deadLetterArn)) {
+          sqs.send(target.deadLetterArn, JSON.stringify(fate.event), {
+            attributes: {
+              RULE_ARN: { DataType: 'String', StringValue: rule.arn },
+              TARGET_ARN: { DataType: 'String', StringValue: target.arn },
+              ERROR_CODE: { DataType: 'String', StringValue: 'AccessDenied' },
+              ERROR_MESSAGE: { DataType: 'String', StringValue: reason },
+            },
+            origin: { eventId: fate.event.id, deliveryId: d.id, role: 'event-target-dlq' },
+          });
+          return settle(d, 'dead-lettered', `${reason} → ${target.deadLetterArn}`);
+        }
+        return settle(d, 'discarded', reason);
+      }
       if (!failure) {
         if (d.kind === 'lambda') track(invokeAsync(target.arn, payload, [fate.event.id], d));
         else {
@@ -385,6 +408,7 @@ export function createEventBus(opts: BusOptions): EventBus {
       if (last.ok) {
         if (cfg.onSuccess)
           sendDestination(
+            spec.name,
             cfg.onSuccess,
             destinationRecord(spec.arn, requestId, payload, last, 'Success', attempt),
           );
@@ -394,16 +418,24 @@ export function createEventBus(opts: BusOptions): EventBus {
     }
     const tries = d?.invocations.length ?? 0;
     const condition = tries > maxRetries ? 'RetriesExhausted' : 'EventAgeExceeded';
-    if (
-      cfg.onFailure &&
-      sendDestination(
-        cfg.onFailure,
-        destinationRecord(spec.arn, requestId, payload, last, condition, tries),
-        d,
-      )
-    ) {
+    const sent = cfg.onFailure
+      ? sendDestination(
+          spec.name,
+          cfg.onFailure,
+          destinationRecord(spec.arn, requestId, payload, last, condition, tries),
+          d,
+        )
+      : 'none';
+    if (sent === 'sent') {
       if (d) settle(d, 'failed', `${condition} → ${cfg.onFailure}`);
-    } else if (d) settle(d, 'discarded', `${condition}, no on-failure destination`);
+    } else if (d)
+      settle(
+        d,
+        'discarded',
+        sent === 'denied'
+          ? `${condition}, on-failure destination ${cfg.onFailure} denied (AccessDenied: the execution role may not sqs:SendMessage)`
+          : `${condition}, no on-failure destination`,
+      );
   };
 
   const destinationRecord = (
@@ -426,14 +458,22 @@ export function createEventBus(opts: BusOptions): EventBus {
     responsePayload: inv?.ok ? inv.payload : inv?.error,
   });
 
-  const sendDestination = (arn: string, record: Record<string, unknown>, d?: DeliveryRecord): boolean => {
-    if (!arn.includes(':sqs:') || !sqs.queue(arn)) return false;
+  /** Lambda sends a destination record with the function's execution role. */
+  const sendDestination = (
+    fnName: string,
+    arn: string,
+    record: Record<string, unknown>,
+    d?: DeliveryRecord,
+  ): 'sent' | 'denied' | 'none' => {
+    if (!arn.includes(':sqs:') || !sqs.queue(arn)) return 'none';
+    if (opts.iam && !opts.iam.asFunction(fnName, { action: 'sqs:SendMessage', resource: arn }, 'destination'))
+      return 'denied';
     sqs.send(
       arn,
       JSON.stringify(record),
       d ? { origin: { eventId: d.eventId, deliveryId: d.id, role: 'on-failure' } } : {},
     );
-    return true;
+    return 'sent';
   };
 
   // ---- SQS event-source mappings --------------------------------------------------------------
@@ -476,7 +516,24 @@ export function createEventBus(opts: BusOptions): EventBus {
       }
     }
 
+    /**
+     * Lambda polls with the function's execution role; AWS refuses a mapping whose role cannot
+     * receive, delete and read the queue's attributes, so a denied mapping is disabled (once).
+     */
+    permitted(): boolean {
+      if (!opts.iam) return true;
+      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) {
+        const req = { action, resource: this.queue.arn };
+        if (!opts.iam.asFunction(this.m.functionName, req, 'event-source-mapping')) {
+          this.m.enabled = false;
+          return false;
+        }
+      }
+      return true;
+    }
+
     take(): boolean {
+      if (!this.permitted()) return false;
       // Lambda's functions here run in wall time while the queue's visibility timeout runs on the
       // (compressed) sim clock; on AWS a function finishes well within the visibility timeout. So
       // hold the batch while its invocation runs, and give failures the queue's own timeout after.

@@ -9,14 +9,19 @@
  * and SQS targets with Input/InputPath/InputTransformer, RetryPolicy, DeadLetterConfig),
  * AWS::Lambda::Function (Environment, Timeout, MemorySize; code from the package's zip),
  * AWS::Lambda::EventInvokeConfig, AWS::Lambda::EventSourceMapping (SQS).
- * Recorded but not simulated: IAM roles/policies, permissions, log groups, versions, S3 buckets, queue
- * policies (listed in `skipped`).
+ * IAM: roles (inline policies, AWS::IAM::Policy attached to them), queue policies, event bus policies
+ * and Lambda permissions are resolved into `roles` and `resourcePolicies`, which ./iam/ evaluates; each
+ * function gets its own credentials (`functionCredentials`) mapped to its role.
+ * Recorded but not simulated: log groups, versions, S3 buckets (listed in `skipped`).
  */
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { BusRule, BusTarget, EventBus, EventSourceMapping } from './bus.ts';
+import type { IamRole, Statement } from './iam/index.ts';
+import { iamFromTemplate } from './iam/template.ts';
 import type { FunctionSpec, LambdaRuntime } from './lambda.ts';
 import type { ParameterStore, ParameterType } from './services/parameters.ts';
 import type { SnsService } from './services/sns.ts';
@@ -84,7 +89,11 @@ export interface Deployed {
   functions: Record<string, FunctionSpec>;
   rules: Record<string, BusRule & { logicalId: string }>;
   eventSourceMappings: EventSourceMapping[];
-  /** Resources the sandbox does not simulate (IAM, permissions, log groups, ...). */
+  /** IAM roles with their inline policies (and AWS::IAM::Policy attached to them), resolved; by logical id. */
+  roles: Record<string, IamRole>;
+  /** Resource-based policies by resource ARN: queue policies, event bus policies, Lambda permissions. */
+  resourcePolicies: Record<string, Statement[]>;
+  /** Resources the sandbox does not simulate (log groups, ...). */
   skipped: Array<{ logicalId: string; type: string }>;
   /** The directory deploy created to unpack function zips into (undefined if it created none). */
   codeRoot?: string;
@@ -161,6 +170,8 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
           return prop('LogGroupName') ?? generated;
         case 'AWS::S3::Bucket':
           return prop('BucketName') ?? generated.toLowerCase();
+        case 'AWS::Events::EventBus':
+          return prop('Name');
         default:
           return undefined;
       }
@@ -207,6 +218,7 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
         'AWS::IAM::Role': `arn:${partition}:iam::${account}:role/${name}`,
         'AWS::Logs::LogGroup': `arn:${partition}:logs:${region}:${account}:log-group:${name}:*`,
         'AWS::S3::Bucket': `arn:${partition}:s3:::${name}`,
+        'AWS::Events::EventBus': `arn:${partition}:events:${region}:${account}:event-bus/${name}`,
       };
       if (attr === 'Arn') return arns[r.Type];
       if (r.Type === 'AWS::SQS::Queue' && attr === 'QueueUrl') return `${endpoint}/${account}/${name}`;
@@ -244,6 +256,8 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
     functions: {},
     rules: {},
     eventSourceMappings: [],
+    roles: {},
+    resourcePolicies: {},
     skipped: [],
   };
   const byType = (type: string): Array<[string, CfnResource]> =>
@@ -403,6 +417,7 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
       timeoutSeconds: Number(p['Timeout'] ?? 3),
       memoryMb: Number(p['MemorySize'] ?? 128),
       runtime: str(p['Runtime']) ?? 'nodejs22.x',
+      ...(str(p['Role']) ? { roleArn: str(p['Role'])!, credentials: functionCredentials(name) } : {}),
       ...(p['ReservedConcurrentExecutions'] !== undefined
         ? { concurrency: Number(p['ReservedConcurrentExecutions']) }
         : {}),
@@ -505,6 +520,21 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
     deployed.eventSourceMappings.push(m);
   }
 
+  // ---- IAM: role policies and resource policies (evaluated by ./iam/, not deployed anywhere) -------
+  Object.assign(
+    deployed,
+    iamFromTemplate({
+      byType,
+      props,
+      roleName: (id) => nameOf(id)!,
+      roleArn: (id) => ctx.getAtt(id, 'Arn')!,
+      queues: Object.values(deployed.queues),
+      functions: Object.values(deployed.functions),
+      busArn: (bus) =>
+        bus.startsWith('arn:') ? bus : `arn:${partition}:events:${region}:${account}:event-bus/${bus}`,
+    }),
+  );
+
   const handled = new Set([
     'AWS::SNS::Topic',
     'AWS::SQS::Queue',
@@ -515,9 +545,34 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
     'AWS::Lambda::EventInvokeConfig',
     'AWS::Events::Rule',
     'AWS::Lambda::EventSourceMapping',
+    'AWS::IAM::Role',
+    'AWS::IAM::Policy',
+    'AWS::IAM::ManagedPolicy',
+    'AWS::SQS::QueuePolicy',
+    'AWS::Events::EventBusPolicy',
+    'AWS::Lambda::Permission',
   ]);
   for (const [id, r] of Object.entries(resources)) {
     if (!handled.has(r.Type)) deployed.skipped.push({ logicalId: id, type: r.Type });
   }
   return deployed;
+}
+
+/**
+ * A function's credentials in the sandbox: a deterministic access key id per function name, which the
+ * sandbox's IAM maps to the function's execution role (Lambda hands a container its role's session).
+ */
+export function functionCredentials(functionName: string): {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+} {
+  const digest = createHash('sha256').update(functionName).digest();
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const id = [...digest.subarray(0, 16)].map((b) => alphabet[b % 32]).join('');
+  return {
+    accessKeyId: `ASIA${id}`,
+    secretAccessKey: 'sandbox',
+    sessionToken: `sandbox-session-${functionName}`,
+  };
 }

@@ -38,6 +38,10 @@ export interface FunctionSpec {
   runtime: string;
   /** Max concurrent containers (default: the runtime's limit). */
   concurrency?: number;
+  /** The execution role's ARN (from the template). */
+  roleArn?: string;
+  /** The containers' credentials: the sandbox's IAM maps this access key id to the function's role. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 }
 
 export interface LogLine {
@@ -567,8 +571,9 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions): LambdaRuntime {
     AWS_ENDPOINT_URL: opts.endpoint(),
     AWS_REGION: opts.region,
     AWS_DEFAULT_REGION: opts.region,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ACCESS_KEY_ID: spec.credentials?.accessKeyId ?? 'test',
+    AWS_SECRET_ACCESS_KEY: spec.credentials?.secretAccessKey ?? 'test',
+    ...(spec.credentials ? { AWS_SESSION_TOKEN: spec.credentials.sessionToken } : {}),
     // Lambda runs nodejs22.x; the sandbox runs the bundles on the local Node (20 here), where the
     // SDK's notice about its future Node 22 requirement would repeat in every container.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -41,6 +41,11 @@ export interface SandboxServerOptions {
    * time in the Date header (the SDK corrects its clock skew from it), and rate limits refill on it.
    */
   clock?: SimClock;
+  /**
+   * IAM (./iam/): answers an AwsError (AccessDenied in the service's shape) for a call the caller's
+   * policies do not allow; undefined to let it run.
+   */
+  authorize?: (call: CallContext, input: Record<string, unknown>) => AwsError | undefined;
 }
 
 export interface SandboxServer {
@@ -188,6 +193,7 @@ function callContext(ctx: Ctx, req: IncomingMessage, service: string, operation:
     region: scope?.region ?? ctx.region,
     requestId: randomUUID(),
     faults: ctx.faults,
+    ...(scope ? { accessKeyId: scope.accessKeyId } : {}),
   };
 }
 
@@ -197,10 +203,13 @@ async function invoke(
   def: Pick<ServiceDef, 'name' | 'internalErrorCode' | 'throttlingErrorCode'>,
   call: CallContext,
   run: () => unknown,
+  input: Record<string, unknown> = {},
 ): Promise<Outcome> {
   ctx.calls.record(call.service, call.operation);
   const decision = ctx.faults.decide(call.service, call.operation);
   if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+  const denied = ctx.opts.authorize?.(call, input);
+  if (denied) return { error: denied };
   if (!ctx.limiter.take(call.service, call.operation)) {
     return { error: new AwsError(def.throttlingErrorCode ?? 'ThrottlingException', 'Rate exceeded', 400) };
   }
@@ -272,7 +281,7 @@ async function handleJson(
     const message = `Request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
     return send(res, jsonError(400, 'SerializationException', message, protocol));
   }
-  const outcome = await invoke(ctx, found.def, call, () => found.op(input, call));
+  const outcome = await invoke(ctx, found.def, call, () => found.op(input, call), input);
   if ('drop' in outcome) return drop(res, outcome.drop);
   if ('error' in outcome)
     return send(
@@ -341,7 +350,7 @@ async function handleQuery(ctx: Ctx, req: IncomingMessage, body: string, res: Se
     );
   }
   const call = { ...callContext(ctx, req, def.name, action), requestId };
-  const outcome = await invoke(ctx, def, call, () => op(input, call));
+  const outcome = await invoke(ctx, def, call, () => op(input, call), input);
   if ('drop' in outcome) return drop(res, outcome.drop);
   if ('error' in outcome) return send(res, xmlError(outcome.error));
   send(res, {
@@ -363,8 +372,18 @@ async function handleDynamo(
   const call = callContext(ctx, req, 'dynamodb', operation);
   const def = { name: 'dynamodb', internalErrorCode: 'InternalServerError' };
   // dynalite's answer is the operation's output (a lost-response fault applies it, then drops it).
-  const outcome = await invoke(ctx, def, call, () =>
-    dynamo.call(req.method ?? 'POST', req.url ?? '/', req.headers, body),
+  let input: Record<string, unknown> = {};
+  try {
+    input = decodeJsonBody(body.toString('utf8'));
+  } catch {
+    // dynalite answers the malformed body itself
+  }
+  const outcome = await invoke(
+    ctx,
+    def,
+    call,
+    () => dynamo.call(req.method ?? 'POST', req.url ?? '/', req.headers, body),
+    input,
   );
   if ('drop' in outcome) return drop(res, outcome.drop);
   if ('error' in outcome)

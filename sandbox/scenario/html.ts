@@ -37,6 +37,7 @@ const KNOWN = new Set([
   'slack',
   'sns',
   'apiCalls',
+  'iam',
   'notes',
   'windows',
   'timeline',
@@ -660,7 +661,9 @@ ${chart('sns.byOutcome', 'SNS messages by outcome', { colors: 'outcome' })}
 <div class="charts">
 ${chart('apiCalls', 'Calls by service', { mode: 'totals' })}
 ${chart('apiCalls', 'Calls by operation', { mode: 'operations', limit: 16 })}
+${r.iam && r.iam.denied > 0 ? chart('iam.byRoleAction', 'IAM denials by role and action') : ''}
 </div>
+${r.iam ? `<p>IAM: <span data-path="iam.denied">${r.iam.denied}</span> denied of <span data-path="iam.evaluated">${r.iam.evaluated}</span> requests evaluated against the template's role and resource policies${r.iam.samples.map((m) => `<br><code>${esc(m)}</code>`).join('')}</p>` : ''}
 </section>
 
 <section class="card" id="events">

@@ -134,6 +134,8 @@ export interface RehearsalReport {
   slack: { count: number; samples: string[] };
   sns: { count: number; byOutcome: Record<string, number> };
   apiCalls: Record<string, { total: number; byOperation: Record<string, number> }>;
+  /** Calls and deliveries the sandbox's IAM denied (the template's role policies), by "<role> <action>". */
+  iam: { evaluated: number; denied: number; byRoleAction: Record<string, number>; samples: string[] };
   notes: string[];
   /** The scenario's calendar freezes, faults, outages and kill-switch windows (the HTML report shades them). */
   windows?: TimeWindow[];
@@ -260,6 +262,10 @@ export interface ReportInput {
   slackSamples: number;
   sns: { message: string; at?: number }[];
   apiCalls: RehearsalReport['apiCalls'];
+  /** What the sandbox's IAM denied: "<role> <action>" per denial, and AWS's messages. */
+  iamDenials?: { key: string; message: string }[];
+  /** IAM requests the sandbox evaluated (calls and deliveries of the deployed functions). */
+  iamEvaluated?: number;
   windows?: TimeWindow[];
   convergence: ConvergenceReport;
   windowOf?: (instance: string, at: number) => string;
@@ -479,6 +485,17 @@ export function buildReport(input: ReportInput): RehearsalReport {
     },
     sns: { count: input.sns.length, byOutcome: sortKeys(snsByOutcome) },
     apiCalls: input.apiCalls,
+    iam: {
+      evaluated: input.iamEvaluated ?? 0,
+      denied: input.iamDenials?.length ?? 0,
+      byRoleAction: sortKeys(
+        (input.iamDenials ?? []).reduce<Record<string, number>>((acc, d) => {
+          acc[d.key] = (acc[d.key] ?? 0) + 1;
+          return acc;
+        }, {}),
+      ),
+      samples: [...new Set((input.iamDenials ?? []).map((d) => d.message))].slice(0, 5),
+    },
     notes: input.notes ?? [],
     ...(input.windows ? { windows: input.windows } : {}),
     timeline: buildTimeline(input, eventsById),
@@ -720,6 +737,10 @@ export function renderReport(r: RehearsalReport): string {
   );
   for (const [svc, v] of Object.entries(r.apiCalls))
     lines.push(`  ${svc.padEnd(20)} ${fmtCounts(v.byOperation)}`);
+  lines.push(
+    `IAM denied             ${r.iam.denied} of ${r.iam.evaluated} requests evaluated against the template's policies${r.iam.denied > 0 ? `  (${fmtCounts(r.iam.byRoleAction)})` : ''}`,
+  );
+  for (const m of r.iam.samples) lines.push(`  ${m}`);
   lines.push('');
   const c = r.convergence;
   lines.push(

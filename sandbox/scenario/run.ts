@@ -483,6 +483,8 @@ async function rehearse(
     slackSamples: s.report.slackSamples,
     sns: account.sns.messages().map((m) => ({ message: m.Message, at: m.publishedAt.getTime() })),
     apiCalls,
+    iamDenials: account.iam.denials().map((d) => ({ key: `${d.role} ${d.action}`, message: d.message })),
+    iamEvaluated: account.iam.evaluated(),
     convergence,
     windowOf: world.windowOf,
     dropOf: world.dropOf,
