@@ -73,6 +73,16 @@ describe('remediate in the sandbox account', () => {
     expect(acct.parameters.get('/ssm-remediator/sandbox/slack-webhook-url')).toMatchObject({
       type: 'SecureString',
     });
+    // Slack's queue is subscribed, raw, to the results topic; notifySlack polls it.
+    expect(d.subscriptions).toEqual([
+      expect.objectContaining({
+        logicalId: 'ResultsToSlackSubscription',
+        topicArn: d.topics['ResultsTopic']?.arn,
+        queueArn: d.queues['SlackQueue']?.arn,
+        raw: true,
+      }),
+    ]);
+    expect(d.eventSourceMappings.map((m) => m.eventSourceArn)).toContain(d.queues['SlackQueue']?.arn);
   });
 
   it('a Config finding starts exactly one tagged execution with the deterministic ClientToken, and reports to SNS and Slack', async () => {
