@@ -23,6 +23,8 @@ console.log(
     `convergence: fixed ${c.fixed}, excused ${c.excused}, pending ${c.pending}, dropped ${c.dropped}; unfinished ${r.unfinished}; duplicates ${r.duplicateExecutions}`,
     `outcome codes: ${JSON.stringify(r.outcomes.byCode)}`,
     `StartAutomationExecution calls: ${r.apiCalls['ssm']?.byOperation['StartAutomationExecution'] ?? 0}`,
+    `SNS messages: ${r.sns.count} ${JSON.stringify(r.sns.byOutcome)}`,
+    `Slack messages: ${r.slack.count} (${r.slack.digests} digests, ${r.slack.outcomes} outcomes; ${r.slack.rateLimited} answered 429; at most ${r.slack.maxPerSecond}/s)`,
   ].join('\n'),
 );
 const ok =

@@ -208,7 +208,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     ].length;
     return running > 0 ? [`${running} SSM execution(s) or command(s) running`] : [];
   });
-  const sns = createSnsService({ account, region, clock });
+  const sns = createSnsService({ account, region, clock, sqs });
   const config = createConfigService({ sink: bus, clock, account, region, ids: createIds(seed + 12) });
   const tagging = createTaggingService();
   const events = createEventBridgeService({

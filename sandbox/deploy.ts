@@ -5,6 +5,7 @@
  *
  * Supported: AWS::SNS::Topic, AWS::SQS::Queue (RedrivePolicy, VisibilityTimeout), AWS::DynamoDB::Table
  * (KeySchema, AttributeDefinitions, GSIs, LSIs; TTL recorded, not enforced: dynalite has no TTL),
+ * AWS::SNS::Subscription (protocol sqs, RawMessageDelivery; no FilterPolicy),
  * AWS::SSM::Parameter, AWS::SSM::Document, AWS::Events::Rule (EventPattern or ScheduleExpression; Lambda
  * and SQS targets with Input/InputPath/InputTransformer, RetryPolicy, DeadLetterConfig),
  * AWS::Lambda::Function (Environment, Timeout, MemorySize; code from the package's zip),
@@ -82,6 +83,8 @@ export interface Deployed {
   /** By logical id. */
   topics: Record<string, DeployedTopic>;
   queues: Record<string, DeployedQueue>;
+  /** SNS → SQS subscriptions. */
+  subscriptions: Array<{ logicalId: string; arn: string; topicArn: string; queueArn: string; raw: boolean }>;
   tables: Record<string, DeployedTable>;
   parameters: Record<string, DeployedParameter>;
   documents: Record<string, DeployedDocument>;
@@ -250,6 +253,7 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
     template,
     topics: {},
     queues: {},
+    subscriptions: [],
     tables: {},
     parameters: {},
     documents: {},
@@ -296,6 +300,26 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
         ? { deadLetterArn: q.redrive.deadLetterTargetArn, maxReceiveCount: q.redrive.maxReceiveCount }
         : {}),
     };
+  }
+
+  for (const [id, r] of byType('AWS::SNS::Subscription')) {
+    const p = props(id, r);
+    const topic = str(p['TopicArn']);
+    const endpointArn = str(p['Endpoint']);
+    if (p['Protocol'] !== 'sqs' || !topic || !endpointArn)
+      throw new TemplateError(
+        `Resources.${id}: only sqs subscriptions with TopicArn and Endpoint are supported`,
+      );
+    if (p['FilterPolicy'] !== undefined)
+      throw new TemplateError(`Resources.${id}: FilterPolicy is not supported by the sandbox`);
+    const raw = p['RawMessageDelivery'] === true || p['RawMessageDelivery'] === 'true';
+    deployed.subscriptions.push({
+      logicalId: id,
+      topicArn: topic,
+      queueArn: endpointArn,
+      raw,
+      arn: target.sns.subscribeQueue(topic, endpointArn, { raw }),
+    });
   }
 
   // ---- DynamoDB -----------------------------------------------------------------------------------
@@ -537,6 +561,7 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
 
   const handled = new Set([
     'AWS::SNS::Topic',
+    'AWS::SNS::Subscription',
     'AWS::SQS::Queue',
     'AWS::DynamoDB::Table',
     'AWS::SSM::Parameter',

@@ -417,7 +417,11 @@ async function handleSlack(
     });
   }
   const answer = slack.receive(path, header(req, 'content-type') ?? '', body);
-  send(res, { status: answer.status, headers: { 'content-type': 'text/html' }, body: answer.body });
+  send(res, {
+    status: answer.status,
+    headers: { 'content-type': 'text/html', ...answer.headers },
+    body: answer.body,
+  });
 }
 
 function send(res: ServerResponse, reply: Reply): void {

@@ -20,6 +20,9 @@ const ACTING_ROLES = {
   ReconcileRole: ['config.noncompliant', 'agent.disconnected', 'patch.failed'],
 };
 
+/** The one role that may read the Slack webhook SecureString (serverless.yml, notifySlack). */
+const WEBHOOK_READER = 'NotifySlackRole';
+
 class RemediatorPlugin {
   constructor(serverless) {
     this.serverless = serverless;
@@ -82,11 +85,35 @@ class RemediatorPlugin {
         });
       }
     }
+    this.denyWebhook(template);
     Object.assign(template.Resources, derived.documents);
     this.serverless.cli.log(
       `remediator: ${derived.remediations.length} remediation(s), ${Object.values(derived.statements).flat().length} runbook statement(s), ` +
         `${Object.keys(derived.documents).length} document(s)`,
     );
+  }
+
+  /**
+   * The Slack webhook SecureString is read by notifySlack alone: every other role's parameter reads
+   * (/ssm-remediator/<stage>/*, for the switches) get an explicit Deny on it.
+   */
+  denyWebhook(template) {
+    const fn = Object.values(template.Resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Environment?.Variables?.SLACK_WEBHOOK_PARAM,
+    );
+    const name = fn?.Properties.Environment.Variables.SLACK_WEBHOOK_PARAM;
+    if (!name) return;
+    for (const [id, r] of Object.entries(template.Resources)) {
+      if (r.Type !== 'AWS::IAM::Role' || id === WEBHOOK_READER) continue;
+      r.Properties.Policies[0].PolicyDocument.Statement.push({
+        Sid: 'NotTheSlackWebhook',
+        Effect: 'Deny',
+        Action: ['ssm:GetParameter', 'ssm:GetParameters'],
+        Resource: [
+          { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}` },
+        ],
+      });
+    }
   }
 }
 

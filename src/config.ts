@@ -35,6 +35,8 @@ const schema = z.object({
   DEAD_LETTER_QUEUE_URL: z.string().min(1),
   /** The on-failure queue the reconcile sweep redrives (src/core/redrive.ts); '' : no redrive. */
   FAILED_INVOCATIONS_QUEUE_URL: z.string().default(''),
+  /** Where a notification waits when Publish fails ('' = nowhere: it is logged and lost). */
+  NOTIFY_OUTBOX_QUEUE_URL: z.string().default(''),
   OPT_OUT_TAG: z.string().min(1).default(DEFAULT_LIMITS.optOutTag),
   COOLDOWN_MAX_RUNS: int(DEFAULT_LIMITS.cooldownMaxRuns),
   COOLDOWN_WINDOW_HOURS: int(DEFAULT_LIMITS.cooldownWindowHours),

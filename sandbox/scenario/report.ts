@@ -61,6 +61,10 @@ export interface ExecutionView {
 
 export interface SlackView {
   text: string;
+  /** Outcomes the message reports: a digest's count (its fallback text ends `(N outcomes)`), else 1. */
+  outcomes?: number;
+  /** Sim-ms from the start when Slack accepted it. */
+  at?: number;
 }
 
 export interface RehearsalReport {
@@ -131,7 +135,18 @@ export interface RehearsalReport {
   duplicateDetails: { remediation: string; resource: string; finding: string; executions: string[] }[];
   /** Every `failed` outcome (the ones worth a page), with its reason. */
   failures: { remediation: string; resource: string; code: string; reason: string }[];
-  slack: { count: number; samples: string[] };
+  slack: {
+    count: number;
+    samples: string[];
+    /** Digests among them (one message for several outcomes of one remediation). */
+    digests: number;
+    /** Outcomes the messages report in all (a digest counts its outcomes). */
+    outcomes: number;
+    /** The webhook's 429 answers (Slack takes about one message per second). */
+    rateLimited: number;
+    /** The most messages Slack accepted within any one second. */
+    maxPerSecond: number;
+  };
   sns: { count: number; byOutcome: Record<string, number> };
   apiCalls: Record<string, { total: number; byOperation: Record<string, number> }>;
   /** Calls and deliveries the sandbox's IAM denied (the template's role policies), by "<role> <action>". */
@@ -260,6 +275,7 @@ export interface ReportInput {
   scenarioExecutions: number;
   slack: SlackView[];
   slackSamples: number;
+  slackRateLimited?: number;
   sns: { message: string; at?: number }[];
   apiCalls: RehearsalReport['apiCalls'];
   /** What the sandbox's IAM denied: "<role> <action>" per denial, and AWS's messages. */
@@ -482,6 +498,10 @@ export function buildReport(input: ReportInput): RehearsalReport {
     slack: {
       count: input.slack.length,
       samples: input.slack.slice(0, input.slackSamples).map((s) => s.text),
+      digests: input.slack.filter((s) => (s.outcomes ?? 1) > 1).length,
+      outcomes: input.slack.reduce((n, s) => n + (s.outcomes ?? 1), 0),
+      rateLimited: input.slackRateLimited ?? 0,
+      maxPerSecond: maxPerSecond(input.slack.flatMap((s) => (s.at === undefined ? [] : [s.at]))),
     },
     sns: { count: input.sns.length, byOutcome: sortKeys(snsByOutcome) },
     apiCalls: input.apiCalls,
@@ -729,7 +749,10 @@ export function renderReport(r: RehearsalReport): string {
     `Deferred               ${r.deferred.total} (remediation, resource) pairs; ${r.deferred.released} released (${fmtCounts(r.deferred.releasedAs)}), ${r.deferred.stillDeferred} still deferred`,
   );
   lines.push(`SNS messages           ${r.sns.count}  (${fmtCounts(r.sns.byOutcome)})`);
-  lines.push(`Slack messages         ${r.slack.count}`);
+  lines.push(
+    `Slack messages         ${r.slack.count} (${r.slack.digests} digests, ${r.slack.outcomes} outcomes; ` +
+      `${r.slack.rateLimited} answered 429; at most ${r.slack.maxPerSecond}/s)`,
+  );
   for (const s of r.slack.samples) lines.push(`  | ${s.replace(/\n/g, '\n  | ')}`);
   lines.push(
     'API calls              ' +
@@ -798,4 +821,15 @@ export function failureReason(r: RehearsalReport): string {
     );
   if (r.duplicateExecutions > 0) parts.push(`${r.duplicateExecutions} duplicate execution(s)`);
   return parts.join('; ');
+}
+
+/** The most instants within any one-second window (sliding). */
+export function maxPerSecond(at: number[]): number {
+  const xs = [...at].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < xs.length; i++) {
+    while (xs[i]! - xs[j]! >= 1000) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
 }

@@ -1,7 +1,10 @@
 /**
  * A Slack incoming-webhook receiver, mounted by the sandbox server at `POST /slack/...`. It keeps every
- * message and answers like Slack (`200 ok`, or `400 invalid_payload` / `400 no_text`). Make it "down" with a
- * fault on target 'slack' (status 500, or mode 'reset' / 'hang').
+ * message and answers like Slack (`200 ok`, or `400 invalid_payload` / `400 no_text`). Like Slack's incoming
+ * webhooks it takes about one message per second per webhook: a message sooner than `minIntervalMs`
+ * (sim time) after the last one that webhook accepted gets `429 rate_limited` with a `Retry-After` header
+ * (seconds), and is counted (`rateLimited()`). Make it "down" with a fault on target 'slack' (status 500,
+ * or mode 'reset' / 'hang').
  */
 import { createClock, type SimClock } from '../clock.ts';
 import { isRecord } from './input.ts';
@@ -18,12 +21,15 @@ export interface SlackMessage {
 export interface SlackAnswer {
   status: number;
   body: string;
+  headers?: Record<string, string>;
 }
 
 export interface SlackReceiver {
   receive(path: string, contentType: string, body: Buffer): SlackAnswer;
   /** Every message accepted (for one webhook path if given), oldest first. */
   messages(path?: string): SlackMessage[];
+  /** 429s answered (to one webhook path if given). */
+  rateLimited(path?: string): number;
   clear(): void;
 }
 
@@ -31,6 +37,8 @@ export interface SlackOptions {
   clock?: SimClock;
   /** Accept only these webhook paths (others get 404 no_service); default: any /slack/... path. */
   webhooks?: string[];
+  /** Least gap between two accepted messages on one webhook (default 1,000 ms; 0 = no limit). */
+  minIntervalMs?: number;
 }
 
 function parsePayload(contentType: string, body: Buffer): unknown {
@@ -51,6 +59,9 @@ export function createSlackReceiver(opts: SlackOptions = {}): SlackReceiver {
   const clock = opts.clock ?? createClock();
   const received: SlackMessage[] = [];
   const allowed = opts.webhooks ? new Set(opts.webhooks) : undefined;
+  const minInterval = opts.minIntervalMs ?? 1_000;
+  const lastAccepted = new Map<string, number>();
+  const limited = new Map<string, number>();
 
   const receive = (path: string, contentType: string, body: Buffer): SlackAnswer => {
     if (allowed && !allowed.has(path)) return { status: 404, body: 'no_service' };
@@ -62,6 +73,14 @@ export function createSlackReceiver(opts: SlackOptions = {}): SlackReceiver {
     }
     if (!isRecord(payload)) return { status: 400, body: 'invalid_payload' };
     if (!hasContent(payload)) return { status: 400, body: 'no_text' };
+    const now = clock.now().getTime();
+    const last = lastAccepted.get(path);
+    if (minInterval > 0 && last !== undefined && now - last < minInterval) {
+      limited.set(path, (limited.get(path) ?? 0) + 1);
+      const wait = Math.max(1, Math.ceil((last + minInterval - now) / 1000));
+      return { status: 429, body: 'rate_limited', headers: { 'retry-after': String(wait) } };
+    }
+    lastAccepted.set(path, now);
     const message: SlackMessage = { path, payload, receivedAt: clock.now() };
     if (typeof payload['text'] === 'string') message.text = payload['text'];
     received.push(message);
@@ -71,8 +90,12 @@ export function createSlackReceiver(opts: SlackOptions = {}): SlackReceiver {
   return {
     receive,
     messages: (path) => received.filter((m) => path === undefined || m.path === path),
+    rateLimited: (path) =>
+      path === undefined ? [...limited.values()].reduce((a, b) => a + b, 0) : (limited.get(path) ?? 0),
     clear: () => {
       received.length = 0;
+      limited.clear();
+      lastAccepted.clear();
     },
   };
 }

@@ -1,8 +1,14 @@
-/** Simulated SNS (Query protocol `Action=Publish&Version=2010-03-31`): topics, and every message published. */
+/**
+ * Simulated SNS (Query protocol `Action=Publish&Version=2010-03-31`): topics, every message published,
+ * and SQS subscriptions (deployed from AWS::SNS::Subscription): a published message is delivered to
+ * each subscribed queue at once, raw (RawMessageDelivery: body = Message, attributes kept) or in the
+ * SNS JSON envelope. Filter policies are not simulated.
+ */
 import { randomUUID } from 'node:crypto';
 import { AwsError } from '../errors.ts';
 import { createClock, type SimClock } from '../clock.ts';
 import type { CallContext, Operation, ServiceDef } from '../types.ts';
+import type { SqsService } from './sqs.ts';
 import { isRecord, optionalRecord, optionalString, requiredString } from './input.ts';
 
 export const SNS_XML_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
@@ -34,6 +40,17 @@ export interface SnsService extends ServiceDef {
   createTopic(name: string): string;
   topics(): string[];
   clearMessages(): void;
+  /** Subscribe an SQS queue (by ARN) to a topic; needs the `sqs` option. Returns the subscription ARN. */
+  subscribeQueue(topicArn: string, queueArn: string, opts?: { raw?: boolean }): string;
+  subscriptions(): SnsSubscription[];
+}
+
+export interface SnsSubscription {
+  arn: string;
+  topicArn: string;
+  protocol: 'sqs';
+  endpoint: string;
+  raw: boolean;
 }
 
 export interface SnsOptions {
@@ -42,6 +59,8 @@ export interface SnsOptions {
   clock?: SimClock;
   /** Topic names to create up front. */
   topics?: string[];
+  /** Where `sqs` subscriptions deliver. */
+  sqs?: SqsService;
 }
 
 const invalidParameter = (what: string): AwsError =>
@@ -121,6 +140,30 @@ export function createSnsService(opts: SnsOptions = {}): SnsService {
   const clock = opts.clock ?? createClock();
   const topics = new Set<string>();
   const published: SnsMessage[] = [];
+  const subs: SnsSubscription[] = [];
+
+  const deliver = (record: SnsMessage): void => {
+    for (const sub of subs) {
+      if (sub.topicArn !== record.TopicArn) continue;
+      const body = sub.raw
+        ? record.Message
+        : JSON.stringify({
+            Type: 'Notification',
+            MessageId: record.MessageId,
+            TopicArn: record.TopicArn,
+            ...(record.Subject !== undefined ? { Subject: record.Subject } : {}),
+            Message: record.Message,
+            Timestamp: record.publishedAt.toISOString(),
+            MessageAttributes: Object.fromEntries(
+              Object.entries(record.MessageAttributes).map(([k, a]) => [
+                k,
+                { Type: a.DataType, Value: a.StringValue ?? a.BinaryValue },
+              ]),
+            ),
+          });
+      opts.sqs!.send(sub.endpoint, body, sub.raw ? { attributes: record.MessageAttributes } : {});
+    }
+  };
 
   const addTopic = (arn: string): string => {
     topics.add(arn);
@@ -166,6 +209,7 @@ export function createSnsService(opts: SnsOptions = {}): SnsService {
     const dedupeId = optionalString(input, 'MessageDeduplicationId');
     if (dedupeId !== undefined) record.MessageDeduplicationId = dedupeId;
     published.push(record);
+    deliver(record);
     return arn.endsWith('.fifo')
       ? { MessageId: record.MessageId, SequenceNumber: String(published.length).padStart(20, '0') }
       : { MessageId: record.MessageId };
@@ -203,5 +247,13 @@ export function createSnsService(opts: SnsOptions = {}): SnsService {
     clearMessages: () => {
       published.length = 0;
     },
+    subscribeQueue: (topic, queueArn, o = {}) => {
+      if (!topics.has(topic)) throw new AwsError('NotFound', 'Topic does not exist', 404);
+      if (!opts.sqs?.queue(queueArn)) throw invalidParameter(`Endpoint: no queue ${queueArn}`);
+      const arn = `${topic}:${randomUUID()}`;
+      subs.push({ arn, topicArn: topic, protocol: 'sqs', endpoint: queueArn, raw: o.raw === true });
+      return arn;
+    },
+    subscriptions: () => subs.map((x) => ({ ...x })),
   };
 }

@@ -59,9 +59,52 @@ export function slackMessage(n: Notification): { text: string; blocks: unknown[]
   return { text: `${o.outcome}: ${n.title} on ${o.resourceId ?? 'an event'}`, blocks };
 }
 
+/** Slack answered 429: try again after `retryAfterSeconds` (its `Retry-After` header; 1 s if absent). */
+export class SlackRateLimited extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Slack webhook answered HTTP 429 (retry after ${retryAfterSeconds} s)`);
+    this.name = 'SlackRateLimited';
+  }
+}
+
+/** Seconds from a `Retry-After` header (delta-seconds or an HTTP date); 1 when absent or unreadable. */
+export function retryAfterSeconds(header: string | null, now: Date = new Date()): number {
+  if (header === null || header.trim() === '') return 1;
+  const n = Number(header);
+  if (Number.isFinite(n)) return Math.max(0, Math.ceil(n));
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? 1 : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
+}
+
 /**
- * Posts to a Slack incoming webhook. The URL is a secret (SecureString, read by `getUrl`); it never
- * appears in an error message or a log line: errors name the status, not the address.
+ * One POST to a Slack incoming webhook. The URL is a secret: it never appears in an error message or
+ * a log line (errors name the status, not the address). 429 throws SlackRateLimited with Slack's wait.
+ */
+export async function postToSlack(
+  url: string,
+  payload: unknown,
+  fetchImpl: typeof fetch = fetch,
+  timeoutMs = 5_000,
+): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetchImpl(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    const kind = e instanceof Error ? e.name : 'Error';
+    throw new Error(`Slack webhook unreachable (${kind})`);
+  }
+  if (res.status === 429) throw new SlackRateLimited(retryAfterSeconds(res.headers.get('retry-after')));
+  if (!res.ok) throw new Error(`Slack webhook answered HTTP ${res.status}`);
+}
+
+/**
+ * Posts each notification to a Slack incoming webhook at once (no queue, no digest): kept for direct
+ * use and tests; the deployed service posts from its Slack queue (src/handlers/notify-slack.ts).
  */
 export function slackNotifier(
   getUrl: () => Promise<string | undefined>,
@@ -72,19 +115,7 @@ export function slackNotifier(
     async notify(n) {
       const url = await getUrl();
       if (!url) return;
-      let res: Response;
-      try {
-        res = await fetchImpl(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(slackMessage(n)),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (e) {
-        const kind = e instanceof Error ? e.name : 'Error';
-        throw new Error(`Slack webhook unreachable (${kind})`);
-      }
-      if (!res.ok) throw new Error(`Slack webhook answered HTTP ${res.status}`);
+      await postToSlack(url, slackMessage(n), fetchImpl, timeoutMs);
     },
   };
 }

@@ -1,4 +1,5 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import { errorMessage } from '../core/errors.ts';
 import type { Notification, NotifierPort } from '../ports/index.ts';
 
 /** The structured message subscribers receive (SNS_MESSAGE in the README). */
@@ -34,26 +35,49 @@ export function snsMessage(n: Notification): Record<string, unknown> {
   };
 }
 
-/** Publishes every notification to the results topic, with attributes for subscription filters. */
-export function snsNotifier(sns: SNSClient, topicArn: string): NotifierPort {
+/** What Publish is given, less the topic: the form a notification waits in the outbox. */
+export type HeldPublish = Pick<PublishCommandInput, 'Subject' | 'Message' | 'MessageAttributes'>;
+
+/** Where a notification waits when Publish failed after the SDK's retries (src/adapters/notify-outbox-sqs.ts). */
+export interface OutboxHold {
+  hold(p: HeldPublish): Promise<void>;
+}
+
+export function publishInput(n: Notification): HeldPublish {
+  const o = n.outcome;
+  const attr = (v: string | undefined) => ({ DataType: 'String', StringValue: v || 'none' });
+  return {
+    Subject: `[ssm-remediator] ${o.outcome}: ${n.title}`.slice(0, 99),
+    Message: JSON.stringify(snsMessage(n)),
+    MessageAttributes: {
+      outcome: attr(o.outcome),
+      remediation: attr(o.remediation),
+      resourceType: attr(o.resourceType),
+      code: attr(o.code),
+      family: attr(o.family),
+    },
+  };
+}
+
+/**
+ * Publishes every notification to the results topic, with attributes for subscription filters. If
+ * Publish fails (after the SDK's retries) and an outbox is given, the notification is held there and
+ * the reconcile sweep publishes it later; only if the outbox fails too does notify() throw.
+ */
+export function snsNotifier(sns: SNSClient, topicArn: string, outbox?: OutboxHold): NotifierPort {
   return {
     async notify(n) {
-      const o = n.outcome;
-      const attr = (v: string | undefined) => ({ DataType: 'String', StringValue: v || 'none' });
-      await sns.send(
-        new PublishCommand({
-          TopicArn: topicArn,
-          Subject: `[ssm-remediator] ${o.outcome}: ${n.title}`.slice(0, 99),
-          Message: JSON.stringify(snsMessage(n)),
-          MessageAttributes: {
-            outcome: attr(o.outcome),
-            remediation: attr(o.remediation),
-            resourceType: attr(o.resourceType),
-            code: attr(o.code),
-            family: attr(o.family),
-          },
-        }),
-      );
+      const input = publishInput(n);
+      try {
+        await sns.send(new PublishCommand({ TopicArn: topicArn, ...input }));
+      } catch (e) {
+        if (!outbox) throw e;
+        try {
+          await outbox.hold(input);
+        } catch (held) {
+          throw new Error(`${errorMessage(e)}; and the outbox failed too: ${errorMessage(held)}`);
+        }
+      }
     },
   };
 }

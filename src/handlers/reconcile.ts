@@ -3,14 +3,16 @@
  * calendar; the schedule also closes executions whose completion events never came, verifies
  * Config fixes, releases deferred work whose calendar is open, and announces guard resets.
  * Each sweep also redrives the findings whose invocation failed into the on-failure queue
- * (src/core/redrive.ts). Glue only: the logic is src/core/deferral.ts, completion.ts and redrive.ts.
+ * (src/core/redrive.ts) and publishes the notifications held in the outbox (src/core/outbox.ts). Glue only: the logic is src/core/deferral.ts, completion.ts and redrive.ts.
  */
 import { createLogger } from '../adapters/logger.ts';
 import { reconcile } from '../core/deferral.ts';
 import { handleEvent } from '../core/engine.ts';
 import { redriveFailedInvocations } from '../core/redrive.ts';
 import { sqsFailedInvocations } from '../adapters/failed-invocations-sqs.ts';
-import { sqsClient } from '../adapters/aws-clients.ts';
+import { snsClient, sqsClient } from '../adapters/aws-clients.ts';
+import { sqsOutbox } from '../adapters/notify-outbox-sqs.ts';
+import { flushOutbox } from '../core/outbox.ts';
 import { once, reconcileDeps, sharedDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
 
@@ -22,6 +24,13 @@ const failed = once(() => {
   return url ? sqsFailedInvocations(sqsClient(), url) : undefined;
 });
 
+const outbox = once(() => {
+  const e = shared().config.env;
+  return e.NOTIFY_OUTBOX_QUEUE_URL
+    ? sqsOutbox(sqsClient(), e.NOTIFY_OUTBOX_QUEUE_URL, snsClient(), e.RESULTS_TOPIC_ARN)
+    : undefined;
+});
+
 export const handler = lambda(logger, async (event: unknown) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
   if (id) logger.appendKeys({ eventId: id });
@@ -30,6 +39,9 @@ export const handler = lambda(logger, async (event: unknown) => {
   const redrive = queue
     ? await redriveFailedInvocations(queue, (e) => handleEvent(e, deps()), deps().log)
     : undefined;
+  // Notifications whose Publish failed: published now if SNS answers (src/core/outbox.ts).
+  const held = outbox();
+  const notifications = held ? await flushOutbox(held, deps().log) : undefined;
   // Held work can be thousands of items (a storm): the ones acted on are listed, the waiting counted.
   const acted = r.deferrals.filter((d) => d.result !== 'waiting' && d.result !== 'still-closed');
   const summary = {
@@ -43,6 +55,7 @@ export const handler = lambda(logger, async (event: unknown) => {
     waiting: r.deferrals.length - acted.length,
     resets: r.resets,
     ...(redrive ? { redrive } : {}),
+    ...(notifications ? { notifications } : {}),
   };
   logger.info('reconcile done', summary);
   return summary;

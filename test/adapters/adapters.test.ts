@@ -18,7 +18,16 @@ import { ssmAutomation } from '../../src/adapters/automation-ssm.ts';
 import { ssmCalendar } from '../../src/adapters/calendar-ssm.ts';
 import { ssmCommands } from '../../src/adapters/commands-ssm.ts';
 import { snsNotifier } from '../../src/adapters/notifier-sns.ts';
-import { escapeMrkdwn, slackMessage, slackNotifier } from '../../src/adapters/notifier-slack.ts';
+import { sqsOutbox } from '../../src/adapters/notify-outbox-sqs.ts';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  escapeMrkdwn,
+  postToSlack,
+  retryAfterSeconds,
+  SlackRateLimited,
+  slackMessage,
+  slackNotifier,
+} from '../../src/adapters/notifier-slack.ts';
 import { parameterStoreSwitches } from '../../src/adapters/switches-parameter-store.ts';
 import { resourceArn, taggingApiTags } from '../../src/adapters/tags-tagging-api.ts';
 import { TransientError } from '../../src/core/errors.ts';
@@ -242,6 +251,33 @@ test('SNS: structured JSON with MessageAttributes for subscription filters', asy
   });
 });
 
+test('SNS: a Publish that fails is held in the outbox, and the outbox republishes it as it was', async () => {
+  snsMock.on(PublishCommand).rejects(awsError('InternalError', 500));
+  const held: string[] = [];
+  const topic = 'arn:aws:sns:us-east-1:123456789012:t';
+  await snsNotifier(new SNSClient({}), topic, {
+    hold: async (p) => void held.push(JSON.stringify(p)),
+  }).notify({ outcome, title: 'Close SSH' });
+  expect(held).toHaveLength(1);
+  // Without an outbox the failure surfaces (the fan-out logs it); with a failing outbox, both are named.
+  await expect(snsNotifier(new SNSClient({}), topic).notify({ outcome, title: 't' })).rejects.toThrow();
+  await expect(
+    snsNotifier(new SNSClient({}), topic, {
+      hold: async () => {
+        throw new Error('queue gone');
+      },
+    }).notify({ outcome, title: 't' }),
+  ).rejects.toThrow(/outbox failed too: queue gone/);
+  snsMock.reset();
+  snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
+  const outbox = sqsOutbox(new SQSClient({}), 'https://q', new SNSClient({}), topic);
+  await outbox.publish(held[0]!);
+  const input = snsMock.commandCalls(PublishCommand)[0]!.args[0].input;
+  expect(input.TopicArn).toBe(topic);
+  expect(JSON.parse(input.Message!)).toMatchObject({ outcome: 'started', resource: { id: 'sg-0a1b2c3d' } });
+  expect(input.MessageAttributes?.['outcome']).toEqual({ DataType: 'String', StringValue: 'started' });
+});
+
 test('SNS: a fan-out summary lists each resource with its outcome and code, for machines', async () => {
   snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
   const offline: Outcome = {
@@ -290,6 +326,22 @@ describe('Slack', () => {
       (async () => new Response('no', { status: 500 })) as typeof fetch,
     );
     await expect(http500.notify({ outcome, title: 't' })).rejects.toThrow('HTTP 500');
+  });
+  test('429: SlackRateLimited with the Retry-After seconds (delta or date; 1 s when absent)', async () => {
+    const answer = (headers: Record<string, string>) =>
+      (async () => new Response('rate_limited', { status: 429, headers })) as typeof fetch;
+    const err = await postToSlack(secret, { text: 'x' }, answer({ 'retry-after': '30' })).catch((e) => e);
+    expect(err).toBeInstanceOf(SlackRateLimited);
+    expect((err as SlackRateLimited).retryAfterSeconds).toBe(30);
+    expect((err as Error).message).not.toContain('hooks.slack.com');
+    const bare = await postToSlack(secret, { text: 'x' }, answer({})).catch((e) => e);
+    expect((bare as SlackRateLimited).retryAfterSeconds).toBe(1);
+    const now = new Date('2026-01-01T00:00:00Z');
+    expect(retryAfterSeconds('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5);
+    expect(retryAfterSeconds('soon', now)).toBe(1);
+    await expect(
+      postToSlack(secret, { text: 'x' }, (async () => new Response('ok')) as typeof fetch),
+    ).resolves.toBeUndefined();
   });
   test('no webhook configured: nothing is sent', async () => {
     let called = false;

@@ -28,8 +28,11 @@ const carried = (fn: string) => {
 
 test('each function bundles only the clients it calls', () => {
   expect(Object.fromEntries(handlerNames().map((fn) => [fn, carried(fn)]))).toEqual({
-    'agent-sweep': ['ssm', 'sns', 'dynamodb', 'eventbridge'],
-    complete: ['ssm', 'sns', 'dynamodb', 'configservice'],
+    // sqs: a notification whose Publish failed waits in the outbox queue.
+    'agent-sweep': ['ssm', 'sns', 'sqs', 'dynamodb', 'eventbridge'],
+    complete: ['ssm', 'sns', 'sqs', 'dynamodb', 'configservice'],
+    // Reads the webhook SecureString; posts to Slack over fetch; its queue is read by the event source mapping.
+    'notify-slack': ['ssm'],
     'patch-fanout': ['ssm', 'sns', 'sqs', 'dynamodb', 'resourcegroupstaggingapi'],
     reconcile: ['ssm', 'sns', 'sqs', 'dynamodb', 'configservice', 'resourcegroupstaggingapi'],
     remediate: ['ssm', 'sns', 'sqs', 'dynamodb', 'resourcegroupstaggingapi'],

@@ -44,12 +44,14 @@ describe('packaged template', () => {
     const env = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(env)).toEqual(
       expect.arrayContaining([
-        'SLACK_WEBHOOK_PARAM',
+        'NOTIFY_OUTBOX_QUEUE_URL',
         'DEFAULT_CALENDARS',
         'AUTOMATION_ASSUME_ROLE_ARN',
         'LOG_LEVEL',
       ]),
     );
+    // Only notifySlack knows where the webhook URL is.
+    expect(Object.keys(env)).not.toContain('SLACK_WEBHOOK_PARAM');
     const invokeConfig = ofType('AWS::Lambda::EventInvokeConfig').find(([id]) => id.startsWith('Remediate'));
     expect(JSON.stringify(invokeConfig?.[1].Properties)).toContain('FailedInvocationsQueue');
   });
@@ -149,6 +151,7 @@ test('every function has a small reserved concurrency (patchFanout at least its 
     [
       'AgentSweepLambdaFunction',
       'CompleteLambdaFunction',
+      'NotifySlackLambdaFunction',
       'PatchFanoutLambdaFunction',
       'ReconcileLambdaFunction',
       'RemediateLambdaFunction',
@@ -165,4 +168,80 @@ test('every function has a small reserved concurrency (patchFanout at least its 
   expect(
     props(template.Resources.PatchFanoutLambdaFunction!).ReservedConcurrentExecutions,
   ).toBeGreaterThanOrEqual(max);
+});
+
+describe('notifications (issue 11, item 6)', () => {
+  const reads = (s: Statement) => [s.Action].flat().some((a) => /^ssm:GetParameters?$/.test(String(a)));
+  test('the webhook SecureString is read by notifySlack alone: its role allows it, every other role denies it', () => {
+    const name = (
+      props(template.Resources.NotifySlackLambdaFunction!).Environment as {
+        Variables: Record<string, string>;
+      }
+    ).Variables['SLACK_WEBHOOK_PARAM']!;
+    expect(name).toMatch(/^\/ssm-remediator\/[^/]+\/slack-webhook-url$/);
+    const webhook = `:parameter${name}`;
+    for (const [id, role] of ofType('AWS::IAM::Role')) {
+      const touching = statements(role).filter(
+        (s) => reads(s) && JSON.stringify(s.Resource).includes(webhook),
+      );
+      if (id === 'NotifySlackRole')
+        expect(
+          touching.map((s) => s.Effect),
+          id,
+        ).toEqual(['Allow']);
+      else
+        expect(
+          touching.map((s) => s.Effect),
+          id,
+        ).toEqual(['Deny']);
+    }
+    // notifySlack reads its queue and the webhook, and publishes nothing.
+    const actions = statements(template.Resources.NotifySlackRole!).flatMap((s) => [s.Action].flat());
+    expect(actions.sort()).toEqual(
+      [
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ChangeMessageVisibility',
+        'ssm:GetParameter',
+      ].sort(),
+    );
+  });
+
+  test('Slack posts come from a queue subscribed raw to the results topic, few pollers, partial batch failures, a DLQ after days', () => {
+    expect(props(template.Resources.ResultsToSlackSubscription!)).toMatchObject({
+      TopicArn: { Ref: 'ResultsTopic' },
+      Protocol: 'sqs',
+      Endpoint: { 'Fn::GetAtt': ['SlackQueue', 'Arn'] },
+      RawMessageDelivery: true,
+    });
+    const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([id]) => id.startsWith('NotifySlack'))!;
+    expect(props(mapping[1])).toMatchObject({
+      MaximumBatchingWindowInSeconds: 300,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    const q = props(template.Resources.SlackQueue!) as {
+      VisibilityTimeout: number;
+      RedrivePolicy: { maxReceiveCount: number };
+    };
+    // Retried for at least three days before the dead-letter queue.
+    expect(q.VisibilityTimeout * q.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(3 * 86_400);
+  });
+
+  test('every role that publishes results may hold a notification in the outbox; reconcile sweeps it', () => {
+    for (const [id, role] of ofType('AWS::IAM::Role')) {
+      const st = statements(role);
+      if (!st.some((s) => [s.Action].flat().includes('sns:Publish'))) continue;
+      const outbox = st.find((s) => s.Sid === 'NotifyOutbox');
+      expect(outbox, id).toMatchObject({
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': ['NotifyOutboxQueue', 'Arn'] },
+      });
+    }
+    const sweep = statements(template.Resources.ReconcileRole!).find((s) => s.Sid === 'SweepNotifyOutbox');
+    expect(sweep?.Action).toEqual(['sqs:ReceiveMessage', 'sqs:DeleteMessage']);
+  });
 });

@@ -1,10 +1,9 @@
 /**
  * Wires the ports to AWS, per function: each handler builds only the deps it uses, so its bundle
  * carries only those SDK clients. Built once per Lambda container, on first use (so a config error
- * fails the invocation, visibly); the Slack webhook URL is read from a SecureString through
- * Powertools parameters.
+ * fails the invocation, visibly). Slack is not here: notify-slack posts from the results topic's
+ * Slack queue (src/handlers/notify-slack.ts), the only function that reads the webhook URL.
  */
-import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import entries from 'virtual:runbooks';
@@ -26,8 +25,8 @@ import { ssmFleet } from '../../adapters/fleet-ssm.ts';
 import { dynamoLedger, ledgerDocumentClient, ledgerOptionsFromEnv } from '../../adapters/ledger-dynamodb.ts';
 import { logPort } from '../../adapters/logger.ts';
 import { fanoutNotifier } from '../../adapters/notifier-fanout.ts';
-import { slackNotifier } from '../../adapters/notifier-slack.ts';
 import { snsNotifier } from '../../adapters/notifier-sns.ts';
+import { sqsOutboxHold } from '../../adapters/notify-outbox-sqs.ts';
 import { ssmExecutions } from '../../adapters/ssm-executions.ts';
 import { parameterStoreSwitches } from '../../adapters/switches-parameter-store.ts';
 import { taggingApiTags } from '../../adapters/tags-tagging-api.ts';
@@ -40,7 +39,7 @@ import type { LogPort, NotifierPort } from '../../ports/index.ts';
 import { loadConfig, type AppConfig } from '../../config.ts';
 import { systemClock } from '../../adapters/system-clock.ts';
 
-/** What every function uses: config, the ledger (DynamoDB), notifications (SNS, Slack) and SSM. */
+/** What every function uses: config, the ledger (DynamoDB), notifications (SNS, with its outbox) and SSM. */
 export interface SharedDeps {
   config: AppConfig;
   registry: Registry;
@@ -57,16 +56,6 @@ export function once<T>(make: () => T): () => T {
   return () => (v ??= make());
 }
 
-/**
- * The Slack webhook URL, decrypted, cached for 5 minutes; '' in config means no Slack. Read through
- * our SSM client, so the one retry policy (aws-clients.ts) applies here too.
- */
-export function slackUrlReader(ssm: SSMClient, name: string): () => Promise<string | undefined> {
-  if (!name) return async () => undefined;
-  const provider = new SSMProvider({ awsSdkV3Client: ssm });
-  return async () => (await provider.get(name, { decrypt: true, maxAge: 300 })) ?? undefined;
-}
-
 export function sharedDeps(logger: Logger, env: NodeJS.ProcessEnv = process.env): SharedDeps {
   const config = loadConfig(env);
   const e = config.env;
@@ -77,10 +66,15 @@ export function sharedDeps(logger: Logger, env: NodeJS.ProcessEnv = process.env)
     registry: createRegistry(entries),
     ssm,
     ledger: dynamoLedger(ledgerDocumentClient(dynamoDbClient()), ledgerOptionsFromEnv(e.LEDGER_TABLE, e)),
+    // SNS only: Slack is posted from the topic's Slack queue by notify-slack, so no remediation
+    // waits on Slack; a failed Publish waits in the outbox for the reconcile sweep.
     notifier: fanoutNotifier(
       {
-        sns: snsNotifier(snsClient(), e.RESULTS_TOPIC_ARN),
-        slack: slackNotifier(slackUrlReader(ssm, e.SLACK_WEBHOOK_PARAM)),
+        sns: snsNotifier(
+          snsClient(),
+          e.RESULTS_TOPIC_ARN,
+          e.NOTIFY_OUTBOX_QUEUE_URL ? sqsOutboxHold(sqsClient(), e.NOTIFY_OUTBOX_QUEUE_URL) : undefined,
+        ),
       },
       log,
     ),

@@ -1,0 +1,58 @@
+/**
+ * The notification outbox (docs/guards.md "Held work"): an SQS queue where a results-topic message
+ * waits when Publish failed, until the reconcile sweep publishes it (src/core/outbox.ts).
+ */
+import {
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { OutboxPort } from '../core/outbox.ts';
+import type { HeldPublish, OutboxHold } from './notifier-sns.ts';
+
+export function sqsOutboxHold(sqs: SQSClient, queueUrl: string): OutboxHold {
+  return {
+    async hold(p) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(p) }));
+    },
+  };
+}
+
+/** The sweep's side: read held notifications, publish them, delete them once published. */
+export function sqsOutbox(sqs: SQSClient, queueUrl: string, sns: SNSClient, topicArn: string): OutboxPort {
+  return {
+    async receive(max) {
+      const out: Array<{ handle: string; body: string }> = [];
+      while (out.length < max) {
+        const r = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.min(10, max - out.length),
+            // Hidden for as long as a sweep may take (its timeout), so one sweep never reads a message twice.
+            VisibilityTimeout: 300,
+          }),
+        );
+        const got = r.Messages ?? [];
+        for (const m of got) if (m.ReceiptHandle) out.push({ handle: m.ReceiptHandle, body: m.Body ?? '' });
+        if (got.length === 0) break;
+      }
+      return out;
+    },
+    async publish(body) {
+      const held = JSON.parse(body) as HeldPublish;
+      await sns.send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          Message: held.Message,
+          ...(held.Subject ? { Subject: held.Subject } : {}),
+          ...(held.MessageAttributes ? { MessageAttributes: held.MessageAttributes } : {}),
+        }),
+      );
+    },
+    async remove(handle) {
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: handle }));
+    },
+  };
+}
