@@ -13,6 +13,8 @@ export const ID_PATTERNS = {
   s3BucketName: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
   iamRoleArn: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
   accountId: /^\d{12}$/,
+  /** A Run Command command id (a UUID). */
+  commandId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
   region: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/,
   /** Any resource id we accept from an event at all: no spaces, quotes or shell metacharacters. */
   safeResourceId: /^[A-Za-z0-9][A-Za-z0-9._:/@+=,-]{0,1023}$/,
