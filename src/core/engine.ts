@@ -19,6 +19,7 @@ import type {
   TagsPort,
 } from '../ports/index.ts';
 import { eventIdentity, parseFinding } from '../events/finding.ts';
+import type { Home } from '../events/origin.ts';
 import { decide, type Decision } from './decide.ts';
 import {
   GateUnreadableError,
@@ -44,6 +45,8 @@ export interface EngineConfig {
   limits: Limits;
   /** Stage overrides of remediation settings: remediation id → name → value. */
   settings: Record<string, Record<string, string>>;
+  /** The deployment's own account and region: events about any other are rejected (events/origin.ts). */
+  home?: Home;
 }
 
 export interface EngineDeps {
@@ -70,7 +73,7 @@ export const TAG_EVENT = 'ssm-remediator:event';
 export async function handleEvent(event: unknown, deps: EngineDeps): Promise<Outcome[]> {
   let finding: Finding;
   try {
-    finding = parseFinding(event);
+    finding = parseFinding(event, deps.config.home);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     return [await reject(event, e, deps)];

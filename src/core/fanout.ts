@@ -25,6 +25,7 @@ import {
 import { ValidationError, classifyActionError, errorMessage, errorName } from './errors.ts';
 import { recordOutcome } from './record.ts';
 import { parseFinding, eventIdentity } from '../events/finding.ts';
+import type { Home } from '../events/origin.ts';
 import { consoleUrl, shouldNotify } from './notify.ts';
 import type { Remediation } from './remediation.ts';
 import type { Action, DocumentParameters, Finding, InstanceFact, Outcome, OutcomeKind } from './types.ts';
@@ -203,7 +204,10 @@ function batchDeps(deps: EngineDeps, findings: Finding[]): EngineDeps {
 const isInstanceFinding = (f: Finding) =>
   f.resourceType === 'AWS::EC2::Instance' || f.resourceType === 'AWS::SSM::ManagedInstance';
 
-function parseRecord(r: FanoutRecord): { event: unknown; finding?: Finding; error?: ValidationError } {
+function parseRecord(
+  r: FanoutRecord,
+  home: Home | undefined,
+): { event: unknown; finding?: Finding; error?: ValidationError } {
   let event: unknown;
   try {
     event = JSON.parse(r.body);
@@ -211,7 +215,7 @@ function parseRecord(r: FanoutRecord): { event: unknown; finding?: Finding; erro
     return { event: r.body, error: new ValidationError('(body)', 'the message body is not JSON') };
   }
   try {
-    return { event, finding: parseFinding(event) };
+    return { event, finding: parseFinding(event, home) };
   } catch (e) {
     if (e instanceof ValidationError) return { event, error: e };
     throw e;
@@ -313,7 +317,7 @@ export async function runFanout(records: readonly FanoutRecord[], engine: Engine
   // 1. Parse. A malformed record is rejected (naming the field) and dead-lettered; the rest go on.
   const parsed: { record: FanoutRecord; finding: Finding }[] = [];
   for (const record of records) {
-    const p = parseRecord(record);
+    const p = parseRecord(record, engine.config.home);
     if (p.finding) {
       parsed.push({ record, finding: p.finding });
       continue;

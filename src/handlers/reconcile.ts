@@ -5,12 +5,14 @@
  * Each sweep also redrives the findings whose invocation failed into the on-failure queue
  * (src/core/redrive.ts). Glue only: the logic is src/core/deferral.ts, completion.ts and redrive.ts.
  */
+import type { Context } from 'aws-lambda';
 import { createLogger } from '../adapters/logger.ts';
 import { reconcile } from '../core/deferral.ts';
 import { handleEvent } from '../core/engine.ts';
 import { redriveFailedInvocations } from '../core/redrive.ts';
 import { sqsFailedInvocations } from '../adapters/failed-invocations-sqs.ts';
 import { sqsClient } from '../adapters/aws-clients.ts';
+import { atHome } from './lib/home.ts';
 import { once, reconcileDeps, sharedDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
 
@@ -22,13 +24,13 @@ const failed = once(() => {
   return url ? sqsFailedInvocations(sqsClient(), url) : undefined;
 });
 
-export const handler = lambda(logger, async (event: unknown) => {
+export const handler = lambda(logger, async (event: unknown, context: Context) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
   if (id) logger.appendKeys({ eventId: id });
   const r = await reconcile(event, deps());
   const queue = failed();
   const redrive = queue
-    ? await redriveFailedInvocations(queue, (e) => handleEvent(e, deps()), deps().log)
+    ? await redriveFailedInvocations(queue, (e) => handleEvent(e, atHome(deps(), context)), deps().log)
     : undefined;
   // Held work can be thousands of items (a storm): the ones acted on are listed, the waiting counted.
   const acted = r.deferrals.filter((d) => d.result !== 'waiting' && d.result !== 'still-closed');
