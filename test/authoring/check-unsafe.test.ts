@@ -230,11 +230,11 @@ const MISSED_BEFORE: Case[] = [
     'takes event value detail.resourceId unvalidated',
   ],
   [
-    'an event detail field passed on with String()',
-    ourCommand(COMMAND_DOC, { parameters: { Target: 'String(f.detail.configRuleArn)' } }),
+    'an envelope field (the event id) passed on with String()',
+    ourCommand(COMMAND_DOC, { parameters: { Target: 'String(f.eventId)' } }),
     RB,
     'examples[0]: plan().actions[0].parameters.Target',
-    'takes event value detail.configRuleARN unvalidated',
+    'takes event value id unvalidated',
   ],
 ];
 
