@@ -2,22 +2,27 @@ import {
   GetResourcesCommand,
   type ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
+import { partitionOf } from '../core/partition.ts';
 import type { ResourceRef, TagsPort } from '../ports/index.ts';
 
-/** ARN of a resource from its Config resource type and id; undefined for types we cannot map. */
+/**
+ * ARN of a resource from its Config resource type and id, in the partition of its region (aws-cn,
+ * aws-us-gov, …); undefined for types we cannot map.
+ */
 export function resourceArn(r: ResourceRef): string | undefined {
   const { account: a, region: g, resourceId: id } = r;
+  const p = partitionOf(g);
   switch (r.resourceType) {
     case 'AWS::EC2::SecurityGroup':
-      return `arn:aws:ec2:${g}:${a}:security-group/${id}`;
+      return `arn:${p}:ec2:${g}:${a}:security-group/${id}`;
     case 'AWS::EC2::Instance':
-      return `arn:aws:ec2:${g}:${a}:instance/${id}`;
+      return `arn:${p}:ec2:${g}:${a}:instance/${id}`;
     case 'AWS::SSM::ManagedInstance':
-      return `arn:aws:ssm:${g}:${a}:managed-instance/${id}`;
+      return `arn:${p}:ssm:${g}:${a}:managed-instance/${id}`;
     case 'AWS::S3::Bucket':
-      return `arn:aws:s3:::${id}`;
+      return `arn:${p}:s3:::${id}`;
     case 'AWS::EC2::Volume':
-      return `arn:aws:ec2:${g}:${a}:volume/${id}`;
+      return `arn:${p}:ec2:${g}:${a}:volume/${id}`;
     default:
       return undefined;
   }

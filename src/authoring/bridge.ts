@@ -6,6 +6,7 @@ import { dryRunRemediation } from '../core/dry-run.ts';
 import type { Remediation, RemediationExample } from '../core/remediation.ts';
 import type { Action, Finding } from '../core/types.ts';
 import { parseFinding } from '../events/finding.ts';
+import { taintedParameters, type Tainted } from './taint.ts';
 
 export { runExample } from '../core/dry-run.ts';
 
@@ -23,4 +24,9 @@ export function planActions(r: Remediation, ex: RemediationExample): Action[] {
   if (r.trigger !== finding.family || !r.applies(finding)) return [];
   return dryRunRemediation(finding, r, { ...ex.facts, mode: 'auto', assumeRoleArn: CHECK_ASSUME_ROLE })
     .actions;
+}
+
+/** Where the plan passes an event value of the example's event to a parameter unvalidated (taint.ts). */
+export function taintedByExample(r: Remediation, ex: RemediationExample): Tainted[] {
+  return taintedParameters(ex.event, (event) => planActions(r, { ...ex, event }));
 }

@@ -7,19 +7,15 @@
 import { basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ID_PATTERNS } from '../core/ids.ts';
-import {
-  DOCUMENT_ACTIONS,
-  FORBIDDEN_ACTIONS,
-  IAM_ACTION,
-  permissionAction,
-  UNSCOPED_ACTIONS,
-} from '../core/permissions.ts';
+import { permissionAction } from '../core/permissions.ts';
 import type { Remediation, RemediationExample } from '../core/remediation.ts';
 import { MODES, TRIGGER_FAMILIES, type Action } from '../core/types.ts';
 import type { AwsDocument } from '../runbooks/_aws-documents.ts';
 import { resourceTypeOfRule } from './config-rules.ts';
 import { checkDocument, type DocumentSpec, type DocumentType } from './documents.ts';
+import { checkPermission } from './permission.ts';
 import type { Problem } from './problem.ts';
+import type { Tainted } from './taint.ts';
 
 export interface LoadedRunbook {
   /** Relative to the project root, e.g. `src/runbooks/restricted-ssh.ts`. */
@@ -41,6 +37,8 @@ export interface CheckInput {
   runExample(r: Remediation, ex: RemediationExample): string[];
   /** The actions the plan returns for the example's event in auto mode with an assume role set. */
   planActions(r: Remediation, ex: RemediationExample): Action[];
+  /** Where the plan passes one of the example's event values to a parameter unvalidated (taint.ts). */
+  taintedByExample?(r: Remediation, ex: RemediationExample): Tainted[];
 }
 
 /** Names SSM reserves for AWS (case-insensitive); our documents may not start with them (AWS-FACTS §5). */
@@ -214,6 +212,13 @@ export function checkRemediations(input: CheckInput): Problem[] {
       }
       if (planned.length > 0) {
         planned.forEach((a, j) => checkAction(`${field}: plan().actions[${j}]`, a, r, specs, bad, kinds));
+        for (const t of input.taintedByExample?.(r, ex) ?? []) {
+          bad(
+            `${field}: plan().actions[${t.action}].parameters.${t.parameter}`,
+            `takes event value ${t.path} unvalidated (the text ${q(t.taint)} put there reached it); ` +
+              `pass it through requireId(kind, value, '${t.path}') with the kind of id the parameter takes, or a pattern of your own that rejects it`,
+          );
+        }
       } else {
         const shown = (ex.expect.actions ?? []).filter(isActing);
         shown.forEach((a, j) => checkAction(`${field}.expect.actions[${j}]`, a, r, specs, bad, kinds));
@@ -336,64 +341,5 @@ function dedupe(problems: Problem[]): Problem[] {
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
-  });
-}
-
-/** A resource ARN, literal or with the Fn::Sub partition. */
-const ARN = /^arn:(aws[a-z-]*|\$\{AWS::Partition\}):[a-z0-9-]+:/;
-const UNSCOPED_WHERE = 'src/core/permissions.ts UNSCOPED_ACTIONS, from the Service Authorization Reference';
-
-/**
- * One declared permission: one IAM action, no wildcard, never iam:PassRole; an action other than the
- * document actions names resource ARNs unless it supports no resource type (UNSCOPED_ACTIONS).
- */
-function checkPermission(p: unknown, field: string, bad: (field: string, message: string) => void): void {
-  const scoped = typeof p === 'object' && p !== null;
-  const action = scoped ? (p as { action?: unknown }).action : p;
-  const actionField = scoped ? `${field}.action` : field;
-  if (typeof action !== 'string' || !IAM_ACTION.test(action)) {
-    bad(actionField, `${q(action)} must be one IAM action like ssm:SendCommand, with no wildcard`);
-    return;
-  }
-  const forbidden = FORBIDDEN_ACTIONS[action];
-  if (forbidden !== undefined) {
-    bad(actionField, `${q(action)} may not be declared: it ${forbidden}`);
-    return;
-  }
-  const fromDocuments = (DOCUMENT_ACTIONS as readonly string[]).includes(action);
-  const unscoped = UNSCOPED_ACTIONS.includes(action);
-  if (!scoped) {
-    if (!fromDocuments && !unscoped) {
-      bad(
-        field,
-        `${q(action)} names no resources: declare { action: ${q(action)}, resources: ['arn:…'] } ` +
-          `(only actions with no resource type may go without, see ${UNSCOPED_WHERE})`,
-      );
-    }
-    return;
-  }
-  if (fromDocuments) {
-    bad(
-      field,
-      `${q(action)} is granted on the remediation's documents: declare it as the plain string ${q(action)}`,
-    );
-    return;
-  }
-  const list = (p as { resources?: unknown }).resources;
-  if (!Array.isArray(list) || list.length === 0) {
-    bad(`${field}.resources`, `must name at least one resource ARN`);
-    return;
-  }
-  list.forEach((arn, j) => {
-    if (arn === '*') {
-      if (!unscoped) {
-        bad(
-          `${field}.resources[${j}]`,
-          `"*" is allowed only for actions that support no resource type (${UNSCOPED_WHERE}); name the ARNs ${q(action)} needs`,
-        );
-      }
-    } else if (typeof arn !== 'string' || !ARN.test(arn)) {
-      bad(`${field}.resources[${j}]`, `${q(arn)} is not a resource ARN (arn:\${AWS::Partition}:service:…)`);
-    }
   });
 }

@@ -7,6 +7,7 @@
  */
 import { allowedPatternProblem } from './patterns.ts';
 import type { Problem } from './problem.ts';
+import { unanchored, unsafeStepProblems } from './unsafe.ts';
 
 export type DocumentType = 'Automation' | 'Command';
 
@@ -133,7 +134,7 @@ export function checkDocument(
           'is missing: every parameter of our documents needs allowedPattern or allowedValues',
         );
       } else if (def.allowedPattern !== undefined) {
-        const p = allowedPatternProblem(def.allowedPattern);
+        const p = allowedPatternProblem(def.allowedPattern) ?? unanchored(def.allowedPattern as string);
         if (p) bad(`${field}.allowedPattern`, `${JSON.stringify(def.allowedPattern)} ${p}`);
       }
       if (def.allowedValues !== undefined && !hasValues)
@@ -180,6 +181,7 @@ export function checkDocument(
     if (type === 'Command' && SHELL_PLUGINS.includes(step.action)) {
       checkShellStep(field, step, params, bad);
     }
+    unsafeStepProblems(field, step, isRecord(params) ? params : {}, bad);
   });
   return { problems, spec };
 }

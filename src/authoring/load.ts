@@ -16,10 +16,12 @@ import type { Action } from '../core/types.ts';
 import type { AwsDocument } from '../runbooks/_aws-documents.ts';
 import type { CheckInput, LoadedRunbook } from './check.ts';
 import type { Problem } from './problem.ts';
+import type { Tainted } from './taint.ts';
 
 interface LoaderModule {
   runExample(r: Remediation, ex: RemediationExample): string[];
   planActions(r: Remediation, ex: RemediationExample): Action[];
+  taintedByExample(r: Remediation, ex: RemediationExample): Tainted[];
   AWS_DOCUMENTS: Record<string, AwsDocument>;
   loaders: Array<() => Promise<{ default?: unknown }>>;
 }
@@ -32,7 +34,7 @@ export async function loadProject(root: string): Promise<{ input?: CheckInput; p
   const files = runbookFiles(projectRoot);
   const src = (p: string) => JSON.stringify(resolve(projectRoot, p));
   const entrySource = [
-    `export { runExample, planActions } from ${src('src/authoring/bridge.ts')};`,
+    `export { runExample, planActions, taintedByExample } from ${src('src/authoring/bridge.ts')};`,
     `export { AWS_DOCUMENTS } from ${src('src/runbooks/_aws-documents.ts')};`,
     `export const loaders = [${files.map((f) => `() => import(${JSON.stringify(f)})`).join(', ')}];`,
   ].join('\n');
@@ -95,6 +97,7 @@ export async function loadProject(root: string): Promise<{ input?: CheckInput; p
         awsDocuments: mod.AWS_DOCUMENTS,
         runExample: mod.runExample,
         planActions: mod.planActions,
+        taintedByExample: mod.taintedByExample,
       },
     };
   } finally {

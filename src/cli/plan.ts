@@ -38,7 +38,8 @@ export const PLAN = {
   more: [
     'An event that is valid but not a finding (a calendar change, a status change, a COMPLIANT',
     'evaluation) prints "ignored: not a finding (<detail-type>)" and exits 0; a malformed event exits 1',
-    'naming the field. Example:',
+    'naming the field, and so does an event every matching remediation rejects (a resource id of the',
+    'wrong shape). Example:',
     '  remediator plan examples/events/config-rules-compliance-change-noncompliant.json --calendar CLOSED',
   ].join('\n'),
 } as const satisfies CommandSpec;
@@ -88,7 +89,20 @@ export function planCommand(argv: string[], io: Io, registry: Registry): number 
   else if (!result.event.valid)
     io.err(`event ${result.event.id}: REJECTED — field ${result.event.field}: ${result.event.error}`);
   else io.out(renderPlan(result));
-  return result.event.valid ? 0 : 1;
+  if (!result.event.valid) return 1;
+  // Every remediation that matched refused the event's values: the service would act on nothing.
+  const all = result.remediations;
+  if (all.length > 0 && all.every((m) => m.outcome === 'rejected')) {
+    if (!values.json) {
+      io.err(
+        `event ${result.event.id}: REJECTED — every matching remediation rejects its parameters (${all
+          .map((m) => `${m.id}: ${m.reason}`)
+          .join('; ')})`,
+      );
+    }
+    return 1;
+  }
+  return 0;
 }
 
 function renderPlan(r: ReturnType<typeof dryRun>): string {

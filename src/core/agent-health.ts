@@ -13,6 +13,7 @@ import { AGENT_DISCONNECTED, AGENT_EVENT_SOURCE } from '../events/agent.ts';
 import type { LogPort, Notification, NotifierPort } from '../ports/index.ts';
 import { errorMessage } from './errors.ts';
 import { ID_PATTERNS } from './ids.ts';
+import { partitionOf } from './partition.ts';
 import type { LedgerStore } from './ledger-types.ts';
 import type { Outcome } from './types.ts';
 
@@ -168,8 +169,8 @@ export interface SweepResult {
 export function instanceArn(instanceId: string, account?: string, region?: string): string | undefined {
   if (!account || !region) return undefined;
   return ID_PATTERNS.instanceId.test(instanceId)
-    ? `arn:aws:ec2:${region}:${account}:instance/${instanceId}`
-    : `arn:aws:ssm:${region}:${account}:managed-instance/${instanceId}`;
+    ? `arn:${partitionOf(region)}:ec2:${region}:${account}:instance/${instanceId}`
+    : `arn:${partitionOf(region)}:ssm:${region}:${account}:managed-instance/${instanceId}`;
 }
 
 /** One agent-health sweep. Throws (and changes nothing) if the inventory or the counters cannot be read. */

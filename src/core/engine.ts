@@ -18,6 +18,7 @@ import type {
   TagsPort,
 } from '../ports/index.ts';
 import { parseFinding } from '../events/finding.ts';
+import type { Home } from '../events/origin.ts';
 import { decide, type Decision } from './decide.ts';
 import { GateUnreadableError, ValidationError, errorMessage, errorName } from './errors.ts';
 import type { Limits } from './gates.ts';
@@ -37,6 +38,8 @@ export interface EngineConfig {
   limits: Limits;
   /** Stage overrides of remediation settings: remediation id → name → value. */
   settings: Record<string, Record<string, string>>;
+  /** The deployment's own account and region: events about any other are rejected (events/origin.ts). */
+  home?: Home;
 }
 
 export interface EngineDeps {
@@ -61,7 +64,7 @@ export { claimKey, hold, type HeldContext } from './execute.ts';
 export async function handleEvent(event: unknown, deps: EngineDeps): Promise<Outcome[]> {
   let finding: Finding;
   try {
-    finding = parseFinding(event);
+    finding = parseFinding(event, deps.config.home);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     return [await reject(event, e, deps)];

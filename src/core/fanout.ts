@@ -25,6 +25,7 @@ import {
 import { parseFinding } from '../events/finding.ts';
 import { rejectEvent } from './reject.ts';
 import type { Finding, InstanceFact, Outcome } from './types.ts';
+import type { Home } from '../events/origin.ts';
 
 export * from './fanout-plan.ts';
 
@@ -79,7 +80,10 @@ function batchDeps(deps: EngineDeps, findings: Finding[]): EngineDeps {
 const isInstanceFinding = (f: Finding) =>
   f.resourceType === 'AWS::EC2::Instance' || f.resourceType === 'AWS::SSM::ManagedInstance';
 
-function parseRecord(r: FanoutRecord): { event: unknown; finding?: Finding; error?: ValidationError } {
+function parseRecord(
+  r: FanoutRecord,
+  home: Home | undefined,
+): { event: unknown; finding?: Finding; error?: ValidationError } {
   let event: unknown;
   try {
     event = JSON.parse(r.body);
@@ -87,7 +91,7 @@ function parseRecord(r: FanoutRecord): { event: unknown; finding?: Finding; erro
     return { event: r.body, error: new ValidationError('(body)', 'the message body is not JSON') };
   }
   try {
-    return { event, finding: parseFinding(event) };
+    return { event, finding: parseFinding(event, home) };
   } catch (e) {
     if (e instanceof ValidationError) return { event, error: e };
     throw e;
@@ -178,7 +182,7 @@ export async function runFanout(records: readonly FanoutRecord[], engine: Engine
   // 1. Parse. A malformed record is rejected (naming the field) and dead-lettered; the rest go on.
   const parsed: { record: FanoutRecord; finding: Finding }[] = [];
   for (const record of records) {
-    const p = parseRecord(record);
+    const p = parseRecord(record, engine.config.home);
     if (p.finding) {
       parsed.push({ record, finding: p.finding });
       continue;

@@ -9,6 +9,7 @@ import type { Finding, TriggerFamily } from '../core/types.ts';
 import { AGENT_DISCONNECTED, AGENT_EVENT_SOURCE, agentDisconnected } from './agent.ts';
 import { configComplianceChange } from './config.ts';
 import { envelope, type Envelope } from './envelope.ts';
+import { checkArn, checkEnvelopeOrigin, sameAs, type Home } from './origin.ts';
 import { commandInvocationStatusChange, complianceStateChange } from './patch.ts';
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.infer<T> {
@@ -51,6 +52,9 @@ const base = (env: Envelope, family: TriggerFamily) => ({
 const parsers: Record<string, Parser> = {
   'aws.config|Config Rules Compliance Change': (env) => {
     const d = parse(configComplianceChange, env.detail, 'detail');
+    sameAs('detail.awsAccountId', d.awsAccountId, env.account, 'account');
+    sameAs('detail.awsRegion', d.awsRegion, env.region, 'region');
+    checkArn('detail.configRuleARN', d.configRuleARN, env);
     if (d.newEvaluationResult.complianceType !== 'NON_COMPLIANT') {
       throw new NotAFindingError(
         'detail.newEvaluationResult.complianceType',
@@ -117,8 +121,12 @@ const parsers: Record<string, Parser> = {
 /** The event types this module turns into findings, as `source|detail-type`. */
 export const FINDING_EVENT_TYPES = Object.keys(parsers);
 
-/** Validates an EventBridge event and normalises it to a Finding; throws ValidationError naming the field. */
-export function parseFinding(event: unknown): Finding {
+/**
+ * Validates an EventBridge event and normalises it to a Finding; throws ValidationError naming the
+ * field. With `home`, an event from another account or region than the deployment's is rejected
+ * (origin.ts); the event's own ARNs and detail must agree with its envelope either way.
+ */
+export function parseFinding(event: unknown, home: Home = {}): Finding {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw new ValidationError('(event)', 'must be a JSON object');
   }
@@ -132,6 +140,7 @@ export function parseFinding(event: unknown): Finding {
       env['detail-type'],
     );
   }
+  checkEnvelopeOrigin(env, home);
   return parser(env);
 }
 

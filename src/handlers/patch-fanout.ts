@@ -5,27 +5,31 @@
  * hit something transient are reported in batchItemFailures and redelivered.
  * Glue only: the logic is src/core/fanout.ts.
  */
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../adapters/logger.ts';
 import { runFanout } from '../core/fanout.ts';
 import { engineDeps, once, sharedDeps } from './lib/deps.ts';
+import { atHome } from './lib/home.ts';
 import { lambda } from './lib/middleware.ts';
 
 const logger = createLogger();
 const deps = once(() => engineDeps(sharedDeps(logger)));
 
-export const handler = lambda(logger, async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const records = (event.Records ?? []).map((r) => ({ id: r.messageId, body: r.body }));
-  const r = await runFanout(records, deps());
-  logger.info('patch fan-out', {
-    records: records.length,
-    commands: r.commands.map((c) => ({
-      commandId: c.commandId,
-      document: c.document,
-      instances: c.instanceIds.length,
-    })),
-    outcomes: r.outcomes.length,
-    retry: r.retry.length,
-  });
-  return { batchItemFailures: r.retry.map((itemIdentifier) => ({ itemIdentifier })) };
-});
+export const handler = lambda(
+  logger,
+  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const records = (event.Records ?? []).map((r) => ({ id: r.messageId, body: r.body }));
+    const r = await runFanout(records, atHome(deps(), context));
+    logger.info('patch fan-out', {
+      records: records.length,
+      commands: r.commands.map((c) => ({
+        commandId: c.commandId,
+        document: c.document,
+        instances: c.instanceIds.length,
+      })),
+      outcomes: r.outcomes.length,
+      retry: r.retry.length,
+    });
+    return { batchItemFailures: r.retry.map((itemIdentifier) => ({ itemIdentifier })) };
+  },
+);

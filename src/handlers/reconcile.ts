@@ -5,6 +5,7 @@
  * Each sweep also redrives the findings whose invocation failed into the on-failure queue
  * (src/core/redrive.ts) and publishes the notifications held in the outbox (src/core/outbox.ts). Glue only: the logic is src/core/deferral.ts, completion.ts and redrive.ts.
  */
+import type { Context } from 'aws-lambda';
 import { createLogger } from '../adapters/logger.ts';
 import { reconcile } from '../core/deferral.ts';
 import { handleEvent } from '../core/engine.ts';
@@ -13,6 +14,7 @@ import { sqsFailedInvocations } from '../adapters/failed-invocations-sqs.ts';
 import { snsClient, sqsClient } from '../adapters/aws-clients.ts';
 import { sqsOutbox } from '../adapters/notify-outbox-sqs.ts';
 import { flushOutbox } from '../core/outbox.ts';
+import { atHome } from './lib/home.ts';
 import { once, reconcileDeps, sharedDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
 
@@ -31,13 +33,13 @@ const outbox = once(() => {
     : undefined;
 });
 
-export const handler = lambda(logger, async (event: unknown) => {
+export const handler = lambda(logger, async (event: unknown, context: Context) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
   if (id) logger.appendKeys({ eventId: id });
   const r = await reconcile(event, deps());
   const queue = failed();
   const redrive = queue
-    ? await redriveFailedInvocations(queue, (e) => handleEvent(e, deps()), deps().log)
+    ? await redriveFailedInvocations(queue, (e) => handleEvent(e, atHome(deps(), context)), deps().log)
     : undefined;
   // Notifications whose Publish failed: published now if SNS answers (src/core/outbox.ts).
   const held = outbox();

@@ -3,17 +3,19 @@
  * are in src/core, the AWS calls in src/adapters.
  */
 import { createLogger } from '../adapters/logger.ts';
+import type { Context } from 'aws-lambda';
 import { handleEvent } from '../core/engine.ts';
 import { engineDeps, once, sharedDeps } from './lib/deps.ts';
+import { atHome } from './lib/home.ts';
 import { lambda } from './lib/middleware.ts';
 
 const logger = createLogger();
 const deps = once(() => engineDeps(sharedDeps(logger)));
 
-export const handler = lambda(logger, async (event: unknown) => {
+export const handler = lambda(logger, async (event: unknown, context: Context) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
   if (id) logger.appendKeys({ eventId: id });
-  const outcomes = await handleEvent(event, deps());
+  const outcomes = await handleEvent(event, atHome(deps(), context));
   return {
     outcomes: outcomes.map((o) => ({
       remediation: o.remediation,

@@ -1,32 +1,36 @@
 /**
- * An EC2 instance whose SSM Agent is ConnectionLost: restart the instance through the EC2 API
- * (AWS-RestartEC2Instance), which brings a hung agent or OS back without Run Command. A restart is
- * an outage: calendar-gated, and it starts in shadow.
+ * An EC2 instance whose SSM Agent is ConnectionLost: reboot it in place through the EC2 API
+ * (EC2 RebootInstances, in our own Automation document), which brings a hung agent or OS back without
+ * Run Command. A reboot, not AWS-RestartEC2Instance's stop and start: instance-store data, a public
+ * IP without an Elastic IP and Auto Scaling membership all survive it. Still an outage:
+ * calendar-gated, and it starts in shadow.
  */
 import { ID_PATTERNS } from '../core/ids.ts';
 import { defineRemediation, startAutomation } from '../core/remediation.ts';
 import { instanceAutomationPlan } from './_agent.ts';
 import { agentDisconnectedEvent } from './_instance-examples.ts';
 
-const DOCUMENT = 'AWS-RestartEC2Instance';
+const DOCUMENT = 'SsmRemediator-RebootInstance';
 const A = 'i-0123456789abcdef0';
 
 export default defineRemediation({
   id: 'agent-reboot',
-  title: 'Restart an EC2 instance whose SSM Agent is disconnected (AWS-RestartEC2Instance)',
+  title: 'Reboot (in place, no stop/start) an EC2 instance whose SSM Agent is disconnected',
   description:
     'The agent-health sweep found an EC2 instance whose SSM Agent is ConnectionLost over several sweeps. ' +
-    'AWS-RestartEC2Instance stops and starts it through the EC2 API. Only EC2 instances (i-), only when the ' +
-    'change calendar is open (deferred until it opens), and only if the agent has not come back meanwhile.',
+    'SsmRemediator-RebootInstance reboots it through the EC2 API (RebootInstances) and waits until it runs: ' +
+    'a reboot, not a stop and start, so instance-store data and a public IP without an Elastic IP survive. ' +
+    'Only EC2 instances (i-), only when the change calendar is open (deferred until it opens), and only if ' +
+    'the agent has not come back meanwhile.',
   trigger: 'agent.disconnected',
   applies: (f) => ID_PATTERNS.instanceId.test(f.resourceId) && f.detail.reason === 'connection-lost',
   defaultMode: 'shadow',
-  documents: [{ name: DOCUMENT, type: 'Automation' }],
+  documents: [{ name: DOCUMENT, type: 'Automation', file: `documents/${DOCUMENT}.yaml` }],
   permissions: ['ssm:StartAutomationExecution'],
   plan: instanceAutomationPlan(DOCUMENT),
   examples: [
     {
-      name: 'ConnectionLost → restart the instance',
+      name: 'ConnectionLost → reboot the instance in place',
       event: agentDisconnectedEvent(A),
       expect: { outcome: 'started', actions: [startAutomation(DOCUMENT, { InstanceId: [A] })] },
     },

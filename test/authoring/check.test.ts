@@ -4,79 +4,31 @@
  * through the real CLI.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { checkCommand } from '../../src/cli/check.ts';
-import type { Io } from '../../src/cli/io.ts';
-import { copyProject, projectRoot } from '../helpers/package.ts';
-import { AUTOMATION_DOC, COMMAND_DOC, remediationSource, type Seed } from './seeds.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { projectRoot } from '../helpers/package.ts';
+import { checkProject, sub } from './check-harness.ts';
+import {
+  AUTOMATION_DOC,
+  COMMAND_DOC,
+  GROUP_ID,
+  OURS,
+  ourAutomation,
+  ourCommand,
+  plain,
+  remediationSource,
+} from './seeds.ts';
 
 const run = promisify(execFile);
-let root: string;
-const written: string[] = [];
-
+const project = checkProject();
+const { seed, check } = project;
+let root = '';
 beforeAll(() => {
-  root = copyProject();
+  root = project.root();
 });
-afterEach(() => {
-  for (const f of written.splice(0)) rmSync(f, { force: true });
-});
-afterAll(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
-});
-
-/** Writes files under the copy's src/runbooks/ for one test. */
-function seed(files: Record<string, string>): void {
-  for (const [rel, text] of Object.entries(files)) {
-    const abs = join(root, 'src/runbooks', rel);
-    mkdirSync(dirname(abs), { recursive: true });
-    writeFileSync(abs, text);
-    written.push(abs);
-  }
-}
-
-async function check(): Promise<{ code: number; lines: string[] }> {
-  const lines: string[] = [];
-  const io: Io = {
-    out: (s) => lines.push(...s.split('\n')),
-    err: (s) => lines.push(...s.split('\n')),
-    env: {},
-  };
-  const code = await checkCommand([], io, root);
-  return { code, lines };
-}
-
-const OURS = 'ssm-remediator-Seeded';
-const ourCommand = (doc: string, seedOverrides: Partial<Seed> = {}): Record<string, string> => ({
-  'seeded-fix.ts': remediationSource({
-    id: 'seeded-fix',
-    kind: 'sendCommand',
-    document: OURS,
-    parameters: { Target: "'web-1'" },
-    documents: [{ name: OURS, type: 'Command', file: `documents/${OURS}.yaml` }],
-    ...seedOverrides,
-  }),
-  [`documents/${OURS}.yaml`]: doc,
-});
-const ourAutomation = (doc: string, seedOverrides: Partial<Seed> = {}): Record<string, string> => ({
-  'seeded-fix.ts': remediationSource({
-    id: 'seeded-fix',
-    document: OURS,
-    parameters: { GroupId: 'f.resourceId' },
-    documents: [{ name: OURS, type: 'Automation', file: `documents/${OURS}.yaml` }],
-    ...seedOverrides,
-  }),
-  [`documents/${OURS}.yaml`]: doc,
-});
-/** Replaces text literally (String.replace would read `$'` in a pattern as a replacement token). */
-const sub = (text: string, from: string, to: string): string => {
-  if (!text.includes(from)) throw new Error(`seed: ${JSON.stringify(from)} not found`);
-  return text.split(from).join(to);
-};
-const plain = (s: Seed): Record<string, string> => ({ [`${s.id}.ts`]: remediationSource(s) });
 
 const RB = 'src/runbooks/seeded-fix.ts';
 const DOC = `src/runbooks/documents/${OURS}.yaml`;
@@ -152,7 +104,7 @@ const CASES: Array<[string, Record<string, string>, string, string, string]> = [
   ],
   [
     'a parameter the AWS-owned document lacks',
-    plain({ id: 'seeded-fix', parameters: { GroupId: 'f.resourceId', GroupIds: 'f.resourceId' } }),
+    plain({ id: 'seeded-fix', parameters: { GroupId: GROUP_ID, GroupIds: GROUP_ID } }),
     RB,
     'examples[0]: plan().actions[0].parameters.GroupIds',
     'AWS-DisablePublicAccessForSecurityGroup declares no parameter "GroupIds"',

@@ -67,7 +67,7 @@ export default defineRemediation({
   documents: [{ name: DOCUMENT, type: 'Command', file: 'documents/${DOC}.yaml' }],
   permissions: ['ssm:SendCommand'],
   plan: (f) => [
-    send(requireId('managedInstanceId', f.resourceId, 'detail.instance-id'), String(f.detail.commandId)),
+    send(requireId('managedInstanceId', f.resourceId, 'detail.instance-id'), requireId('commandId', f.detail.commandId, 'detail.command-id')),
   ],
   examples: [
     { name: 'failed patch run → clear the lock', event: failedRun(INSTANCE), expect: { outcome: 'started', actions: [send(INSTANCE, COMMAND_ID)] } },

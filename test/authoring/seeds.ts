@@ -20,11 +20,14 @@ export interface Seed {
 
 export const SEEDED_RULE = 'seeded-rule';
 
+/** The plan's GroupId: the finding's resource id, validated (what every plan must do with event values). */
+export const GROUP_ID = "requireId('securityGroupId', f.resourceId, 'detail.resourceId')";
+
 /** A Config remediation; by default correct (AWS-DisablePublicAccessForSecurityGroup on the group). */
 export function remediationSource(s: Seed): string {
   const kind = s.kind ?? 'startAutomation';
   const document = s.document ?? 'AWS-DisablePublicAccessForSecurityGroup';
-  const parameters = s.parameters ?? { GroupId: 'f.resourceId' };
+  const parameters = s.parameters ?? { GroupId: GROUP_ID };
   const params = `{ ${Object.entries(parameters)
     .map(([k, v]) => `${JSON.stringify(k)}: [${v}]`)
     .join(', ')} }`;
@@ -39,11 +42,13 @@ export function remediationSource(s: Seed): string {
   const permissions = s.permissions ?? [
     kind === 'startAutomation' ? 'ssm:StartAutomationExecution' : 'ssm:SendCommand',
   ];
-  return `import { defineRemediation, startAutomation, type Remediation } from '../core/remediation.ts';
+  return `import { requireId } from '../core/ids.ts';
+import { defineRemediation, startAutomation, type Remediation } from '../core/remediation.ts';
 import { configEvent } from './_examples.ts';
 
 const event = configEvent(${JSON.stringify(s.rule ?? SEEDED_RULE)}, ${JSON.stringify(s.resourceType ?? 'AWS::EC2::SecurityGroup')}, 'sg-0a1b2c3d4e5f67890');
 void startAutomation;
+void requireId;
 
 export default defineRemediation({
   id: ${JSON.stringify(s.id)},
@@ -97,3 +102,31 @@ mainSteps:
       Api: DescribeSecurityGroups
       GroupIds: ['{{ GroupId }}']
 `;
+
+/** The name of the seeded document of ours. */
+export const OURS = 'ssm-remediator-Seeded';
+/** A Command remediation with its own document `doc`. */
+export const ourCommand = (doc: string, seedOverrides: Partial<Seed> = {}): Record<string, string> => ({
+  'seeded-fix.ts': remediationSource({
+    id: 'seeded-fix',
+    kind: 'sendCommand',
+    document: OURS,
+    parameters: { Target: "'web-1'" },
+    documents: [{ name: OURS, type: 'Command', file: `documents/${OURS}.yaml` }],
+    ...seedOverrides,
+  }),
+  [`documents/${OURS}.yaml`]: doc,
+});
+/** An Automation remediation with its own document `doc`. */
+export const ourAutomation = (doc: string, seedOverrides: Partial<Seed> = {}): Record<string, string> => ({
+  'seeded-fix.ts': remediationSource({
+    id: 'seeded-fix',
+    document: OURS,
+    parameters: { GroupId: GROUP_ID },
+    documents: [{ name: OURS, type: 'Automation', file: `documents/${OURS}.yaml` }],
+    ...seedOverrides,
+  }),
+  [`documents/${OURS}.yaml`]: doc,
+});
+/** Just the remediation file. */
+export const plain = (s: Seed): Record<string, string> => ({ [`${s.id}.ts`]: remediationSource(s) });

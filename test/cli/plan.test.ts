@@ -71,6 +71,43 @@ describe('remediator plan', () => {
   });
 
   test.each([
+    [
+      'a bucket name S3 forbids (two adjacent dots)',
+      's3-bucket-versioning-enabled',
+      'AWS::S3::Bucket',
+      'acme..logs',
+    ],
+    [
+      'a bucket name formatted as an IP address',
+      's3-bucket-versioning-enabled',
+      'AWS::S3::Bucket',
+      '192.168.1.1',
+    ],
+    ['a security group id of the wrong shape', 'restricted-ssh', 'AWS::EC2::SecurityGroup', 'sg-1'],
+  ])(
+    '%s: every matching remediation rejects it → exit 1, naming the field',
+    async (_name, rule, type, id) => {
+      const dir = mkdtempSync(join(tmpdir(), 'plan-'));
+      const event = JSON.parse(readFileSync(configEvent, 'utf8'));
+      event.detail.configRuleName = rule;
+      event.detail.resourceType = type;
+      event.detail.resourceId = id;
+      Object.assign(event.detail.newEvaluationResult.evaluationResultIdentifier.evaluationResultQualifier, {
+        configRuleName: rule,
+        resourceType: type,
+        resourceId: id,
+      });
+      writeFileSync(join(dir, 'rejected.json'), JSON.stringify(event));
+      const r = await plan(join(dir, 'rejected.json'));
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('→ rejected');
+      expect(r.stderr).toContain('every matching remediation rejects its parameters');
+      expect(r.stderr).toContain('detail.resourceId');
+      expect((await plan(join(dir, 'rejected.json'), '--json')).code).toBe(1);
+    },
+  );
+
+  test.each([
     ['ssm-calendar-state-change-closed.json', 'Calendar State Change'],
     ['ssm-automation-execution-status-change.json', 'EC2 Automation Execution Status-change Notification'],
     ['ssm-command-status-change.json', 'EC2 Command Status-change Notification'],

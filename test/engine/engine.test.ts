@@ -104,7 +104,13 @@ function deps(overrides: Partial<EngineDeps> = {}): EngineDeps {
   }) as typeof fetch;
   return {
     registry: createRegistry(entries),
-    config: { stage: 'test', defaultCalendars: ['prod-change-freeze'], limits: DEFAULT_LIMITS, settings: {} },
+    config: {
+      stage: 'test',
+      defaultCalendars: ['prod-change-freeze'],
+      limits: DEFAULT_LIMITS,
+      settings: {},
+      home: { account: '123456789012', region: 'us-east-1' },
+    },
     switches: parameterStoreSwitches(ssm, '/ssm-remediator/test', 0),
     tags: taggingApiTags(new ResourceGroupsTaggingAPIClient({ region: 'us-east-1' })),
     calendar: ssmCalendar(ssm),
@@ -353,6 +359,17 @@ describe('the Config path', () => {
   });
 });
 
+type Cfg = ReturnType<typeof configEvent>;
+/** The same event, consistently, from another account or region. */
+const otherAccount = (v: Cfg) => {
+  v.account = v.detail.awsAccountId = '210987654321';
+  v.detail.configRuleARN = String(v.detail.configRuleARN).replace('123456789012', '210987654321');
+};
+const otherRegion = (v: Cfg) => {
+  v.region = v.detail.awsRegion = 'eu-west-1';
+  v.detail.configRuleARN = String(v.detail.configRuleARN).replace('us-east-1', 'eu-west-1');
+};
+
 describe('malformed events', () => {
   test.each([
     [
@@ -370,6 +387,21 @@ describe('malformed events', () => {
       'a resource id carrying shell characters',
       (v: ReturnType<typeof configEvent>) => (v.detail.resourceId = 'sg-1; curl x|sh'),
       'detail.resourceId',
+    ],
+    // Strict envelopes (issue 12): another account or region than the deployment's, or a detail that disagrees.
+    ['an event from another account', (v: Cfg) => otherAccount(v), 'account'],
+    ['an event from another region', (v: Cfg) => otherRegion(v), 'region'],
+    [
+      'a detail naming another account',
+      (v: Cfg) => (v.detail.awsAccountId = '210987654321'),
+      'detail.awsAccountId',
+    ],
+    ['a detail naming another region', (v: Cfg) => (v.detail.awsRegion = 'eu-west-1'), 'detail.awsRegion'],
+    [
+      'a rule ARN in another partition',
+      (v: Cfg) =>
+        (v.detail.configRuleARN = String(v.detail.configRuleARN).replace('arn:aws:', 'arn:aws-cn:')),
+      'detail.configRuleARN',
     ],
   ])(
     '%s → rejected naming the field, logged, dead-lettered, nothing started',

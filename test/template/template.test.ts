@@ -133,14 +133,14 @@ describe('each acting role gets only the runbook statements of the remediations 
   test('remediate cannot send AWS-RunPatchBaseline, but runs the Config and agent runbooks', () => {
     expect(granted('RemediateRole', 'ssm:SendCommand').join()).not.toContain('AWS-RunPatchBaseline');
     expect(granted('RemediateRole', 'ssm:StartAutomationExecution').join()).toContain(
-      'automation-definition/AWS-RestartEC2Instance:*',
+      'automation-definition/SsmRemediator-RebootInstance:*',
     );
   });
 
   test('reconcile releases deferred work of every family, so it may act for all of them', () => {
     expect(granted('ReconcileRole', 'ssm:SendCommand').join()).toContain('AWS-RunPatchBaseline');
     expect(granted('ReconcileRole', 'ssm:StartAutomationExecution').join()).toContain(
-      'AWS-RestartEC2Instance',
+      'SsmRemediator-RebootInstance',
     );
   });
 });
