@@ -36,6 +36,7 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEventBus, type BusFaults, type EventBus } from './bus.ts';
+import { createIdentities, type Identities } from './identities.ts';
 import type { CallCounter } from './calls.ts';
 import { createClock, type SimClock } from './clock.ts';
 import { deployTemplate, type Deployed } from './deploy.ts';
@@ -99,6 +100,8 @@ export interface SandboxAccount {
   stage: string;
   clock: SimClock;
   bus: EventBus;
+  /** Callers by SigV4 access key: `identities.register(key, principalArn)` to act as an operator role. */
+  identities: Identities;
   lambda: LambdaRuntime;
   ssm: SsmState;
   parameters: ParameterStore;
@@ -185,6 +188,8 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     return running > 0 ? [`${running} SSM execution(s) or command(s) running`] : [];
   });
   const sns = createSnsService({ account, region, clock });
+  // Callers by access key: each function signs with its role's key (deploy registers them).
+  const identities = createIdentities(account);
   const config = createConfigService({ sink: bus, clock, account, region, ids: createIds(seed + 12) });
   const tagging = createTaggingService();
   const events = createEventBridgeService({
@@ -192,6 +197,10 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     account,
     region,
     sink: { emit: (e: BusEvent) => bus.put(e, { via: 'put-events' }) },
+    putOn: (e: BusEvent, eventBusName: string) => bus.put(e, { via: 'put-events', eventBusName }),
+    buses: () => bus.buses(),
+    busPolicy: (name: string) => bus.busPolicy(name),
+    identities,
     // The operator plays AWS services: `remediator send config-event.json` must reach the rules.
     allowAwsSources: true,
     rules: () => bus.rules(),
@@ -236,7 +245,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
       templateDir = packaged;
     }
     deployed = await deployTemplate(
-      { endpoint: url, account, region, sns, sqs, parameters, ssm, lambda, bus },
+      { endpoint: url, account, region, sns, sqs, parameters, ssm, lambda, bus, identities },
       { templateDir, projectRoot },
     );
     codeRoot = deployed.codeRoot;
@@ -289,6 +298,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     stage: deployed.stage,
     clock,
     bus,
+    identities,
     lambda,
     ssm,
     parameters,

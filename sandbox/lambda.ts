@@ -38,6 +38,10 @@ export interface FunctionSpec {
   runtime: string;
   /** Max concurrent containers (default: the runtime's limit). */
   concurrency?: number;
+  /** The execution role's ARN (the template's Role). */
+  roleArn?: string;
+  /** The access key the function's SDK clients sign with (sandbox/identities.ts; default 'test'). */
+  accessKeyId?: string;
 }
 
 export interface LogLine {
@@ -567,7 +571,7 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions): LambdaRuntime {
     AWS_ENDPOINT_URL: opts.endpoint(),
     AWS_REGION: opts.region,
     AWS_DEFAULT_REGION: opts.region,
-    AWS_ACCESS_KEY_ID: 'test',
+    AWS_ACCESS_KEY_ID: spec.accessKeyId ?? 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     // Lambda runs nodejs22.x; the sandbox runs the bundles on the local Node (20 here), where the
     // SDK's notice about its future Node 22 requirement would repeat in every container.

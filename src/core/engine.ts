@@ -41,6 +41,8 @@ export interface EngineConfig {
   stage: string;
   defaultCalendars: string[];
   assumeRoleArn?: string;
+  /** The Automation assume role the service ships per remediation; wins over assumeRoleArn. */
+  assumeRoleArns?: Record<string, string>;
   limits: Limits;
   /** Stage overrides of remediation settings: remediation id → name → value. */
   settings: Record<string, Record<string, string>>;
@@ -166,7 +168,7 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
       const facts = await gatherFacts(finding, r, switches.killSwitch, mode, at, deps);
       const guards = await readGuards(r, finding, at, deps);
       const ctx = {
-        assumeRoleArn: deps.config.assumeRoleArn,
+        assumeRoleArn: deps.config.assumeRoleArns?.[r.id] ?? deps.config.assumeRoleArn,
         settings: { ...r.settings, ...deps.config.settings[r.id] },
       };
       out.push({
