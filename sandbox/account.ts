@@ -266,6 +266,19 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
   if (webhookParam) {
     parameters.put({ name: webhookParam, value: slackWebhookUrl, type: 'SecureString', overwrite: true });
   }
+  // The stage's default change calendars (serverless.yml params): the deployer would have created
+  // them; the sandbox seeds any that is missing, always OPEN (scenarios and tests add their own).
+  const defaultCalendars = new Set(
+    Object.values(deployed.functions).flatMap((f) =>
+      (f.environment['DEFAULT_CALENDARS'] ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  );
+  for (const name of defaultCalendars)
+    if (!name.startsWith('arn:') && !ssm.documents.get(name))
+      ssm.addCalendar(name, { type: 'DEFAULT_OPEN', events: [] });
   bus.startSchedules();
 
   const queueRef = (ref: string): string => {

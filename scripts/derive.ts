@@ -35,6 +35,11 @@ export interface Derived {
    * the statements its runbooks' steps need (AWS_DOCUMENTS[...].assumeRole), nothing else.
    */
   automationRoles: Record<string, { logicalId: string; statements: Statement[] }>;
+  /**
+   * Remediations that name no calendar of their own: they rely on the stage's defaultCalendars, so a
+   * stage without any cannot be packaged (every remediation can be put in auto from Parameter Store).
+   */
+  uncalendared: string[];
   /** dynamodb:LeadingKeys patterns by trigger family, and for every family at once (src/core/ledger-keys.ts). */
   ledgerKeys: Record<TriggerFamily | 'all', string[]>;
 }
@@ -124,8 +129,12 @@ export function derive(
     TRIGGER_FAMILIES.map((f) => [f, [] as string[]]),
   ) as Derived['families'];
   const automationRoles: Derived['automationRoles'] = {};
+  const uncalendared: string[] = [];
   for (const { remediation: r } of remediations) {
     families[r.trigger].push(r.id);
+    if (r.calendars === undefined) uncalendared.push(r.id);
+    else if (r.calendars.length === 0 && !r.calendarExemption?.trim())
+      throw new Error(`${r.id}: calendars: [] (no change calendar) needs a calendarExemption saying why`);
     if (r.documents.some((d) => d.type === 'Automation'))
       automationRoles[r.id] = {
         logicalId: automationRoleLogicalId(r.id),
@@ -168,6 +177,7 @@ export function derive(
     remediations: remediations.map((x) => x.remediation.id),
     families,
     automationRoles,
+    uncalendared,
     ledgerKeys: {
       ...(Object.fromEntries(TRIGGER_FAMILIES.map((f) => [f, leadingKeyPatterns(families[f])])) as Record<
         TriggerFamily,

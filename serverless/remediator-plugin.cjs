@@ -48,6 +48,7 @@ class RemediatorPlugin {
 
   derive() {
     const derived = JSON.parse(this.tsx('scripts/derive.ts', [this.root]));
+    this.failClosedCalendars(derived);
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
     const roles = Object.keys(ACTING_ROLES).filter((logicalId) => template.Resources[logicalId]);
     if (roles.length === 0) {
@@ -97,6 +98,22 @@ RemediatorPlugin.prototype.trustBoundaries = function trustBoundaries(template) 
     sweepRoleArn: { 'Fn::GetAtt': ['AgentSweepRole', 'Arn'] },
     operators: operatorPrincipals(custom.operatorPrincipals),
   });
+};
+
+/**
+ * h4-iam: fail closed by default. Any remediation can be set to auto in Parameter Store at run time,
+ * so every one needs a change calendar: its own, or the stage's defaultCalendars, or `calendars: []`
+ * with a calendarExemption (checked by scripts/derive.ts).
+ */
+RemediatorPlugin.prototype.failClosedCalendars = function failClosedCalendars(derived) {
+  const defaults = String(this.serverless.service.provider.environment.DEFAULT_CALENDARS ?? '').trim();
+  if (defaults !== '' || derived.uncalendared.length === 0) return;
+  throw new Error(
+    `remediator: stage ${this.serverless.service.provider.stage} has no defaultCalendars, and these remediations ` +
+      `name no change calendar of their own, so they could run in auto with no change window: ` +
+      `${derived.uncalendared.join(', ')}. Set --param defaultCalendars=<calendar name or ARN>, or give each ` +
+      `its own calendars (calendars: [] with a calendarExemption to run with none).`,
+  );
 };
 
 /**

@@ -219,7 +219,12 @@ async function gatherFacts(
   const state = calendars.length
     ? await read('change calendar', () => deps.calendar.state(calendars))
     : ({ state: 'OPEN' } as const);
-  facts.calendar = { ...state, calendars } satisfies CalendarFact;
+  facts.calendar = {
+    ...state,
+    calendars,
+    // Fail closed: no own calendar, no stage default, and not exempt (`calendars: []`).
+    ...(calendars.length === 0 && r.calendars === undefined ? { unset: true as const } : {}),
+  } satisfies CalendarFact;
   if (finding.resourceType === 'AWS::EC2::Instance' || finding.resourceType === 'AWS::SSM::ManagedInstance') {
     if (finding.family !== 'config.noncompliant') {
       const instances: Record<string, InstanceFact> = await read('instance agent status', () =>
