@@ -64,6 +64,14 @@ import type { BusEvent } from './types.ts';
 
 export const SANDBOX_STAGE = 'sandbox';
 export const SANDBOX_ACCOUNT = '123456789012';
+/**
+ * The sandbox stage's operator principal (serverless.yml `operatorPrincipals` for stage sandbox): an
+ * SDK client or the CLI signing with this access key may put `Remediation Requested` on the bus.
+ */
+export const SANDBOX_OPERATOR = {
+  accessKeyId: 'operator',
+  principalArn: `arn:aws:iam::${SANDBOX_ACCOUNT}:role/ssm-remediator-sandbox-operator`,
+} as const;
 export const SANDBOX_REGION = 'us-east-1';
 const RUNNING = new Set(['Pending', 'InProgress', 'Waiting', 'Cancelling', 'Delayed']);
 
@@ -190,6 +198,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
   const sns = createSnsService({ account, region, clock });
   // Callers by access key: each function signs with its role's key (deploy registers them).
   const identities = createIdentities(account);
+  identities.register(SANDBOX_OPERATOR.accessKeyId, SANDBOX_OPERATOR.principalArn);
   const config = createConfigService({ sink: bus, clock, account, region, ids: createIds(seed + 12) });
   const tagging = createTaggingService();
   const events = createEventBridgeService({

@@ -48,20 +48,25 @@ describe('the service’s own event bus', () => {
     expect(props('RemediatorBus').Name).toBe('ssm-remediator-sandbox');
     const policy = props('RemediatorBus').Policy as Policy;
     const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s]));
-    expect(Object.keys(bySid).sort()).toEqual(
-      [
+    // The sandbox stage names one operator principal (serverless.yml params).
+    expect(Object.keys(bySid)).toEqual(
+      expect.arrayContaining([
         'AllowAgentSweep',
         'DenyAgentSweepOtherDetailTypes',
         'DenyAgentSweepOtherSources',
         'DenyEveryoneElse',
-      ].sort(),
+      ]),
     );
     const sweep = getAtt('AgentSweepRole');
     expect(bySid.DenyEveryoneElse).toMatchObject({
       Effect: 'Deny',
       Principal: '*',
       Action: 'events:PutEvents',
-      Condition: { ArnNotEquals: { 'aws:PrincipalArn': [sweep] } },
+      Condition: {
+        ArnNotEquals: {
+          'aws:PrincipalArn': [sweep, 'arn:aws:iam::123456789012:role/ssm-remediator-sandbox-operator'],
+        },
+      },
     });
     expect(JSON.stringify(bySid.DenyEveryoneElse!.Resource)).toContain(':event-bus/ssm-remediator-sandbox');
     expect(bySid.AllowAgentSweep).toMatchObject({
@@ -75,8 +80,10 @@ describe('the service’s own event bus', () => {
       ArnEquals: { 'aws:PrincipalArn': sweep },
       StringNotEquals: { 'events:source': 'ssm-remediator' },
     });
-    // No operator may put events unless the stage names some (operatorPrincipals, default none).
-    expect(JSON.stringify(policy)).not.toContain('ssm-remediator.operator');
+    // Only the named operator may put the operator event (with none named: test/sandbox/bus-policy.test.ts).
+    expect(bySid.AllowOperators!.Principal).toEqual({
+      AWS: ['arn:aws:iam::123456789012:role/ssm-remediator-sandbox-operator'],
+    });
   });
 
   test('our rules are on our bus, every function’s EVENT_BUS_NAME names it', () => {
