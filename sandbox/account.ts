@@ -36,6 +36,7 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEventBus, type BusFaults, type EventBus } from './bus.ts';
+import { createIdentities, type Identities } from './identities.ts';
 import type { CallCounter } from './calls.ts';
 import { createClock, type SimClock } from './clock.ts';
 import { deployTemplate, type Deployed } from './deploy.ts';
@@ -64,6 +65,14 @@ import type { BusEvent } from './types.ts';
 
 export const SANDBOX_STAGE = 'sandbox';
 export const SANDBOX_ACCOUNT = '123456789012';
+/**
+ * The sandbox stage's operator principal (serverless.yml `operatorPrincipals` for stage sandbox): an
+ * SDK client or the CLI signing with this access key may put `Remediation Requested` on the bus.
+ */
+export const SANDBOX_OPERATOR = {
+  accessKeyId: 'operator',
+  principalArn: `arn:aws:iam::${SANDBOX_ACCOUNT}:role/ssm-remediator-sandbox-operator`,
+} as const;
 export const SANDBOX_REGION = 'us-east-1';
 const RUNNING = new Set(['Pending', 'InProgress', 'Waiting', 'Cancelling', 'Delayed']);
 
@@ -102,6 +111,8 @@ export interface SandboxAccount {
   stage: string;
   clock: SimClock;
   bus: EventBus;
+  /** Callers by SigV4 access key: `identities.register(key, principalArn)` to act as an operator role. */
+  identities: Identities;
   lambda: LambdaRuntime;
   ssm: SsmState;
   parameters: ParameterStore;
@@ -209,6 +220,9 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     return running > 0 ? [`${running} SSM execution(s) or command(s) running`] : [];
   });
   const sns = createSnsService({ account, region, clock, sqs });
+  // Callers by access key: each function signs with its role's key (deploy registers them).
+  const identities = createIdentities(account);
+  identities.register(SANDBOX_OPERATOR.accessKeyId, SANDBOX_OPERATOR.principalArn);
   const config = createConfigService({ sink: bus, clock, account, region, ids: createIds(seed + 12) });
   const tagging = createTaggingService();
   const events = createEventBridgeService({
@@ -216,6 +230,10 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     account,
     region,
     sink: { emit: (e: BusEvent) => bus.put(e, { via: 'put-events' }) },
+    putOn: (e: BusEvent, eventBusName: string) => bus.put(e, { via: 'put-events', eventBusName }),
+    buses: () => bus.buses(),
+    busPolicy: (name: string) => bus.busPolicy(name),
+    identities,
     // The operator plays AWS services: `remediator send config-event.json` must reach the rules.
     allowAwsSources: true,
     rules: () => bus.rules(),
@@ -263,7 +281,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
       templateDir = packaged;
     }
     deployed = await deployTemplate(
-      { endpoint: url, account, region, sns, sqs, parameters, ssm, lambda, bus },
+      { endpoint: url, account, region, sns, sqs, parameters, ssm, lambda, bus, identities },
       { templateDir, projectRoot },
     );
     codeRoot = deployed.codeRoot;
@@ -286,6 +304,19 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
   if (webhookParam) {
     parameters.put({ name: webhookParam, value: slackWebhookUrl, type: 'SecureString', overwrite: true });
   }
+  // The stage's default change calendars (serverless.yml params): the deployer would have created
+  // them; the sandbox seeds any that is missing, always OPEN (scenarios and tests add their own).
+  const defaultCalendars = new Set(
+    Object.values(deployed.functions).flatMap((f) =>
+      (f.environment['DEFAULT_CALENDARS'] ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  );
+  for (const name of defaultCalendars)
+    if (!name.startsWith('arn:') && !ssm.documents.get(name))
+      ssm.addCalendar(name, { type: 'DEFAULT_OPEN', events: [] });
   bus.startSchedules();
 
   const queueRef = (ref: string): string => {
@@ -318,6 +349,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     stage: deployed.stage,
     clock,
     bus,
+    identities,
     lambda,
     ssm,
     parameters,

@@ -1,5 +1,7 @@
 /**
- * The sandbox account's default event bus, and the Lambda plumbing behind its targets.
+ * The sandbox account's event buses (the default bus and custom ones, each with its rules and its
+ * resource policy, which the EventBridge service checks on PutEvents), and the Lambda plumbing behind
+ * their targets.
  *
  * - `put(event)` matches every enabled rule's EventPattern (compiled with ./eventbridge/pattern.ts) and
  *   delivers to its targets. Lambda targets are invoked ASYNCHRONOUSLY as EventBridge does: the event joins
@@ -56,6 +58,8 @@ export interface BusTarget {
 
 export interface BusRule {
   name: string;
+  /** The bus the rule is on (default 'default'). */
+  eventBusName?: string;
   arn: string;
   eventPattern?: unknown;
   scheduleExpression?: string;
@@ -125,6 +129,8 @@ export type EventStatus =
 export interface EventFate {
   event: BusEvent;
   via: EventVia;
+  /** The bus the event was put on ('default' unless PutEvents named another). */
+  eventBusName: string;
   receivedAt: Date;
   dropped: boolean;
   duplicated: boolean;
@@ -153,8 +159,14 @@ export interface BusStats {
 
 export interface EventBus extends EventSink {
   /** Put an event on the bus (what AWS services and PutEvents do). */
-  put(event: BusEvent, opts?: { via?: EventVia }): void;
+  put(event: BusEvent, opts?: { via?: EventVia; eventBusName?: string }): void;
   addRule(rule: BusRule): void;
+  /** Custom event buses (CloudFormation AWS::Events::EventBus), with their resource policy if any. */
+  addBus(name: string, policy?: unknown): void;
+  setBusPolicy(name: string, policy: unknown): void;
+  /** Every bus's name, 'default' first. */
+  buses(): string[];
+  busPolicy(name: string): unknown;
   rules(): BusRule[];
   setAsyncConfig(functionName: string, config: AsyncInvokeConfig): void;
   addEventSourceMapping(mapping: EventSourceMapping): void;
@@ -203,6 +215,8 @@ export function createEventBus(opts: BusOptions): EventBus {
   const ids = createIds((opts.seed ?? 1) + 201);
   let busFaults: BusFaults = opts.busFaults ?? {};
   const rules = new Map<string, { rule: BusRule; match?: CompiledPattern }>();
+  /** Bus name → its resource policy (undefined: none). */
+  const buses = new Map<string, unknown>([['default', undefined]]);
   const asyncConfigs = new Map<string, AsyncInvokeConfig>();
   const mappings: EventSourceMapping[] = [];
   const pollers = new Map<string, Poller>();
@@ -639,7 +653,7 @@ export function createEventBus(opts: BusOptions): EventBus {
   });
 
   const fireRule = (rule: BusRule, event: BusEvent): void => {
-    const fate = record(event, 'schedule');
+    const fate = record(event, 'schedule', rule.eventBusName ?? 'default');
     if (fate.dropped) return;
     fate.rules.push(rule.name);
     for (const t of rule.targets) deliver(fate, rule, t);
@@ -662,7 +676,7 @@ export function createEventBus(opts: BusOptions): EventBus {
   };
 
   // ---- events ---------------------------------------------------------------------------------
-  const record = (event: BusEvent, via: EventVia): EventFate => {
+  const record = (event: BusEvent, via: EventVia, eventBusName: string): EventFate => {
     const applies =
       (busFaults.appliesTo ?? ['put-events', 'service', 'schedule']).includes(via) &&
       (busFaults.source === undefined || busFaults.source === event.source) &&
@@ -670,6 +684,7 @@ export function createEventBus(opts: BusOptions): EventBus {
     const fate: EventFate = {
       event,
       via,
+      eventBusName,
       receivedAt: clock.now(),
       dropped: applies && (busFaults.dropRate ?? 0) > 0 && rng() < (busFaults.dropRate ?? 0),
       duplicated: false,
@@ -692,6 +707,7 @@ export function createEventBus(opts: BusOptions): EventBus {
 
   const route = (fate: EventFate): void => {
     for (const { rule, match } of rules.values()) {
+      if ((rule.eventBusName ?? 'default') !== fate.eventBusName) continue;
       if (!rule.enabled || !match || !match(fate.event)) continue;
       if (!fate.rules.includes(rule.name)) fate.rules.push(rule.name);
       for (const t of rule.targets) deliver(fate, rule, t);
@@ -701,7 +717,7 @@ export function createEventBus(opts: BusOptions): EventBus {
 
   const put: EventBus['put'] = (event, o = {}) => {
     if (closed) return;
-    const fate = record(event, o.via ?? 'direct');
+    const fate = record(event, o.via ?? 'direct', o.eventBusName ?? 'default');
     if (fate.dropped) return;
     // EventBridge delivers asynchronously: never inside the caller's stack.
     later(0, () => route(fate));
@@ -747,10 +763,22 @@ export function createEventBus(opts: BusOptions): EventBus {
       const match = rule.eventPattern !== undefined ? compilePattern(rule.eventPattern) : undefined;
       if (rule.scheduleExpression) nextFire(rule.scheduleExpression, clock.now()); // validate now
       for (const t of rule.targets) kindOf(t.arn);
-      rules.set(rule.name, { rule, ...(match ? { match } : {}) });
+      const bus = rule.eventBusName ?? 'default';
+      if (!buses.has(bus)) throw new Error(`rule ${rule.name}: event bus ${bus} does not exist`);
+      rules.set(bus === 'default' ? rule.name : `${bus}/${rule.name}`, { rule, ...(match ? { match } : {}) });
       if (schedulesStarted && rule.scheduleExpression) scheduleNext(rule);
     },
     rules: () => [...rules.values()].map((r) => r.rule),
+    addBus(name, policy) {
+      if (buses.has(name)) throw new Error(`event bus ${name} already exists`);
+      buses.set(name, policy);
+    },
+    setBusPolicy(name, policy) {
+      if (!buses.has(name)) throw new Error(`event bus ${name} does not exist`);
+      buses.set(name, policy);
+    },
+    buses: () => [...buses.keys()],
+    busPolicy: (name) => buses.get(name),
     setAsyncConfig(functionName, config) {
       const spec = lambda.get(functionName);
       asyncConfigs.set(spec?.name ?? functionName, config);

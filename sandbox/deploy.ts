@@ -13,6 +13,8 @@
  * IAM: roles (inline policies, AWS::IAM::Policy attached to them), queue policies, event bus policies
  * and Lambda permissions are resolved into `roles` and `resourcePolicies`, which ./iam/ evaluates; each
  * function gets its own credentials (`functionCredentials`) mapped to its role.
+ * AWS::Events::EventBus (Name, Policy) and AWS::Events::EventBusPolicy: rules may name a custom bus; the
+ * bus policy is checked for PutEvents (./eventbridge/bus-policy.ts, callers from ./identities.ts).
  * Recorded but not simulated: log groups, versions, S3 buckets (listed in `skipped`).
  */
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
@@ -23,6 +25,7 @@ import { basename, join } from 'node:path';
 import type { BusRule, BusTarget, EventBus, EventSourceMapping } from './bus.ts';
 import type { IamRole, Statement } from './iam/index.ts';
 import { iamFromTemplate } from './iam/template.ts';
+import { keyForRole, type Identities } from './identities.ts';
 import type { FunctionSpec, LambdaRuntime } from './lambda.ts';
 import type { ParameterStore, ParameterType } from './services/parameters.ts';
 import type { SnsService } from './services/sns.ts';
@@ -112,6 +115,8 @@ export interface DeployTarget {
   ssm: SsmState;
   lambda: LambdaRuntime;
   bus: EventBus;
+  /** Where each function's role key is registered (optional: without it functions sign with 'test'). */
+  identities?: Identities;
 }
 
 export interface DeployOptions {
@@ -123,6 +128,13 @@ export interface DeployOptions {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+/** A bus name from an EventBusName (a name or an ARN; absent: the default bus). */
+const busOf = (v: unknown): string => {
+  const s = str(v);
+  if (!s) return 'default';
+  return s.startsWith('arn:') ? (s.split('/').pop() ?? s) : s;
+};
+const policyOf = (v: unknown): unknown => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
 
 export async function deployTemplate(target: DeployTarget, opts: DeployOptions): Promise<Deployed> {
   const template = readTemplate(opts.templateDir);
@@ -166,6 +178,8 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
         case 'AWS::Lambda::Function':
           return prop('FunctionName') ?? generated;
         case 'AWS::Events::Rule':
+          return prop('Name') ?? generated;
+        case 'AWS::Events::EventBus':
           return prop('Name') ?? generated;
         case 'AWS::IAM::Role':
           return prop('RoleName') ?? generated;
@@ -217,7 +231,8 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
         'AWS::SQS::Queue': `arn:${partition}:sqs:${region}:${account}:${name}`,
         'AWS::DynamoDB::Table': `arn:${partition}:dynamodb:${region}:${account}:table/${name}`,
         'AWS::Lambda::Function': `arn:${partition}:lambda:${region}:${account}:function:${name}`,
-        'AWS::Events::Rule': `arn:${partition}:events:${region}:${account}:rule/${name}`,
+        'AWS::Events::Rule': `arn:${partition}:events:${region}:${account}:rule/${ruleBusPrefix(id)}${name}`,
+        'AWS::Events::EventBus': `arn:${partition}:events:${region}:${account}:event-bus/${name}`,
         'AWS::IAM::Role': `arn:${partition}:iam::${account}:role/${name}`,
         'AWS::Logs::LogGroup': `arn:${partition}:logs:${region}:${account}:log-group:${name}:*`,
         'AWS::S3::Bucket': `arn:${partition}:s3:::${name}`,
@@ -235,10 +250,16 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
           .toUpperCase()
           .replace(/[^A-Z0-9]/g, '')
           .slice(0, 17)}`;
+      if (r.Type === 'AWS::Events::EventBus' && attr === 'Name') return name;
       if (r.Type === 'AWS::S3::Bucket' && attr === 'DomainName') return `${name}.s3.amazonaws.com`;
       return undefined;
     },
   };
+  /** A rule on a custom bus has the ARN rule/<bus>/<name>. */
+  function ruleBusPrefix(id: string): string {
+    const bus = busOf(resolveIntrinsics(resources[id]?.Properties?.['EventBusName'], ctx, `Resources.${id}`));
+    return bus === 'default' ? '' : `${bus}/`;
+  }
   const props = (id: string, r: CfnResource): Record<string, unknown> =>
     (resolveIntrinsics(r.Properties ?? {}, ctx, `Resources.${id}.Properties`) as Record<string, unknown>) ??
     {};
@@ -430,6 +451,14 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
       );
     }
     const shortName = name.startsWith(prefix) ? name.slice(prefix.length) : name;
+    const roleArn = str(p['Role']);
+    // The workers sign with the function's own credentials (./iam/); the bus-policy check knows the same
+    // key as the role, and also the role's readable key (keyForRole) that tests use to act as the role.
+    const credentials = roleArn ? functionCredentials(name) : undefined;
+    if (roleArn && credentials) {
+      target.identities?.register(credentials.accessKeyId, roleArn);
+      target.identities?.register(keyForRole(roleArn.split('/').pop() ?? roleArn), roleArn);
+    }
     const spec: FunctionSpec = {
       name,
       shortName,
@@ -441,7 +470,7 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
       timeoutSeconds: Number(p['Timeout'] ?? 3),
       memoryMb: Number(p['MemorySize'] ?? 128),
       runtime: str(p['Runtime']) ?? 'nodejs22.x',
-      ...(str(p['Role']) ? { roleArn: str(p['Role'])!, credentials: functionCredentials(name) } : {}),
+      ...(roleArn && credentials ? { roleArn, credentials } : {}),
       ...(p['ReservedConcurrentExecutions'] !== undefined
         ? { concurrency: Number(p['ReservedConcurrentExecutions']) }
         : {}),
@@ -472,15 +501,28 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
     });
   }
 
-  // ---- EventBridge rules, event-source mappings ----------------------------------------------------------
+  // ---- EventBridge buses, rules, event-source mappings -------------------------------------------------
+  for (const [id, r] of byType('AWS::Events::EventBus')) {
+    const p = props(id, r);
+    target.bus.addBus(nameOf(id)!, p['Policy'] !== undefined ? policyOf(p['Policy']) : undefined);
+  }
+  for (const [id, r] of byType('AWS::Events::EventBusPolicy')) {
+    const p = props(id, r);
+    const bus = busOf(p['EventBusName']);
+    if (!target.bus.buses().includes(bus))
+      throw new TemplateError(`Resources.${id}: event bus ${bus} is not in the template`);
+    if (p['Statement'] === undefined)
+      throw new TemplateError(`Resources.${id}: only the Statement form is supported by the sandbox`);
+    const current = (target.bus.busPolicy(bus) as { Statement?: unknown } | undefined)?.Statement;
+    const statements = current === undefined ? [] : Array.isArray(current) ? current : [current];
+    const statement = { Sid: str(p['StatementId']), ...(policyOf(p['Statement']) as object) };
+    target.bus.setBusPolicy(bus, { Version: '2012-10-17', Statement: [...statements, statement] });
+  }
   for (const [id, r] of byType('AWS::Events::Rule')) {
     const p = props(id, r);
-    const bus = str(p['EventBusName']);
-    if (bus && bus !== 'default' && !bus.endsWith(':event-bus/default')) {
-      throw new TemplateError(
-        `Resources.${id}: rules on bus ${bus} are not supported (AWS events land on the default bus)`,
-      );
-    }
+    const bus = busOf(p['EventBusName']);
+    if (!target.bus.buses().includes(bus))
+      throw new TemplateError(`Resources.${id}: event bus ${bus} is not in the template`);
     const name = nameOf(id)!;
     const targets: BusTarget[] = ((p['Targets'] as Array<Record<string, unknown>> | undefined) ?? []).map(
       (t, i) => {
@@ -501,6 +543,7 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
     const pattern = p['EventPattern'];
     const rule: BusRule = {
       name,
+      ...(bus !== 'default' ? { eventBusName: bus } : {}),
       arn: ctx.getAtt(id, 'Arn')!,
       enabled: (str(p['State']) ?? 'ENABLED') === 'ENABLED',
       targets,
@@ -569,6 +612,8 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
     'AWS::Lambda::Function',
     'AWS::Lambda::EventInvokeConfig',
     'AWS::Events::Rule',
+    'AWS::Events::EventBus',
+    'AWS::Events::EventBusPolicy',
     'AWS::Lambda::EventSourceMapping',
     'AWS::IAM::Role',
     'AWS::IAM::Policy',

@@ -192,8 +192,8 @@ function callContext(ctx: Ctx, req: IncomingMessage, service: string, operation:
     account: ctx.account,
     region: scope?.region ?? ctx.region,
     requestId: randomUUID(),
+    ...(scope?.accessKeyId ? { accessKeyId: scope.accessKeyId } : {}),
     faults: ctx.faults,
-    ...(scope ? { accessKeyId: scope.accessKeyId } : {}),
   };
 }
 

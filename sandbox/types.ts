@@ -26,6 +26,8 @@ export interface CallContext {
   region: string;
   /** Set by the sandbox server: the request id it reports back to the caller. */
   requestId?: string;
+  /** Set by the sandbox server: the access key id of the caller's SigV4 signature (sandbox/identities.ts). */
+  accessKeyId?: string;
   /** Set by the sandbox server: per-item faults, e.g. some PutEvents entries failing. */
   faults?: ItemFaults;
   /** Set by the sandbox server: the caller's access key id (from the SigV4 credential scope). */

@@ -10,6 +10,8 @@ import { parse as parseYaml } from 'yaml';
 import { permissionAction, UNSCOPED_ACTIONS } from '../src/core/permissions.ts';
 import type { Remediation } from '../src/core/remediation.ts';
 import { TRIGGER_FAMILIES, type TriggerFamily } from '../src/core/types.ts';
+import { leadingKeyPatterns } from '../src/core/ledger-keys.ts';
+import { AWS_DOCUMENTS } from '../src/runbooks/_aws-documents.ts';
 import { runbookFiles } from './runbooks-module.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,6 +28,50 @@ export interface Derived {
   statements: Record<TriggerFamily, Statement[]>;
   documents: Record<string, { Type: 'AWS::SSM::Document'; Properties: Record<string, unknown> }>;
   remediations: string[];
+  /** Remediation ids by trigger family (ledger key conditions are per family). */
+  families: Record<TriggerFamily, string[]>;
+  /**
+   * The Automation assume role the service ships for each remediation that starts Automation runbooks:
+   * the statements its runbooks' steps need (AWS_DOCUMENTS[...].assumeRole), nothing else.
+   */
+  automationRoles: Record<string, { logicalId: string; statements: Statement[] }>;
+  /**
+   * Remediations that name no calendar of their own: they rely on the stage's defaultCalendars, so a
+   * stage without any cannot be packaged (every remediation can be put in auto from Parameter Store).
+   */
+  uncalendared: string[];
+  /** dynamodb:LeadingKeys patterns by trigger family, and for every family at once (src/core/ledger-keys.ts). */
+  ledgerKeys: Record<TriggerFamily | 'all', string[]>;
+}
+
+/** The CloudFormation logical id of a remediation's Automation assume role. */
+export const automationRoleLogicalId = (remediationId: string) =>
+  `AutomationRole${remediationId
+    .split(/[^A-Za-z0-9]+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('')}`;
+
+function automationRoleStatements(r: Remediation): Statement[] {
+  const out: Statement[] = [];
+  for (const d of r.documents.filter((x) => x.type === 'Automation')) {
+    const steps = AWS_DOCUMENTS[d.name]?.assumeRole;
+    if (!steps) {
+      throw new Error(
+        `${r.id}: Automation document ${d.name} has no step permissions in src/runbooks/_aws-documents.ts (assumeRole): the service cannot ship a role for it`,
+      );
+    }
+    for (const p of steps) {
+      if (p.resources.includes('*') && !UNSCOPED_ACTIONS.includes(p.action))
+        throw new Error(`${d.name}: ${p.action} supports resource types; name its ARNs, not *`);
+      out.push({
+        Sid: sid(`${d.name} ${p.action}`).slice(0, 100),
+        Effect: 'Allow',
+        Action: [p.action],
+        Resource: p.resources.map((a) => (a === '*' ? a : sub(a))),
+      });
+    }
+  }
+  return out;
 }
 
 export async function loadRemediations(
@@ -79,7 +125,21 @@ export function derive(
     TRIGGER_FAMILIES.map((f) => [f, [] as Statement[]]),
   ) as Derived['statements'];
   const documents: Derived['documents'] = {};
+  const families = Object.fromEntries(
+    TRIGGER_FAMILIES.map((f) => [f, [] as string[]]),
+  ) as Derived['families'];
+  const automationRoles: Derived['automationRoles'] = {};
+  const uncalendared: string[] = [];
   for (const { remediation: r } of remediations) {
+    families[r.trigger].push(r.id);
+    if (r.calendars === undefined) uncalendared.push(r.id);
+    else if (r.calendars.length === 0 && !r.calendarExemption?.trim())
+      throw new Error(`${r.id}: calendars: [] (no change calendar) needs a calendarExemption saying why`);
+    if (r.documents.some((d) => d.type === 'Automation'))
+      automationRoles[r.id] = {
+        logicalId: automationRoleLogicalId(r.id),
+        statements: automationRoleStatements(r),
+      };
     for (const p of r.permissions) {
       const action = permissionAction(p);
       statements[r.trigger].push({
@@ -111,7 +171,21 @@ export function derive(
       };
     }
   }
-  return { statements, documents, remediations: remediations.map((x) => x.remediation.id) };
+  return {
+    statements,
+    documents,
+    remediations: remediations.map((x) => x.remediation.id),
+    families,
+    automationRoles,
+    uncalendared,
+    ledgerKeys: {
+      ...(Object.fromEntries(TRIGGER_FAMILIES.map((f) => [f, leadingKeyPatterns(families[f])])) as Record<
+        TriggerFamily,
+        string[]
+      >),
+      all: leadingKeyPatterns('all'),
+    },
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -7,6 +7,8 @@
  */
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
+const { busPolicy, operatorPrincipals, assumeRoleParam } = require('./bus-policy.cjs');
+const lp = require('./least-privilege.cjs');
 
 /**
  * Roles of functions that start runbooks or send commands (the engine acts from these), with the
@@ -49,6 +51,7 @@ class RemediatorPlugin {
 
   derive() {
     const derived = JSON.parse(this.tsx('scripts/derive.ts', [this.root]));
+    this.failClosedCalendars(derived);
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
     const roles = Object.keys(ACTING_ROLES).filter((logicalId) => template.Resources[logicalId]);
     if (roles.length === 0) {
@@ -74,19 +77,11 @@ class RemediatorPlugin {
           ],
         });
       }
-      const assumeRole = this.serverless.service.provider.environment.AUTOMATION_ASSUME_ROLE_ARN;
-      if (assumeRole) {
-        statements.push({
-          Sid: 'PassAutomationAssumeRole',
-          Effect: 'Allow',
-          Action: ['iam:PassRole'],
-          Resource: [assumeRole],
-          Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
-        });
-      }
     }
     this.denyWebhook(template);
     Object.assign(template.Resources, derived.documents);
+    this.trustBoundaries(template);
+    this.leastPrivilege(template, derived, roles);
     this.serverless.cli.log(
       `remediator: ${derived.remediations.length} remediation(s), ${Object.values(derived.statements).flat().length} runbook statement(s), ` +
         `${Object.keys(derived.documents).length} document(s)`,
@@ -116,6 +111,99 @@ class RemediatorPlugin {
     }
   }
 }
+
+/** h4-iam: the service bus's resource policy (serverless/bus-policy.cjs). */
+RemediatorPlugin.prototype.trustBoundaries = function trustBoundaries(template) {
+  const custom = this.serverless.service.custom?.remediator ?? {};
+  const bus = template.Resources.RemediatorBus;
+  if (!bus) throw new Error('remediator: RemediatorBus is not in the template');
+  bus.Properties.Policy = busPolicy({
+    // By name: the bus's own policy cannot reference the bus (a circular dependency).
+    busArn: {
+      'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${bus.Properties.Name}`,
+    },
+    sweepRoleArn: { 'Fn::GetAtt': ['AgentSweepRole', 'Arn'] },
+    operators: operatorPrincipals(custom.operatorPrincipals),
+  });
+};
+
+/**
+ * h4-iam: fail closed by default. Any remediation can be set to auto in Parameter Store at run time,
+ * so every one needs a change calendar: its own, or the stage's defaultCalendars, or `calendars: []`
+ * with a calendarExemption (checked by scripts/derive.ts).
+ */
+RemediatorPlugin.prototype.failClosedCalendars = function failClosedCalendars(derived) {
+  const defaults = String(this.serverless.service.provider.environment.DEFAULT_CALENDARS ?? '').trim();
+  if (defaults !== '' || derived.uncalendared.length === 0) return;
+  throw new Error(
+    `remediator: stage ${this.serverless.service.provider.stage} has no defaultCalendars, and these remediations ` +
+      `name no change calendar of their own, so they could run in auto with no change window: ` +
+      `${derived.uncalendared.join(', ')}. Set --param defaultCalendars=<calendar name or ARN>, or give each ` +
+      `its own calendars (calendars: [] with a calendarExemption to run with none).`,
+  );
+};
+
+/**
+ * h4-iam: Automation assume roles (shipped, or the stage's own, validated), iam:PassRole only on them
+ * and only to SSM, ledger writes under dynamodb:LeadingKeys, kms:Decrypt for the webhook's key
+ * (serverless/least-privilege.cjs).
+ */
+RemediatorPlugin.prototype.leastPrivilege = function leastPrivilege(template, derived, actingRoles) {
+  const custom = this.serverless.service.custom?.remediator ?? {};
+  const env = this.serverless.service.provider.environment;
+  const stageRole = assumeRoleParam(custom.automationAssumeRole ?? env.AUTOMATION_ASSUME_ROLE_ARN);
+  const functionsOf = (roleId) =>
+    Object.values(template.Resources).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        JSON.stringify(r.Properties.Role) === JSON.stringify({ 'Fn::GetAtt': [roleId, 'Arn'] }),
+    );
+  const policyOf = (roleId) => template.Resources[roleId].Properties.Policies[0].PolicyDocument.Statement;
+
+  if (!stageRole)
+    Object.assign(
+      template.Resources,
+      lp.automationRoleResources(derived, this.serverless.service.provider.stage),
+    );
+  for (const roleId of actingRoles) {
+    const ids = ACTING_ROLES[roleId].flatMap((f) => derived.families[f] ?? []);
+    const shipped = ids.filter((id) => derived.automationRoles[id]);
+    if (stageRole) {
+      if (shipped.length > 0) policyOf(roleId).push(lp.passRoleStatement([stageRole]));
+      continue;
+    }
+    if (shipped.length === 0) continue;
+    policyOf(roleId).push(
+      lp.passRoleStatement(
+        shipped.map((id) => ({ 'Fn::GetAtt': [derived.automationRoles[id].logicalId, 'Arn'] })),
+      ),
+    );
+    // The engine passes each remediation its own role (src/config.ts AUTOMATION_ASSUME_ROLES).
+    const map = shipped.map((id) => `"${id}":"\${${derived.automationRoles[id].logicalId}.Arn}"`).join(',');
+    for (const fn of functionsOf(roleId)) {
+      fn.Properties.Environment = fn.Properties.Environment ?? { Variables: {} };
+      fn.Properties.Environment.Variables.AUTOMATION_ASSUME_ROLES = { 'Fn::Sub': `{${map}}` };
+    }
+  }
+
+  // Ledger writes: acting roles for their families' remediations, CompleteRole for every remediation.
+  const ledgerRoles = { ...ACTING_ROLES, CompleteRole: null };
+  for (const roleId of Object.keys(ledgerRoles).filter((id) => template.Resources[id])) {
+    const families = ledgerRoles[roleId];
+    const every = !families || Object.keys(derived.families).every((f) => families.includes(f));
+    const patterns = every ? derived.ledgerKeys.all : families.flatMap((f) => derived.ledgerKeys[f] ?? []);
+    lp.splitLedgerWrites(policyOf(roleId), patterns);
+  }
+
+  const kmsKey = lp.kmsKeyParam(custom.webhookKmsKeyArn);
+  if (kmsKey) {
+    for (const [roleId, r] of Object.entries(template.Resources)) {
+      if (r.Type !== 'AWS::IAM::Role' || roleId.startsWith('AutomationRole')) continue;
+      const st = r.Properties.Policies?.[0]?.PolicyDocument?.Statement ?? [];
+      if (st.some((s) => /Webhook/.test(s.Sid ?? ''))) st.push(lp.kmsDecryptStatement(kmsKey));
+    }
+  }
+};
 
 module.exports = RemediatorPlugin;
 module.exports.ACTING_ROLES = ACTING_ROLES;

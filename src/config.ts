@@ -27,6 +27,18 @@ const schema = z.object({
     z.array(z.string().regex(ID_PATTERNS.calendarName, 'must be a calendar name or ARN')),
   ),
   AUTOMATION_ASSUME_ROLE_ARN: z.union([z.literal(''), z.string().regex(ID_PATTERNS.iamRoleArn)]).default(''),
+  /** JSON: { "<remediation id>": "<role ARN>" }, the Automation assume roles the service ships (plugin). */
+  AUTOMATION_ASSUME_ROLES: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      try {
+        return z.record(z.string(), z.string().regex(ID_PATTERNS.iamRoleArn)).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of remediation id to IAM role ARN' });
+        return z.NEVER;
+      }
+    }),
   SWITCHES_PREFIX: z
     .string()
     .regex(/^\/[\w./-]+$/, 'must be a Parameter Store path like /ssm-remediator/dev'),

@@ -4,12 +4,18 @@
  * ListTargetsByRule show the rules deployed on the bus (read-only: rules come from the template). A
  * fault rule on 'events:PutEvents' with `itemFailureRate` makes some entries fail with InternalFailure
  * (to test callers' retry of failed entries).
+ *
+ * Custom buses: an entry's EventBusName (a name or an ARN) picks the bus; the bus's resource policy is
+ * evaluated for the caller (identified by its access key, ../identities.ts) with ../eventbridge/bus-policy.ts,
+ * and a caller it refuses gets AccessDeniedException for the whole request, as from AWS.
  */
 import { randomUUID } from 'node:crypto';
 import { AwsError, validation } from '../errors.ts';
 import { createClock, type SimClock } from '../clock.ts';
 import { InvalidPatternError, matches, validatePattern } from '../eventbridge/pattern.ts';
 import type { BusRule, BusTarget } from '../bus.ts';
+import { evaluateBusPolicy, type PolicyDocument } from '../eventbridge/bus-policy.ts';
+import { createIdentities, type Identities } from '../identities.ts';
 import type { BusEvent, CallContext, EventSink, Operation, ServiceDef } from '../types.ts';
 import { fromEpochSeconds } from '../wire/json.ts';
 import {
@@ -44,8 +50,14 @@ export interface EventBridgeOptions {
   region?: string;
   /** Event ids (default random); the sandbox account passes a seeded generator so runs repeat. */
   ids?: () => string;
-  /** Custom buses that exist besides 'default'. */
-  buses?: string[];
+  /** Custom buses that exist besides 'default' (a list, or a function read on every call). */
+  buses?: string[] | (() => string[]);
+  /** A bus's resource policy (undefined: none). */
+  busPolicy?: (name: string) => unknown;
+  /** Callers by access key (default: every key is an ordinary principal of the account). */
+  identities?: Identities;
+  /** Where an accepted event goes when it names its bus (default: `sink.emit`, whatever the bus). */
+  putOn?: (event: BusEvent, eventBusName: string) => void;
   /**
    * Accept `aws.*` sources (AWS answers NotAuthorizedForSourceException). The sandbox account turns this on
    * so an operator can play AWS Config or SSM with `remediator send` / `aws events put-events`.
@@ -141,7 +153,9 @@ const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'res
 
 export function createEventBridgeService(opts: EventBridgeOptions = {}): EventBridgeService {
   const clock = opts.clock ?? createClock();
-  const buses = new Set(['default', ...(opts.buses ?? [])]);
+  const busList = (): Set<string> =>
+    new Set(['default', ...(typeof opts.buses === 'function' ? opts.buses() : (opts.buses ?? []))]);
+  const identities = opts.identities ?? createIdentities(opts.account ?? '000000000000');
   const accepted: PutEventRecord[] = [];
 
   const busName = (entry: Record<string, unknown>): string => {
@@ -161,7 +175,8 @@ export function createEventBridgeService(opts: EventBridgeOptions = {}): EventBr
     if (source.startsWith('aws.') && !opts.allowAwsSources)
       return entryError('NotAuthorizedForSourceException', 'Not authorized for the source.');
     const bus = busName(entry);
-    if (!buses.has(bus)) return entryError('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
+    if (!busList().has(bus))
+      return entryError('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
     const time = fromEpochSeconds(entry['Time']) ?? clock.now();
     const resources = Array.isArray(entry['Resources'])
       ? entry['Resources'].filter((r) => typeof r === 'string')
@@ -178,12 +193,45 @@ export function createEventBridgeService(opts: EventBridgeOptions = {}): EventBr
       detail: parsed,
     };
     accepted.push({ eventBusName: bus, event });
-    opts.sink?.emit(event);
+    if (opts.putOn) opts.putOn(event, bus);
+    else opts.sink?.emit(event);
     return { EventId: event.id };
   };
 
+  /** Every entry's bus policy, before any entry is accepted: one refusal fails the whole call. */
+  const authorize = (entries: Array<Record<string, unknown>>, ctx: CallContext): void => {
+    const caller = identities.resolve(ctx.accessKeyId);
+    const account = opts.account ?? ctx.account;
+    const region = opts.region ?? ctx.region;
+    for (const entry of entries) {
+      const bus = busName(entry);
+      const policy = opts.busPolicy?.(bus) as PolicyDocument | undefined;
+      if (!policy) continue;
+      const busArn = `arn:aws:events:${region}:${account}:event-bus/${bus}`;
+      const decision = evaluateBusPolicy(policy, {
+        principalArn: caller.principalArn,
+        principalAccount: caller.account,
+        busArn,
+        busAccount: account,
+        source: typeof entry['Source'] === 'string' ? entry['Source'] : '',
+        detailType: typeof entry['DetailType'] === 'string' ? entry['DetailType'] : '',
+      });
+      if (!decision.allowed) {
+        throw new AwsError(
+          'AccessDeniedException',
+          `User: ${caller.principalArn} is not authorized to perform: events:PutEvents on resource: ${busArn} ` +
+            (decision.reason === 'explicit-deny'
+              ? 'with an explicit deny in a resource-based policy'
+              : 'because no resource-based policy allows the events:PutEvents action'),
+        );
+      }
+    }
+  };
+
   const PutEvents: Operation = (input, ctx) => {
-    const Entries = readEntries(input).map((entry) => putEntry(entry, ctx));
+    const entries = readEntries(input);
+    authorize(entries, ctx);
+    const Entries = entries.map((entry) => putEntry(entry, ctx));
     return { FailedEntryCount: Entries.filter((e) => 'ErrorCode' in e).length, Entries };
   };
 
@@ -217,9 +265,9 @@ export function createEventBridgeService(opts: EventBridgeOptions = {}): EventBr
   /** The rules of the bus the input names (EventBusName: a name or an ARN; default 'default'). */
   const rulesOn = (input: Record<string, unknown>): { bus: string; rules: BusRule[] } => {
     const bus = busName(input);
-    if (!buses.has(bus)) throw new AwsError('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
-    // Only the default bus has rules in the sandbox (the template deploys none on custom buses).
-    return { bus, rules: bus === 'default' ? (opts.rules?.() ?? []) : [] };
+    if (!busList().has(bus))
+      throw new AwsError('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
+    return { bus, rules: (opts.rules?.() ?? []).filter((r) => (r.eventBusName ?? 'default') === bus) };
   };
   const findRule = (input: Record<string, unknown>, key: string): { bus: string; rule: BusRule } => {
     const name = requiredString(input, key);

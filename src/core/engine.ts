@@ -35,6 +35,8 @@ export interface EngineConfig {
   stage: string;
   defaultCalendars: string[];
   assumeRoleArn?: string;
+  /** The Automation assume role the service ships per remediation; wins over assumeRoleArn. */
+  assumeRoleArns?: Record<string, string>;
   limits: Limits;
   /** Stage overrides of remediation settings: remediation id → name → value. */
   settings: Record<string, Record<string, string>>;
@@ -143,7 +145,7 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
       const facts = await gatherFacts(finding, r, switches.killSwitch, mode, at, deps);
       const guards = await readGuards(r, finding, at, deps);
       const ctx = {
-        assumeRoleArn: deps.config.assumeRoleArn,
+        assumeRoleArn: deps.config.assumeRoleArns?.[r.id] ?? deps.config.assumeRoleArn,
         settings: { ...r.settings, ...deps.config.settings[r.id] },
       };
       out.push({
@@ -194,7 +196,12 @@ async function gatherFacts(
   const state = calendars.length
     ? await read('change calendar', () => deps.calendar.state(calendars))
     : ({ state: 'OPEN' } as const);
-  facts.calendar = { ...state, calendars } satisfies CalendarFact;
+  facts.calendar = {
+    ...state,
+    calendars,
+    // Fail closed: no own calendar, no stage default, and not exempt (`calendars: []`).
+    ...(calendars.length === 0 && r.calendars === undefined ? { unset: true as const } : {}),
+  } satisfies CalendarFact;
   if (finding.resourceType === 'AWS::EC2::Instance' || finding.resourceType === 'AWS::SSM::ManagedInstance') {
     if (finding.family !== 'config.noncompliant') {
       const instances: Record<string, InstanceFact> = await read('instance agent status', () =>

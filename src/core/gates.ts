@@ -171,6 +171,16 @@ const budget: Gate = ({ guards, limits }) =>
 const calendar: Gate = ({ facts, remediation }) => {
   const c = facts.calendar;
   const names = c.calendars.length ? `change calendar ${c.calendars.join(', ')}` : 'the change calendar';
+  // Fail closed: relying on the stage default, and the stage has none (set by the engine).
+  if (c.unset) {
+    return {
+      gate: 'calendar',
+      pass: false,
+      outcome: 'skipped',
+      code: 'no-calendar',
+      reason: `no change calendar applies to ${remediation.id} (the stage has no defaultCalendars and it names none): not acted on`,
+    };
+  }
   if (c.state === 'OPEN') {
     return {
       gate: 'calendar',

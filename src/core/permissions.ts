@@ -7,7 +7,7 @@
  * - An action on UNSCOPED_ACTIONS: a plain action, granted on `*` (it supports no resource type).
  * - Any other action: `{ action, resources: [ARN, …] }`; the ARNs are written through Fn::Sub, so
  *   `${AWS::Partition}`, `${AWS::Region}` and `${AWS::AccountId}` may be used.
- * - Never iam:PassRole (the stage's Automation assume role is passed by the plugin, with a
+ * - Never iam:PassRole (the Automation assume roles are shipped and passed by the plugin, with a
  *   PassedToService condition) and never a wildcard action.
  */
 
@@ -30,6 +30,10 @@ export const UNSCOPED_ACTIONS: readonly string[] = [
   'ec2:DescribeSecurityGroups',
   'ec2:DescribeSecurityGroupRules',
   'ec2:DescribeVolumes',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeRouteTables',
+  'ec2:DescribeNetworkAcls',
+  'ec2:DescribeVpcEndpoints',
   'ssm:DescribeInstanceInformation',
   'ssm:DescribeAutomationExecutions',
   'sts:GetCallerIdentity',

@@ -68,8 +68,14 @@ export interface Remediation {
   applies(finding: Finding): boolean;
   /** Mode when Parameter Store has none for this remediation. New remediations start in shadow. */
   defaultMode: Mode;
-  /** Change calendars that must be OPEN (names or ARNs); omitted: the stage's default calendars. */
+  /**
+   * Change calendars that must be OPEN (names or ARNs); omitted: the stage's default calendars. With
+   * neither, the remediation never acts (fail closed, code `no-calendar`) and packaging refuses the stage.
+   * `[]` runs with no calendar and needs `calendarExemption`.
+   */
   calendars?: string[];
+  /** Why this remediation may act outside change windows (required with `calendars: []`). */
+  calendarExemption?: string;
   /** When the calendar is CLOSED: defer until it opens (default), or skip. */
   whenClosed?: 'defer' | 'skip';
   /** Documents the plan may start. IAM and the deployed AWS::SSM::Document resources come from here. */

@@ -29,6 +29,11 @@ export interface CalendarFact {
   state: 'OPEN' | 'CLOSED';
   calendars: string[];
   nextTransitionTime?: string;
+  /**
+   * Set by the engine when no calendar applies although the remediation relies on the stage default
+   * (the stage has no defaultCalendars): the calendar gate fails closed (`no-calendar`).
+   */
+  unset?: true;
 }
 
 export interface InstanceFact {
@@ -83,6 +88,11 @@ export type SkipReason =
   | 'agent-online'
   | 'already-compliant'
   | 'calendar-closed'
+  /**
+   * Fail closed: no change calendar applies (the stage has no defaultCalendars and the remediation
+   * names none) and the remediation is not exempt (`calendars: []` with a calendarExemption).
+   */
+  | 'no-calendar'
   /** The event reports the failure of a command the service itself started: completion reports it. */
   | 'own-action';
 

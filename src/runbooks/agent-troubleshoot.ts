@@ -23,6 +23,7 @@ export default defineRemediation({
   applies: (f) => ID_PATTERNS.instanceId.test(f.resourceId),
   defaultMode: 'auto',
   calendars: [],
+  calendarExemption: 'read-only diagnosis: the runbook changes nothing on the instance',
   documents: [{ name: DOCUMENT, type: 'Automation' }],
   permissions: ['ssm:StartAutomationExecution'],
   plan: instanceAutomationPlan(DOCUMENT),

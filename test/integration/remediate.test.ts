@@ -41,7 +41,8 @@ afterAll(async () => {
 });
 afterEach(async () => {
   acct.faults.clear();
-  acct.lambda.updateEnvironment('remediate', { DEFAULT_CALENDARS: '' });
+  // Back to the stage's default calendar (seeded OPEN by the sandbox account).
+  acct.lambda.updateEnvironment('remediate', { DEFAULT_CALENDARS: 'ssm-remediator-sandbox-changes' });
 });
 
 const ORDERING_TIME = '2025-03-04T14:21:55.118Z';

@@ -128,11 +128,14 @@ describe('agent disconnects', () => {
     ]);
   });
 
-  test('AgentSweepRole: no wildcard actions, PutEvents only for our source on the default bus, no acting permissions', () => {
+  test('AgentSweepRole: no wildcard actions, PutEvents only for our source on the service’s bus, no acting permissions', () => {
     const st = roleStatements(t, 'AgentSweepRole');
     for (const s of st) for (const a of actions(s)) expect(a).not.toContain('*');
     const put = st.find((s) => actions(s).includes('events:PutEvents'))!;
-    expect(JSON.stringify(resources(put))).toContain('event-bus/default');
+    expect(JSON.stringify(resources(put))).toContain(
+      ':event-bus/ssm-remediator-${sls:stage}'.replace('${sls:stage}', 'sandbox'),
+    );
+    expect(JSON.stringify(resources(put))).not.toContain('event-bus/default');
     expect(put.Condition).toEqual({
       StringEquals: { 'events:source': 'ssm-remediator', 'events:detail-type': 'SSM Agent Disconnected' },
     });

@@ -95,7 +95,8 @@ export function world(ledger: StartedLedger, opts: { mode?: Mode; now?: Date } =
     registry: createRegistry(entries),
     config: {
       stage: 'test',
-      defaultCalendars: [],
+      // A stage default calendar (the stub reads it OPEN): with none the engine fails closed.
+      defaultCalendars: ['test-changes'],
       limits: { ...DEFAULT_LIMITS, budgetPerHour: 1000 },
       settings: {},
     },

@@ -38,9 +38,27 @@ afterAll(async () => {
   await acct?.close();
 });
 
-const deployedRules = () => Object.values(acct.deployed.rules).sort((a, b) => a.name.localeCompare(b.name));
+/** The rules on the default bus (the service's own events have their own bus). */
+const deployedRules = () =>
+  Object.values(acct.deployed.rules)
+    .filter((r) => r.eventBusName === undefined)
+    .sort((a, b) => a.name.localeCompare(b.name));
 
 describe('EventBridge rules', () => {
+  test('ListRules with EventBusName lists the rules on the service’s own bus: our two events, to remediate', async () => {
+    const events = new EventBridgeClient(config());
+    const bus = acct.fn('agentSweep').environment['EVENT_BUS_NAME']!;
+    const out = await events.send(new ListRulesCommand({ EventBusName: bus }));
+    expect(out.Rules?.map((r) => [r.EventBusName, JSON.parse(r.EventPattern!)])).toEqual([
+      [bus, { source: ['ssm-remediator'], 'detail-type': ['SSM Agent Disconnected'] }],
+      [bus, { source: ['ssm-remediator.operator'], 'detail-type': ['Remediation Requested'] }],
+    ]);
+    const targets = await events.send(
+      new ListTargetsByRuleCommand({ EventBusName: bus, Rule: out.Rules![1]!.Name! }),
+    );
+    expect(targets.Targets?.map((t) => t.Arn)).toEqual([acct.fn('remediate').arn]);
+  });
+
   test('ListRules lists the deployed rules, by NamePrefix, a page of Limit at a time', async () => {
     const events = new EventBridgeClient(config());
     const all = await events.send(new ListRulesCommand({}));
@@ -215,7 +233,11 @@ describe('SQS queues', () => {
 });
 
 describe('SSM documents', () => {
-  const ours = () => Object.values(acct.deployed.documents).map((d) => d.name);
+  // The deployed documents and the stage's default change calendar the sandbox account seeds.
+  const ours = () => [
+    ...Object.values(acct.deployed.documents).map((d) => d.name),
+    acct.fn('remediate').environment['DEFAULT_CALENDARS']!,
+  ];
 
   test('ListDocuments with Owner=Self lists the deployed documents; paged; the legacy filter list too', async () => {
     const ssm = new SSMClient(config());
@@ -313,10 +335,12 @@ describe('the AWS CLI against the sandbox account', () => {
     const docs = (await cli(['ssm', 'list-documents', '--filters', 'Key=Owner,Values=Self'])) as {
       DocumentIdentifiers: { Name: string }[];
     };
+    // The deployed documents and the stage's default change calendar the sandbox account seeds.
     expect(docs.DocumentIdentifiers.map((d) => d.Name).sort()).toEqual(
-      Object.values(acct.deployed.documents)
-        .map((d) => d.name)
-        .sort(),
+      [
+        ...Object.values(acct.deployed.documents).map((d) => d.name),
+        acct.fn('remediate').environment['DEFAULT_CALENDARS']!,
+      ].sort(),
     );
   });
 });

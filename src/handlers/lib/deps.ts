@@ -92,6 +92,7 @@ export function engineDeps(s: SharedDeps): EngineDeps {
       stage: e.STAGE,
       defaultCalendars: e.DEFAULT_CALENDARS,
       ...(e.AUTOMATION_ASSUME_ROLE_ARN ? { assumeRoleArn: e.AUTOMATION_ASSUME_ROLE_ARN } : {}),
+      assumeRoleArns: e.AUTOMATION_ASSUME_ROLES,
       limits: s.config.limits,
       settings: e.REMEDIATION_SETTINGS,
     },
