@@ -236,7 +236,6 @@ export async function deployTemplate(target: DeployTarget, opts: DeployOptions):
         'AWS::IAM::Role': `arn:${partition}:iam::${account}:role/${name}`,
         'AWS::Logs::LogGroup': `arn:${partition}:logs:${region}:${account}:log-group:${name}:*`,
         'AWS::S3::Bucket': `arn:${partition}:s3:::${name}`,
-        'AWS::Events::EventBus': `arn:${partition}:events:${region}:${account}:event-bus/${name}`,
       };
       if (attr === 'Arn') return arns[r.Type];
       if (r.Type === 'AWS::SQS::Queue' && attr === 'QueueUrl') return `${endpoint}/${account}/${name}`;

@@ -30,8 +30,6 @@ export interface CallContext {
   accessKeyId?: string;
   /** Set by the sandbox server: per-item faults, e.g. some PutEvents entries failing. */
   faults?: ItemFaults;
-  /** Set by the sandbox server: the caller's access key id (from the SigV4 credential scope). */
-  accessKeyId?: string;
 }
 
 /** Lets an operation ask whether one item of a batch should fail (deterministic, seeded). */

@@ -54,10 +54,10 @@ export const automationRoleLogicalId = (remediationId: string) =>
 function automationRoleStatements(r: Remediation): Statement[] {
   const out: Statement[] = [];
   for (const d of r.documents.filter((x) => x.type === 'Automation')) {
-    const steps = AWS_DOCUMENTS[d.name]?.assumeRole;
+    const steps = d.assumeRole ?? AWS_DOCUMENTS[d.name]?.assumeRole;
     if (!steps) {
       throw new Error(
-        `${r.id}: Automation document ${d.name} has no step permissions in src/runbooks/_aws-documents.ts (assumeRole): the service cannot ship a role for it`,
+        `${r.id}: Automation document ${d.name} has no step permissions (assumeRole on the remediation's document, or in src/runbooks/_aws-documents.ts for an AWS runbook): the service cannot ship a role for it`,
       );
     }
     for (const p of steps) {

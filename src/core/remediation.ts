@@ -27,6 +27,12 @@ export interface DocumentRef {
   type: 'Automation' | 'Command';
   /** Ours: the YAML file, relative to src/runbooks/ (e.g. `documents/ssm-remediator-Foo.yaml`). */
   file?: string;
+  /**
+   * Ours, Automation: what its steps call (one entry per IAM action, resources as Fn::Sub ARNs or `*` for
+   * actions with no resource type). The service ships an assume role with exactly these; AWS-owned
+   * runbooks have theirs in src/runbooks/_aws-documents.ts.
+   */
+  assumeRole?: { action: string; resources: string[] }[];
 }
 
 /** Facts an example (or `remediator plan`) decides with; anything unset takes the plan defaults. */

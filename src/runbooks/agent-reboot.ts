@@ -25,7 +25,21 @@ export default defineRemediation({
   trigger: 'agent.disconnected',
   applies: (f) => ID_PATTERNS.instanceId.test(f.resourceId) && f.detail.reason === 'connection-lost',
   defaultMode: 'shadow',
-  documents: [{ name: DOCUMENT, type: 'Automation', file: `documents/${DOCUMENT}.yaml` }],
+  documents: [
+    {
+      name: DOCUMENT,
+      type: 'Automation',
+      file: `documents/${DOCUMENT}.yaml`,
+      // Its steps: EC2 RebootInstances, then DescribeInstanceStatus until the instance runs.
+      assumeRole: [
+        {
+          action: 'ec2:RebootInstances',
+          resources: ['arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'],
+        },
+        { action: 'ec2:DescribeInstanceStatus', resources: ['*'] },
+      ],
+    },
+  ],
   permissions: ['ssm:StartAutomationExecution'],
   plan: instanceAutomationPlan(DOCUMENT),
   examples: [

@@ -146,7 +146,7 @@ it('even the sweep role’s own event for an Online agent starts no execution an
   const online = 'i-0f0e0d0c0b0a09080';
   acct.ssm.addInstance({ InstanceId: online });
   // The sweep's credentials, stolen: the bus lets them through, SSM's facts still decide.
-  const stolen = eventsAs(acct.fn("agentSweep").credentials!.accessKeyId);
+  const stolen = eventsAs(acct.fn('agentSweep').credentials!.accessKeyId);
   for (const reason of ['stale-ping', 'connection-lost'] as const) {
     const out = await stolen.send(new PutEventsCommand({ Entries: [forged(online, reason, serviceBus())] }));
     expect(out.FailedEntryCount).toBe(0);
