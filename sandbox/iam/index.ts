@@ -99,7 +99,13 @@ export function createSandboxIam(opts: SandboxIamOptions): SandboxIam {
   const check = (identity: Statement[], caller: Caller, req: IamRequest): Verdict => {
     evaluated += 1;
     const resource = resourcePolicies.get(req.resource) ?? [];
-    return evaluate(identity, { ...req, caller }, resource);
+    // Global keys AWS sets for every request: for an assumed role, aws:PrincipalArn is the role's ARN.
+    const context = {
+      ...(caller.roleArn ? { 'aws:PrincipalArn': caller.roleArn } : {}),
+      'aws:PrincipalAccount': caller.account,
+      ...req.context,
+    };
+    return evaluate(identity, { ...req, caller, context }, resource);
   };
 
   const record = (principal: string, role: string, req: IamRequest, via: string, message: string): void => {

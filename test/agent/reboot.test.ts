@@ -30,6 +30,10 @@ test('agent-reboot starts our reboot document, never AWS-RestartEC2Instance', ()
       name: 'SsmRemediator-RebootInstance',
       type: 'Automation',
       file: 'documents/SsmRemediator-RebootInstance.yaml',
+      assumeRole: [
+        { action: 'ec2:RebootInstances', resources: [expect.stringMatching(/:instance\/\*$/)] },
+        { action: 'ec2:DescribeInstanceStatus', resources: ['*'] },
+      ],
     },
   ]);
   const r = dryRun(

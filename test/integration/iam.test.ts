@@ -64,8 +64,12 @@ describe('each function role, through the real SDK', () => {
       const ssm = new SSMClient(clientOpts(acct, short));
       const sns = new SNSClient(clientOpts(acct, short));
       try {
-        // Allowed: every role reads the stage's switches.
-        await ssm.send(new GetParameterCommand({ Name: killSwitch.name }));
+        // Allowed: every role but notifySlack's reads the stage's switches; notifySlack reads only the webhook.
+        if (short === 'notifySlack')
+          expect((await errorOf(ssm.send(new GetParameterCommand({ Name: killSwitch.name })))).name).toBe(
+            'AccessDeniedException',
+          );
+        else await ssm.send(new GetParameterCommand({ Name: killSwitch.name }));
         const put = await errorOf(
           ssm.send(
             new PutParameterCommand({ Name: killSwitch.name, Value: 'on', Overwrite: true, Type: 'String' }),

@@ -180,7 +180,9 @@ describe('notifications (issue 11, item 6)', () => {
     ).Variables['SLACK_WEBHOOK_PARAM']!;
     expect(name).toMatch(/^\/ssm-remediator\/[^/]+\/slack-webhook-url$/);
     const webhook = `:parameter${name}`;
-    for (const [id, role] of ofType('AWS::IAM::Role')) {
+    // Lambda execution roles (the Automation assume roles are SSM's and read no parameter at all).
+    const lambdaRoles = ofType('AWS::IAM::Role').filter(([id]) => !id.startsWith('AutomationRole'));
+    for (const [id, role] of lambdaRoles) {
       const touching = statements(role).filter(
         (s) => reads(s) && JSON.stringify(s.Resource).includes(webhook),
       );
