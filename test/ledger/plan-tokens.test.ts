@@ -19,6 +19,8 @@ const twoSteps = defineRemediation({
   trigger: 'config.noncompliant',
   applies: (f) => f.rule === 'restricted-ssh',
   defaultMode: 'auto',
+  calendars: [],
+  calendarExemption: 'a test remediation: no change calendar in this world',
   documents: [
     { name: 'AWS-DisablePublicAccessForSecurityGroup', type: 'Automation' },
     { name: 'AWS-PublishSNSNotification', type: 'Automation' },
