@@ -2,15 +2,11 @@
  * The notification outbox (docs/guards.md "Held work"): an SQS queue where a results-topic message
  * waits when Publish failed, until the reconcile sweep publishes it (src/core/outbox.ts).
  */
-import {
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { OutboxPort } from '../core/outbox.ts';
 import type { HeldPublish, OutboxHold } from './notifier-sns.ts';
+import { receiveUpTo } from './sqs-receive.ts';
 
 export function sqsOutboxHold(sqs: SQSClient, queueUrl: string): OutboxHold {
   return {
@@ -24,21 +20,10 @@ export function sqsOutboxHold(sqs: SQSClient, queueUrl: string): OutboxHold {
 export function sqsOutbox(sqs: SQSClient, queueUrl: string, sns: SNSClient, topicArn: string): OutboxPort {
   return {
     async receive(max) {
-      const out: Array<{ handle: string; body: string }> = [];
-      while (out.length < max) {
-        const r = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: Math.min(10, max - out.length),
-            // Hidden for as long as a sweep may take (its timeout), so one sweep never reads a message twice.
-            VisibilityTimeout: 300,
-          }),
-        );
-        const got = r.Messages ?? [];
-        for (const m of got) if (m.ReceiptHandle) out.push({ handle: m.ReceiptHandle, body: m.Body ?? '' });
-        if (got.length === 0) break;
-      }
-      return out;
+      return (await receiveUpTo(sqs, queueUrl, max)).map(({ handle, body }) => ({
+        handle,
+        body: body ?? '',
+      }));
     },
     async publish(body) {
       const held = JSON.parse(body) as HeldPublish;
