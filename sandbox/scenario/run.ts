@@ -712,7 +712,8 @@ function createLineReader(account: SandboxAccount): { read(): OutcomeLine[] } {
           kind: message,
           seq: out.length,
           outcome: s('outcome') ?? 'unknown',
-          ...(s('eventId') ? { eventId: s('eventId') } : {}),
+          // The finding's event (`findingEventId`; `eventId` in logs written before it was named so).
+          ...((s('findingEventId') ?? s('eventId')) ? { eventId: s('findingEventId') ?? s('eventId') } : {}),
           ...(s('remediation') ? { remediation: s('remediation') } : {}),
           ...(s('resourceId') ? { resourceId: s('resourceId') } : {}),
           ...(s('code') ? { code: s('code') } : {}),

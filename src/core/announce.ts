@@ -3,9 +3,10 @@
  * then send the notifications the caller's shape asks for. A failure here never undoes or blocks an
  * action: a notification that fails is logged.
  */
-import type { LedgerPort, LogPort, Notification, NotifierPort } from '../ports/index.ts';
+import type { LedgerPort, LogPort, MetricsPort, Notification, NotifierPort } from '../ports/index.ts';
 import { errorMessage } from './errors.ts';
 import { notificationFor, consoleUrl, shouldNotify } from './notify.ts';
+import { notificationFailed } from './metrics.ts';
 import { recordOutcome } from './record.ts';
 import type { Registry } from './registry.ts';
 import { mostSevere } from './severity.ts';
@@ -17,6 +18,7 @@ export interface AnnounceDeps {
   registry: Pick<Registry, 'get'>;
   log: LogPort;
   now: () => Date;
+  metrics?: MetricsPort;
 }
 
 export interface Announcement {
@@ -49,8 +51,9 @@ export async function announce(
     try {
       await deps.notifier.notify(n);
     } catch (e) {
+      notificationFailed(deps.metrics, 'notifier');
       deps.log.error('notification failed', {
-        eventId: n.outcome.eventId,
+        findingEventId: n.outcome.eventId,
         remediation: n.outcome.remediation,
         outcomes: n.outcomes?.length ?? 1,
         error: errorMessage(e),

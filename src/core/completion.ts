@@ -7,7 +7,7 @@
  * not know are not ours: ignored.
  */
 import type { Registry } from './registry.ts';
-import type { LogPort, NotifierPort } from '../ports/index.ts';
+import type { LogPort, MetricsPort, NotifierPort } from '../ports/index.ts';
 import { parseCompletion, type CompletionSignal } from '../events/completion.ts';
 import { report } from './announce.ts';
 import { errorMessage } from './errors.ts';
@@ -33,6 +33,7 @@ export interface CompletionDeps {
   log: LogPort;
   now: () => Date;
   options: LedgerRuntimeOptions;
+  metrics?: MetricsPort;
 }
 
 export type CompletionResult =
@@ -57,7 +58,7 @@ function ignored(deps: CompletionDeps, reason: string, s?: CompletionSignal): Co
     reason,
     executionId: s?.executionId,
     status: s?.status,
-    eventId: s?.eventId,
+    completionEventId: s?.eventId,
   });
   return { status: 'ignored', reason, ...(s ? { executionId: s.executionId } : {}) };
 }
@@ -92,7 +93,7 @@ export async function closeExecution(
       kind: exec.kind,
       executionId: exec.executionId,
       status,
-      ...(eventId ? { eventId } : {}),
+      ...(eventId ? { completionEventId: eventId } : {}),
     });
   }
   const verdict = terminalVerdict(exec.kind, status) ?? 'failed';

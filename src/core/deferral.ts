@@ -23,6 +23,7 @@ import {
   type LedgerRuntimeOptions,
 } from './completion.ts';
 import { holdDue } from './hold.ts';
+import { heldWork } from './metrics.ts';
 import type { CompliancePort, ExecutionsPort, LedgerStore, StoredDeferral } from './ledger-types.ts';
 import { TRIGGER_FAMILIES, type Finding, type Outcome } from './types.ts';
 
@@ -131,6 +132,8 @@ export async function releaseDeferrals(
   filter: { calendarArn?: string } = {},
 ): Promise<ReleaseReport[]> {
   const all = await deps.ledger.listDeferrals();
+  // The sweep sees all held work (a calendar's release sees only its own): how much, how old.
+  if (!filter.calendarArn) heldWork(deps.metrics, all, deps.now());
   const states = new Map<string, Promise<'OPEN' | 'CLOSED'>>();
   const stateOf = (calendars: string[]) => {
     const k = [...calendars].sort().join('\n');

@@ -12,6 +12,7 @@ import type {
   GuardFacts,
   LedgerPort,
   LogPort,
+  MetricsPort,
   NotifierPort,
   Switches,
   SwitchesPort,
@@ -27,6 +28,7 @@ import { decisionPlan } from './act-plan.ts';
 import { announce, each } from './announce.ts';
 import { claimOrSkip, executePlan, hold, type HeldContext } from './execute.ts';
 import type { Registry } from './registry.ts';
+import { decisionLatency, findingReceived } from './metrics.ts';
 import { rejectEvent } from './reject.ts';
 import type { Remediation } from './remediation.ts';
 import type { CalendarFact, Facts, Finding, InstanceFact, Outcome } from './types.ts';
@@ -58,6 +60,8 @@ export interface EngineDeps {
   deadLetter: DeadLetterPort;
   log: LogPort;
   now: () => Date;
+  /** Optional: without it nothing is measured (docs/operating.md "Metrics"). */
+  metrics?: MetricsPort;
 }
 
 export { TAG_EVENT, TAG_REMEDIATION, TAG_RESOURCE } from './act-plan.ts';
@@ -71,7 +75,10 @@ export async function handleEvent(event: unknown, deps: EngineDeps): Promise<Out
     if (!(e instanceof ValidationError)) throw e;
     return [await reject(event, e, deps)];
   }
-  return handleFinding(finding, deps);
+  findingReceived(deps.metrics, finding);
+  const outcomes = await handleFinding(finding, deps);
+  decisionLatency(deps.metrics, finding, deps.now());
+  return outcomes;
 }
 
 async function reject(event: unknown, e: ValidationError, deps: EngineDeps): Promise<Outcome> {

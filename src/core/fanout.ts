@@ -23,6 +23,7 @@ import {
   type SentCommand,
 } from './fanout-plan.ts';
 import { parseFinding } from '../events/finding.ts';
+import { findingReceived } from './metrics.ts';
 import { rejectEvent } from './reject.ts';
 import type { Finding, InstanceFact, Outcome } from './types.ts';
 import type { Home } from '../events/origin.ts';
@@ -185,6 +186,7 @@ export async function runFanout(records: readonly FanoutRecord[], engine: Engine
     const p = parseRecord(record, engine.config.home);
     if (p.finding) {
       parsed.push({ record, finding: p.finding });
+      findingReceived(engine.metrics, p.finding);
       continue;
     }
     try {

@@ -1,5 +1,6 @@
-import type { LedgerPort, LogPort } from '../ports/index.ts';
+import type { LedgerPort, LogPort, MetricsPort } from '../ports/index.ts';
 import { errorMessage } from './errors.ts';
+import { outcomeRecorded } from './metrics.ts';
 import type { Outcome } from './types.ts';
 
 /**
@@ -10,10 +11,12 @@ import type { Outcome } from './types.ts';
 export async function recordOutcome(
   o: Outcome,
   message: 'decision' | 'outcome',
-  deps: { log: LogPort; ledger: Pick<LedgerPort, 'recordOutcome'> },
+  deps: { log: LogPort; ledger: Pick<LedgerPort, 'recordOutcome'>; metrics?: MetricsPort },
 ): Promise<void> {
+  outcomeRecorded(deps.metrics, o);
+  // `findingEventId`: the finding's event, whichever event this invocation is about (`correlation_id`).
   deps.log.info(message, {
-    eventId: o.eventId,
+    findingEventId: o.eventId,
     remediation: o.remediation,
     resourceId: o.resourceId,
     outcome: o.outcome,
@@ -27,7 +30,7 @@ export async function recordOutcome(
     await deps.ledger.recordOutcome(o);
   } catch (e) {
     deps.log.error('outcome not recorded in the ledger', {
-      eventId: o.eventId,
+      findingEventId: o.eventId,
       remediation: o.remediation,
       error: errorMessage(e),
     });

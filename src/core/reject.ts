@@ -23,11 +23,11 @@ export async function rejectEvent(
     actions: [],
     at: deps.now().toISOString(),
   };
-  deps.log.warn('event rejected', { eventId: id.eventId, field: e.field, reason: outcome.reason });
+  deps.log.warn('event rejected', { findingEventId: id.eventId, field: e.field, reason: outcome.reason });
   try {
     await deps.deadLetter.send(event, outcome.reason, e.field);
   } catch (err) {
-    deps.log.error('dead-letter send failed', { eventId: id.eventId, error: errorMessage(err) });
+    deps.log.error('dead-letter send failed', { findingEventId: id.eventId, error: errorMessage(err) });
     throw new TransientError(`could not dead-letter rejected event ${id.eventId}`, { cause: err });
   }
   return outcome;

@@ -39,7 +39,6 @@ function sweepDeps(context: Context): SweepDeps {
 
 export const handler = lambda(logger, async (event: unknown, context: Context) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
-  if (id) logger.appendKeys({ eventId: id });
   const r = await sweepAgents(sweepDeps(context), id);
   return {
     instances: r.instances,

@@ -12,8 +12,6 @@ const logger = createLogger();
 const deps = once(() => completionDeps(sharedDeps(logger)));
 
 export const handler = lambda(logger, async (event: unknown) => {
-  const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
-  if (id) logger.appendKeys({ eventId: id });
   const r = await handleCompletion(event, deps());
   return r.status === 'closed'
     ? {

@@ -12,7 +12,9 @@ import { postToSlack } from '../adapters/notifier-slack.ts';
 import { slackPayload } from '../adapters/slack-digest.ts';
 import { postSlackBatch } from '../core/slack-posts.ts';
 import { slackUrlReader } from '../adapters/slack-webhook-param.ts';
+import { notificationFailed } from '../core/metrics.ts';
 import { lambda } from './lib/middleware.ts';
+import { containerMetrics } from './lib/metrics.ts';
 
 const logger = createLogger();
 const log = logPort(logger);
@@ -38,6 +40,7 @@ export const handler = lambda(
       remainingMs: () => context.getRemainingTimeInMillis(),
       log,
     });
+    notificationFailed(containerMetrics(), 'slack', r.failed.length);
     logger.info('Slack batch', {
       records: records.length,
       posts: r.posts,

@@ -34,8 +34,6 @@ const outbox = once(() => {
 });
 
 export const handler = lambda(logger, async (event: unknown, context: Context) => {
-  const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
-  if (id) logger.appendKeys({ eventId: id });
   const r = await reconcile(event, deps());
   const queue = failed();
   const redrive = queue

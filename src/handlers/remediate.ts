@@ -13,8 +13,6 @@ const logger = createLogger();
 const deps = once(() => engineDeps(sharedDeps(logger)));
 
 export const handler = lambda(logger, async (event: unknown, context: Context) => {
-  const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
-  if (id) logger.appendKeys({ eventId: id });
   const outcomes = await handleEvent(event, atHome(deps(), context));
   return {
     outcomes: outcomes.map((o) => ({

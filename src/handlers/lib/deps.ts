@@ -35,7 +35,8 @@ import type { ReconcileDeps } from '../../core/deferral.ts';
 import type { EngineDeps } from '../../core/engine.ts';
 import type { LedgerStore } from '../../core/ledger-types.ts';
 import { createRegistry, type Registry } from '../../core/registry.ts';
-import type { LogPort, NotifierPort } from '../../ports/index.ts';
+import type { LogPort, MetricsPort, NotifierPort } from '../../ports/index.ts';
+import { containerMetrics } from './metrics.ts';
 import { loadConfig, type AppConfig } from '../../config.ts';
 import { systemClock } from '../../adapters/system-clock.ts';
 
@@ -48,6 +49,8 @@ export interface SharedDeps {
   notifier: NotifierPort;
   log: LogPort;
   now: () => Date;
+  /** EMF metrics, flushed by the middleware after each invocation. */
+  metrics: MetricsPort;
 }
 
 /** Builds a value on first use and keeps it for the container's lifetime. */
@@ -61,6 +64,7 @@ export function sharedDeps(logger: Logger, env: NodeJS.ProcessEnv = process.env)
   const e = config.env;
   const log = logPort(logger);
   const ssm = ssmClient();
+  const metrics = containerMetrics();
   return {
     config,
     registry: createRegistry(entries),
@@ -77,9 +81,11 @@ export function sharedDeps(logger: Logger, env: NodeJS.ProcessEnv = process.env)
         ),
       },
       log,
+      metrics,
     ),
     log,
     now: systemClock.now,
+    metrics,
   };
 }
 
@@ -107,6 +113,7 @@ export function engineDeps(s: SharedDeps): EngineDeps {
     deadLetter: sqsDeadLetter(sqsClient(), e.DEAD_LETTER_QUEUE_URL),
     log: s.log,
     now: s.now,
+    metrics: s.metrics,
   };
 }
 
@@ -121,6 +128,7 @@ export function completionDeps(s: SharedDeps): CompletionDeps {
     log: s.log,
     now: s.now,
     options: runtimeOptionsFromEnv(s.config.env),
+    metrics: s.metrics,
   };
 }
 
