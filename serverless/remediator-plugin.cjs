@@ -31,6 +31,9 @@ class RemediatorPlugin {
     this.root = serverless.config.servicePath;
     this.hooks = {
       'before:package:createDeploymentArtifacts': () => this.build(),
+      // h2-ops: `deploy function -f` and `invoke local` do not package: build so they never take a stale .build/.
+      'before:deploy:function:packageFunction': () => this.build(),
+      'before:invoke:local:invoke': () => this.build(),
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.derive(),
     };
   }

@@ -5,8 +5,10 @@ import { systemClock } from './system-clock.ts';
 
 /**
  * The kill switch (`<prefix>/kill-switch`: on|off) and modes (`<prefix>/mode/<id>`: auto|shadow|off)
- * from Parameter Store, cached for `cacheSeconds` so a burst of events costs one read. A missing
- * kill switch, or a value that is not on/off, is unreadable: the engine fails closed.
+ * from Parameter Store, cached for `cacheSeconds` so a burst of events costs one read. Neither is
+ * owned by the stack (a deploy never resets an operator's choice): an absent kill switch is `off`, an
+ * absent mode the remediation's default. A read that fails, or a value that is not on/off, is
+ * unreadable: the engine fails closed.
  */
 export function parameterStoreSwitches(
   ssm: SSMClient,
@@ -37,13 +39,9 @@ export function parameterStoreSwitches(
   return {
     async read(ids): Promise<Switches> {
       const v = await values([killName, ...ids.map(modeName)]);
-      const kill = v.get(killName)?.trim().toLowerCase();
+      const kill = v.get(killName)?.trim().toLowerCase() ?? 'off';
       if (kill !== 'on' && kill !== 'off') {
-        throw new Error(
-          kill === undefined
-            ? `parameter ${killName} is missing`
-            : `parameter ${killName} is ${JSON.stringify(kill)}, expected on or off`,
-        );
+        throw new Error(`parameter ${killName} is ${JSON.stringify(kill)}, expected on or off`);
       }
       const modes: Record<string, Mode | undefined> = {};
       for (const id of ids) {

@@ -67,11 +67,20 @@ describe('switches from Parameter Store', () => {
     ssmMock.on(GetParametersCommand).resolves({ Parameters: [{ Name: '/r/dev/kill-switch', Value: 'ON' }] });
     expect((await parameterStoreSwitches(ssm(), '/r/dev', 30).read([])).killSwitch).toBe(true);
   });
-  test('a missing kill switch or a bad mode is unreadable (the engine fails closed)', async () => {
+  test('an absent kill switch is off: the stack does not own it, so no deploy resets it', async () => {
     ssmMock.on(GetParametersCommand).resolves({ Parameters: [], InvalidParameters: ['/r/dev/kill-switch'] });
-    await expect(parameterStoreSwitches(ssm(), '/r/dev', 30).read([])).rejects.toThrow(
-      '/r/dev/kill-switch is missing',
-    );
+    expect(await parameterStoreSwitches(ssm(), '/r/dev', 30).read([])).toEqual({
+      killSwitch: false,
+      modes: {},
+    });
+  });
+  test('a kill switch that cannot be read, or a bad value or mode, is unreadable (the engine fails closed)', async () => {
+    ssmMock.on(GetParametersCommand).rejects(new Error('ThrottlingException: Rate exceeded'));
+    await expect(parameterStoreSwitches(ssm(), '/r/dev', 30).read([])).rejects.toThrow('Rate exceeded');
+    ssmMock
+      .on(GetParametersCommand)
+      .resolves({ Parameters: [{ Name: '/r/dev/kill-switch', Value: 'maybe' }] });
+    await expect(parameterStoreSwitches(ssm(), '/r/dev', 0).read([])).rejects.toThrow('expected on or off');
     ssmMock.on(GetParametersCommand).resolves({
       Parameters: [
         { Name: '/r/dev/kill-switch', Value: 'off' },
