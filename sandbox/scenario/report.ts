@@ -4,6 +4,7 @@
  * SNS and Slack) and from the service's own log lines (`decision` per event, `outcome` for later
  * results). Duplicate executions are counted from SSM's side, never from the service's claims.
  */
+import type { OpsReport } from './ops.ts';
 import type { BusEvent } from '../types.ts';
 import { describeModes, type RunMode } from './runbooks.ts';
 import type { Scenario } from './schema.ts';
@@ -152,6 +153,8 @@ export interface RehearsalReport {
   /** Calls and deliveries the sandbox's IAM denied (the template's role policies), by "<role> <action>". */
   iam: { evaluated: number; denied: number; byRoleAction: Record<string, number>; samples: string[] };
   notes: string[];
+  /** h2-ops: the metrics the functions wrote (EMF) and the alarms that would have fired (./ops.ts). */
+  ops?: OpsReport;
   /** The scenario's calendar freezes, faults, outages and kill-switch windows (the HTML report shades them). */
   windows?: TimeWindow[];
   /** What happened to each (remediation, resource), in simulated time (the HTML report draws it). */
@@ -287,6 +290,7 @@ export interface ReportInput {
   windowOf?: (instance: string, at: number) => string;
   dropOf?: (instance: string, at: number) => string;
   notes?: string[];
+  ops?: OpsReport;
 }
 
 export function buildReport(input: ReportInput): RehearsalReport {
@@ -517,6 +521,7 @@ export function buildReport(input: ReportInput): RehearsalReport {
       samples: [...new Set((input.iamDenials ?? []).map((d) => d.message))].slice(0, 5),
     },
     notes: input.notes ?? [],
+    ...(input.ops ? { ops: input.ops } : {}),
     ...(input.windows ? { windows: input.windows } : {}),
     timeline: buildTimeline(input, eventsById),
   };
@@ -720,6 +725,25 @@ const fmtCounts = (m: Record<string, number>): string =>
     .map(([k, v]) => `${k} ${v}`)
     .join(', ') || 'none';
 
+/** h2-ops: the metrics seen (EMF, service-wide) and the alarms that would have fired. */
+export function renderOps(o: OpsReport): string[] {
+  const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+  const out = [
+    `Metrics (EMF)          ${o.lines} lines; ${
+      Object.entries(o.metrics)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ') || 'none'
+    }`,
+    `Alarms fired           ${o.fired.length} of ${o.alarms.length}${o.fired.length ? '' : ' (none)'}`,
+  ];
+  for (const a of o.alarms.filter((x) => x.fired))
+    out.push(
+      `  ${a.name}: ${a.metric} = ${fmt(a.value ?? 0)} (${a.data}) at +${Math.round((a.at ?? 0) / 60_000)} min`,
+    );
+  return out;
+}
+
 /** The human summary printed at the end of a rehearsal. */
 export function renderReport(r: RehearsalReport): string {
   const lines: string[] = [];
@@ -764,6 +788,7 @@ export function renderReport(r: RehearsalReport): string {
     `IAM denied             ${r.iam.denied} of ${r.iam.evaluated} requests evaluated against the template's policies${r.iam.denied > 0 ? `  (${fmtCounts(r.iam.byRoleAction)})` : ''}`,
   );
   for (const m of r.iam.samples) lines.push(`  ${m}`);
+  if (r.ops) lines.push(...renderOps(r.ops));
   lines.push('');
   const c = r.convergence;
   lines.push(

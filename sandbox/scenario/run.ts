@@ -9,6 +9,7 @@
  * invocation and compliance events are the ones SSM emits), agents losing their connection, calendar
  * freezes, throttling, faults, and parameter changes through the SSM API.
  */
+import { evaluateOps } from './ops.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { rmSync } from 'node:fs';
@@ -237,6 +238,12 @@ async function rehearse(
     );
   for (const k of s.killSwitch)
     at(k.at, `kill switch ${k.state}`, () => putParameter(`${prefix}/kill-switch`, k.state));
+  for (const m of s.malformed)
+    at(m.at, `malformed Config event (no ${m.missing})`, () => {
+      const ev = malformedConfigEvent(m, ids(), clock.now(), accountId, region);
+      scenarioEvents.add(ev.id);
+      bus.put(ev, { via: 'service' });
+    });
 
   const announce = (
     rule: string,
@@ -464,6 +471,18 @@ async function rehearse(
   const end = clock.now();
   const apiCalls = withoutOwnReads(account.calls.snapshot(), ledgerReads.pages);
   const convergence = judgeConvergence(await gatherWorld(account, fates, world, windowCommands));
+  // h2-ops: the metrics the functions wrote (EMF) and the template's alarms over them (./ops.ts).
+  const ops = evaluateOps({
+    template: account.deployed.template,
+    lines: account.lambda.logs(),
+    invocations: account.lambda.invocations(),
+    queueDepth: (id) => {
+      const q = account.deployed.queues[id];
+      return q ? account.sqs.pending(q.url).length : 0;
+    },
+    t0,
+    end: end.getTime(),
+  });
   return buildReport({
     scenario: s.name,
     seed: s.seed,
@@ -495,6 +514,7 @@ async function rehearse(
     dropOf: world.dropOf,
     windows: scenarioWindows(s),
     notes,
+    ops,
   });
 }
 
@@ -725,6 +745,48 @@ function createLineReader(account: SandboxAccount): { read(): OutcomeLine[] } {
       seen = logs.length;
       return out;
     },
+  };
+}
+
+/** A Config non-compliance event that leaves out one field the service needs (scenario `malformed`). */
+function malformedConfigEvent(
+  m: { rule: string; missing: string },
+  id: string,
+  now: Date,
+  account: string,
+  region: string,
+): BusEvent {
+  const detail: Record<string, unknown> = {
+    resourceId: 'sg-0badbadbadbadbad0',
+    resourceType: 'AWS::EC2::SecurityGroup',
+    awsRegion: region,
+    awsAccountId: account,
+    configRuleName: m.rule,
+    recordVersion: '1.0',
+    configRuleARN: `arn:aws:config:${region}:${account}:config-rule/config-rule-malformed`,
+    messageType: 'ComplianceChangeNotification',
+    newEvaluationResult: {
+      evaluationResultIdentifier: {
+        evaluationResultQualifier: { configRuleName: m.rule, resourceType: 'AWS::EC2::SecurityGroup' },
+        orderingTimestamp: now.toISOString(),
+      },
+      complianceType: 'NON_COMPLIANT',
+      resultRecordedTime: now.toISOString(),
+      configRuleInvokedTime: now.toISOString(),
+    },
+    notificationCreationTime: now.toISOString(),
+  };
+  delete detail[m.missing];
+  return {
+    version: '0',
+    id,
+    'detail-type': 'Config Rules Compliance Change',
+    source: 'aws.config',
+    account,
+    time: isoSeconds(now),
+    region,
+    resources: [],
+    detail,
   };
 }
 

@@ -163,6 +163,16 @@ const modeChange = z.strictObject({
 
 const killSwitch = z.strictObject({ at: duration, state: z.enum(['on', 'off']) });
 
+/**
+ * h2-ops: a malformed event on the bus: a Config non-compliance event for `rule` that leaves out
+ * `missing`. The service rejects it into the rejected-events queue (whose alarm then fires).
+ */
+const malformed = z.strictObject({
+  at: duration,
+  rule: z.string().min(1).default('restricted-ssh'),
+  missing: z.enum(['resourceId', 'resourceType', 'awsAccountId']).default('resourceId'),
+});
+
 const automationOutcome = z.strictObject({
   document: z.string().optional(),
   outcome: z.enum(['Success', 'Failed', 'TimedOut']),
@@ -226,6 +236,7 @@ export const scenarioSchema = z.strictObject({
   slackDown: z.array(window).default([]),
   modes: z.array(modeChange).default([]),
   killSwitch: z.array(killSwitch).default([]),
+  malformed: z.array(malformed).default([]),
   automation: z
     .strictObject({
       outcomes: z.array(automationOutcome).default([]),
