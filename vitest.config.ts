@@ -12,6 +12,7 @@ const integration = [
   'test/rehearse/run.test.ts',
   'test/rehearse/held.test.ts',
   'test/rehearse/notify-storm.test.ts',
+  'test/rehearse/ops.test.ts',
   'test/rehearse/html*.test.ts',
   'test/template/**/*.test.ts',
   'test/patch/template.test.ts',
