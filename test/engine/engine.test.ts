@@ -191,7 +191,7 @@ describe('the Config path', () => {
     expect(slackCalls).toBe(1);
     const decision = lines.map((l) => JSON.parse(l)).find((l) => l.message === 'decision');
     expect(decision).toMatchObject({
-      eventId: event.id,
+      findingEventId: event.id,
       remediation: 'restricted-ssh',
       resourceId: event.detail.resourceId,
       outcome: 'started',
