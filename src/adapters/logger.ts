@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { search } from '@aws-lambda-powertools/logger/correlationId';
 import type { LogPort } from '../ports/index.ts';
 
 /**
@@ -10,12 +9,30 @@ import type { LogPort } from '../ports/index.ts';
  */
 export const CORRELATION_ID_PATH = 'id || Records[0].messageId';
 
+/**
+ * The logger's `correlationIdSearchFn`: the JMESPath subset the correlation path uses (`a.b`, `a[0].b`,
+ * `x || y`), so the bundles do not carry a JMESPath engine (@aws-lambda-powertools/jmespath) for one path.
+ */
+export function searchPath(expression: string, data: unknown): unknown {
+  for (const alternative of expression.split('||')) {
+    let v: unknown = data;
+    for (const step of alternative.trim().split('.')) {
+      const m = /^([A-Za-z_][\w-]*)((?:\[\d+\])*)$/.exec(step);
+      if (!m) throw new Error(`unsupported correlation id path: ${expression}`);
+      v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[m[1]!] : undefined;
+      for (const [, i] of m[2]!.matchAll(/\[(\d+)\]/g)) v = Array.isArray(v) ? v[Number(i)] : undefined;
+    }
+    if (v !== undefined && v !== null && v !== '' && v !== false) return v;
+  }
+  return null;
+}
+
 /** One Powertools logger per function: JSON lines, `correlation_id` from the triggering event. */
 export function createLogger(level = process.env.LOG_LEVEL ?? 'INFO'): Logger {
   return new Logger({
     serviceName: 'ssm-remediator',
     logLevel: level as 'INFO',
-    correlationIdSearchFn: search,
+    correlationIdSearchFn: searchPath,
   });
 }
 

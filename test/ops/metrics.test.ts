@@ -137,3 +137,16 @@ describe('EMF (Powertools Metrics)', () => {
     expect(lines).toHaveLength(1);
   });
 });
+
+describe('correlation id path (the logger search function)', () => {
+  test('EventBridge id, else the first SQS record; nothing else', async () => {
+    const { searchPath, CORRELATION_ID_PATH } = await import('../../src/adapters/logger.ts');
+    expect(searchPath(CORRELATION_ID_PATH, { id: 'ev-1', Records: [{ messageId: 'm' }] })).toBe('ev-1');
+    expect(searchPath(CORRELATION_ID_PATH, { Records: [{ messageId: 'm-1' }, { messageId: 'm-2' }] })).toBe(
+      'm-1',
+    );
+    expect(searchPath(CORRELATION_ID_PATH, { detail: {} })).toBeNull();
+    expect(searchPath(CORRELATION_ID_PATH, 'text')).toBeNull();
+    expect(() => searchPath('foo[?x]', {})).toThrow('unsupported');
+  });
+});
