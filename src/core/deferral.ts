@@ -132,8 +132,7 @@ export async function releaseDeferrals(
   filter: { calendarArn?: string } = {},
 ): Promise<ReleaseReport[]> {
   const all = await deps.ledger.listDeferrals();
-  // The sweep sees all held work (a calendar's release sees only its own): how much, how old.
-  if (!filter.calendarArn) heldWork(deps.metrics, all, deps.now());
+  if (!filter.calendarArn) heldWork(deps.metrics, all, deps.now()); // the sweep sees all held work
   const states = new Map<string, Promise<'OPEN' | 'CLOSED'>>();
   const stateOf = (calendars: string[]) => {
     const k = [...calendars].sort().join('\n');
