@@ -81,7 +81,8 @@ export default defineRemediation({
         },
       ];
     }
-    return [reapply(id, ids, ctx.assumeRoleArn)];
+    // StartAssociationsOnce takes at most 10 ids; more failed associations wait for the next finding.
+    return [reapply(id, ids.slice(0, 10), ctx.assumeRoleArn)];
   },
   examples: [
     {
