@@ -75,6 +75,8 @@ export class Associations {
   private readonly pager: Pager;
   /** Simulated time a run takes on an instance. */
   runMs = 30_000;
+  /** Runs started and not yet ended (the account's idle() waits for them). */
+  running = 0;
 
   constructor(
     private readonly ctx: SsmContext,
@@ -137,7 +139,9 @@ export class Associations {
     if (!a) throw new AwsError('AssociationDoesNotExist', `Association ${associationId} does not exist.`);
     const targets = instanceId ? [instanceId] : a.instanceIds;
     const started = this.ctx.clock.now();
+    this.running += 1;
     this.ctx.clock.after(this.runMs, () => {
+      this.running -= 1;
       for (const id of targets) this.finish(a, id, started);
     });
   }
