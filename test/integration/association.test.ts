@@ -6,8 +6,11 @@
  * (`failed-again`), never re-applied a second time.
  */
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SandboxAccount } from '../../sandbox/account.ts';
+import type { BusEvent } from '../../sandbox/types.ts';
+import { associationStateEvent } from '../../src/runbooks/_association-examples.ts';
 import { setModes, startTestAccount } from '../helpers/sandbox.ts';
 
 let acct: SandboxAccount;
@@ -54,6 +57,18 @@ it('a failed association is re-applied once (both events, one run) and then succ
   acct.ssm.associations.run(a.AssociationId);
   await acct.bus.idle({ timeoutMs: 60_000 });
 
+  // Both events of the failed run matched a rule of the remediate function.
+  const failedRun = acct.bus
+    .fates()
+    .filter((f) => f.event.detail['instance-id'] === I || f.event.detail['resource-id'] === I)
+    .filter(
+      (f) => f.event.detail['status'] === 'Failed' || f.event.detail['compliance-status'] === 'non_compliant',
+    );
+  expect(failedRun.map((f) => f.event['detail-type']).sort()).toEqual([
+    'Configuration Compliance State Change',
+    'EC2 State Manager Instance Association State Change',
+  ]);
+  for (const f of failedRun) expect(f.rules.length).toBe(1);
   const runs = reapplies(I);
   expect(runs).toHaveLength(1);
   expect(runs[0]!.Parameters['AssociationIds']).toEqual([a.AssociationId]);
@@ -87,3 +102,29 @@ it('an association that fails again after its re-apply is escalated once, not re
   expect(escalated[0]!.reason).toContain('failed again');
   expect(mine.filter((m) => m.outcome === 'started')).toHaveLength(1);
 });
+
+it.each([
+  [
+    'an association id that is not one',
+    (d: Record<string, unknown>) => (d['association-id'] = '34fcb7e0; rm -rf /'),
+    'detail.association-id',
+  ],
+  ['no instance id', (d: Record<string, unknown>) => delete d['instance-id'], 'detail.instance-id'],
+])(
+  'a malformed association event (%s) lands in the rejected-events queue naming %s',
+  async (_n, mutate, field) => {
+    const bad = associationStateEvent('i-0a000000000000003') as unknown as BusEvent;
+    bad.id = randomUUID();
+    mutate(bad.detail);
+    const before = acct.queueBodies('RejectedEventsQueue').length;
+    acct.bus.put(bad, { via: 'service' });
+    await acct.bus.idle({ timeoutMs: 60_000 });
+    const rejected = acct.queueBodies('RejectedEventsQueue').slice(before) as Array<{
+      field: string;
+      event: { id: string };
+    }>;
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ field, event: { id: bad.id } });
+    expect(reapplies('i-0a000000000000003')).toHaveLength(0);
+  },
+);
