@@ -105,7 +105,7 @@ export default defineRemediation({
       name: 'SSM reports the association succeeded since → skipped (already-compliant)',
       event: associationStateEvent(A),
       facts: { associations: [{ associationId: EXAMPLE_ASSOCIATION, status: 'Success' }] },
-      expect: { outcome: 'skipped', actions: [] },
+      expect: { outcome: 'skipped' },
     },
     {
       name: 'calendar closed → deferred until it opens',
