@@ -213,11 +213,12 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
   });
   // Idle means the executions the account started have ended too (they end on the sim clock).
   bus.watch(() => {
-    const running = [
-      ...ssm.listAutomationExecutions().filter((x) => RUNNING.has(x.status)),
-      ...ssm.listCommands().filter((c) => RUNNING.has(c.Status)),
-    ].length;
-    return running > 0 ? [`${running} SSM execution(s) or command(s) running`] : [];
+    const running =
+      [
+        ...ssm.listAutomationExecutions().filter((x) => RUNNING.has(x.status)),
+        ...ssm.listCommands().filter((c) => RUNNING.has(c.Status)),
+      ].length + ssm.associations.running;
+    return running > 0 ? [`${running} SSM execution(s), command(s) or association run(s) running`] : [];
   });
   const sns = createSnsService({ account, region, clock, sqs });
   // Callers by access key: each function signs with its role's key (deploy registers them).

@@ -13,13 +13,13 @@ const lp = require('./least-privilege.cjs');
 /**
  * Roles of functions that start runbooks or send commands (the engine acts from these), with the
  * trigger families each function runs: a role gets only the statements of those remediations.
- * remediate: the Config rule and our SSM Agent Disconnected rule (serverless.yml events);
+ * remediate: the Config rule, our SSM Agent Disconnected rule and the association rules (serverless.yml events);
  * patchFanout: the patch failures queue; reconcile: releases deferred work of every family.
  */
 const ACTING_ROLES = {
-  RemediateRole: ['config.noncompliant', 'agent.disconnected'],
+  RemediateRole: ['config.noncompliant', 'agent.disconnected', 'association.failed'],
   PatchFanoutRole: ['patch.failed'],
-  ReconcileRole: ['config.noncompliant', 'agent.disconnected', 'patch.failed'],
+  ReconcileRole: ['config.noncompliant', 'agent.disconnected', 'patch.failed', 'association.failed'],
 };
 
 /** The one role that may read the Slack webhook SecureString (serverless.yml, notifySlack). */

@@ -199,6 +199,25 @@ const TABLE: Record<string, Record<string, Row>> = {
       if (role) out.push(passRole(role, 'ssm.amazonaws.com'));
       return out;
     },
+    // State Manager (Service Authorization Reference: StartAssociationsOnce and DescribeAssociation on
+    // `association`, DescribeInstanceAssociationsStatus on the instance).
+    StartAssociationsOnce: (i, env) =>
+      strings(i['AssociationIds']).map((id) => ({
+        action: 'ssm:StartAssociationsOnce',
+        resource: arn(env, 'ssm', `association/${id}`),
+      })),
+    DescribeAssociation: (i, env) => [
+      {
+        action: 'ssm:DescribeAssociation',
+        resource: arn(env, 'ssm', `association/${s(i['AssociationId']) ?? '*'}`),
+      },
+    ],
+    DescribeInstanceAssociationsStatus: (i, env) => [
+      {
+        action: 'ssm:DescribeInstanceAssociationsStatus',
+        resource: instanceArn(env, s(i['InstanceId']) ?? ''),
+      },
+    ],
     CreateDocument: (i, env) => [
       { action: 'ssm:CreateDocument', resource: documentArn(env, s(i['Name']) ?? '') },
     ],

@@ -46,6 +46,8 @@ export interface ConvergenceWorld {
   compliance(rule: string, resource: string): string | undefined;
   /** A patch command the service ran succeeded on the instance. */
   patched(instance: string): string | undefined;
+  /** Every State Manager association on the instance last succeeded (association.failed), if so how. */
+  associated?(instance: string): string | undefined;
   /** The agent's ping status now. */
   ping(instance: string): string | undefined;
   /** An execution that succeeded on the instance (a diagnosis or a restart). */
@@ -110,6 +112,8 @@ const EXCUSES = new Set([
   'not-fixed',
   'api-error',
   'deferral-expired',
+  // association.failed: failed again after its re-apply; escalated, not retried.
+  'failed-again',
 ]);
 
 function judge(f: WorldFinding, w: ConvergenceWorld, notices: Map<string, Notice[]>): ConvergenceItem {
@@ -123,6 +127,7 @@ function judge(f: WorldFinding, w: ConvergenceWorld, notices: Map<string, Notice
       const cmd = w.patched(f.resource);
       return cmd ? `patch command ${cmd} succeeded on it` : undefined;
     }
+    if (f.trigger === 'association') return w.associated?.(f.resource);
     if (w.ping(f.resource) === 'Online') return 'the agent is Online again';
     const x = w.diagnosed(f.resource);
     return x ? `execution ${x} succeeded on it` : undefined;

@@ -211,7 +211,17 @@ export const FINDING_TYPES = new Set([
   'aws.ssm|EC2 Command Invocation Status-change Notification',
   'aws.ssm|Configuration Compliance State Change',
   'ssm-remediator|SSM Agent Disconnected',
+  'aws.ssm|EC2 State Manager Instance Association State Change',
 ]);
+
+/** A State Manager association event (association.failed): the instance association state change or the Association compliance change. */
+export function isAssociationEvent(e: BusEvent): boolean {
+  return (
+    e['detail-type'] === 'EC2 State Manager Instance Association State Change' ||
+    (e['detail-type'] === 'Configuration Compliance State Change' &&
+      e.detail['compliance-type'] === 'Association')
+  );
+}
 
 /** Is this event a finding (something the service is meant to act on), judged from the event alone? */
 export function isFinding(e: BusEvent): boolean {
@@ -231,8 +241,13 @@ export function isFinding(e: BusEvent): boolean {
       d['document-name'] === 'AWS-RunPatchBaseline' &&
       (d['status'] === 'Failed' || d['status'] === 'TimedOut')
     );
+  if (e['detail-type'] === 'EC2 State Manager Instance Association State Change')
+    return d['status'] === 'Failed';
   if (e['detail-type'] === 'Configuration Compliance State Change')
-    return d['compliance-status'] === 'non_compliant' && d['compliance-type'] === 'Patch';
+    return (
+      d['compliance-status'] === 'non_compliant' &&
+      (d['compliance-type'] === 'Patch' || d['compliance-type'] === 'Association')
+    );
   return true;
 }
 
@@ -263,6 +278,9 @@ export function findingKey(
     return `config|${str(d['configRuleName'])}|${str(d['resourceType'])}|${res}|${str(id['orderingTimestamp'])}`;
   }
   if (e['detail-type'] === 'SSM Agent Disconnected') return `agent|${res}|${ctx.dropOf?.(res, at) ?? e.id}`;
+  // One failed association run on an instance: both its events name the run's time.
+  if (isAssociationEvent(e))
+    return `association|${res}|${str(d['last-execution-date']) || str(d['last-runtime']) || e.id}`;
   return `patch|${res}|${ctx.windowOf?.(res, at) ?? e.id}`;
 }
 

@@ -25,6 +25,7 @@ import type { BusEvent } from '../types.ts';
 import {
   buildReport,
   isFinding as isFindingEvent,
+  isAssociationEvent,
   scenarioWindows,
   resourceOf,
   type ExecutionView,
@@ -331,6 +332,23 @@ async function rehearse(
     }
   }
 
+  let assocTaken = 0;
+  for (const [index, a] of s.associations.entries()) {
+    const targets = world.instances.slice(assocTaken, assocTaken + a.instances).map((i) => i.id);
+    assocTaken += a.instances;
+    at(a.at, `associations #${index}: ${a.document} fails on ${targets.length}`, () => {
+      for (const id of targets) {
+        const assoc = ssm.associations.create({ Name: a.document, InstanceIds: [id] });
+        ssm.associations.setOutcome({
+          associationId: assoc.AssociationId,
+          outcome: 'Failed',
+          times: a.failedRuns,
+        });
+        ssm.associations.run(assoc.AssociationId);
+      }
+    });
+  }
+
   for (const d of world.dropOffs) {
     at(d.at, `${d.instances.length} agents lose their connection`, () => {
       for (const id of d.instances) ssm.setPingStatus(id, 'ConnectionLost');
@@ -541,7 +559,9 @@ async function gatherWorld(
         ? `config:${String(e.detail['configRuleName'])}`
         : e['detail-type'] === 'SSM Agent Disconnected'
           ? 'agent'
-          : 'patch';
+          : isAssociationEvent(e)
+            ? 'association'
+            : 'patch';
     if (typeof e.detail['resourceType'] === 'string') typeOf.set(resource, e.detail['resourceType']);
     findings.push({ trigger, resource, delivered: !f.dropped && f.targets.length > 0 });
     triggerOfEvent.set(e.id, trigger);
@@ -575,6 +595,13 @@ async function gatherWorld(
           c.invocations.some((i) => i.InstanceId === id && i.Status === 'Success'),
       )?.CommandId,
     ping: (id) => ssm.instances.get(id)?.PingStatus,
+    associated: (id) => {
+      const on = ssm.associations.onInstance(id);
+      const ok = on.length > 0 && on.every((a) => a.instances.get(id)?.status === 'Success');
+      return ok
+        ? `its ${on.length} association(s) last succeeded (re-applied ${on.map((a) => a.startedOnce).reduce((x, y) => x + y, 0)} time(s))`
+        : undefined;
+    },
     diagnosed: (id) =>
       automations.find((x) => x.status === 'Success' && onInstance(x, id))?.AutomationExecutionId,
     running: (resource) => {

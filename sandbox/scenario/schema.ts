@@ -131,6 +131,18 @@ const agents = z.strictObject({
   reconnectAt: duration.optional(),
 });
 
+/** State Manager associations that fail on some instances (association.failed). */
+const association = z.strictObject({
+  /** When the association's scheduled run fails. */
+  at: duration,
+  /** On how many instances (from the start of the fleet, after those of earlier entries); each gets its own association. */
+  instances: z.number().int().min(1).default(1),
+  /** The SSM document the association runs. */
+  document: z.string().min(1).default('AWS-GatherSoftwareInventory'),
+  /** Runs that fail on each instance: 1 (the re-apply fixes it) or more (it fails again: escalated). */
+  failedRuns: z.number().int().min(1).default(1),
+});
+
 const rateLimit = z.strictObject({
   /** Sustained requests per second (wall clock, as the sandbox's token buckets count). */
   rps: z.number().positive(),
@@ -214,6 +226,7 @@ export const scenarioSchema = z.strictObject({
   findings: z.array(findings).default([]),
   patchWindows: z.array(patchWindow).default([]),
   agents: z.array(agents).default([]),
+  associations: z.array(association).default([]),
   /** Rate limits, keyed 'service:Operation' (or 'service:Op1|Op2', 'service:*'). */
   throttling: z
     .record(z.string().regex(/^[a-z0-9-]+:.+$/, 'expected "service:Operation"'), rateLimit)

@@ -818,4 +818,17 @@ export const AWS_OWNED_DOCUMENTS: { name: string; type: DocumentType; content: s
       },
     }),
   },
+  {
+    // The document State Manager associations most often run (Inventory); associations' sandbox default.
+    name: 'AWS-GatherSoftwareInventory',
+    type: 'Command',
+    content: JSON.stringify({
+      schemaVersion: '2.0',
+      description: 'Software Inventory Policy Document.',
+      parameters: {
+        applications: { type: 'String', default: 'Enabled', allowedValues: ['Enabled', 'Disabled'] },
+      },
+      mainSteps: [{ action: 'aws:softwareInventory', name: 'collectSoftwareInventoryItems', inputs: {} }],
+    }),
+  },
 ];

@@ -1,5 +1,6 @@
 import type { SimClock } from '../clock.ts';
 import type { EventSink, Operation, ServiceDef } from '../types.ts';
+import { Associations, startAssociationsOnceSteps } from './associations.ts';
 import type { AutomationDurations, AutomationExecution, AutomationOutcomeRule } from './automation.ts';
 import { Automations } from './automation.ts';
 import type { CalendarSpec, CombinedState } from './calendars.ts';
@@ -12,6 +13,7 @@ import type { Ec2State, InstanceInit, ManagedInstance, PatchState, PingStatus } 
 import { InstanceRegistry } from './instances.ts';
 import { createContext } from './util.ts';
 
+export type { Association, AssociationOutcomeRule, InstanceAssociationState } from './associations.ts';
 export type { AutomationDurations, AutomationExecution, AutomationOutcomeRule } from './automation.ts';
 export type { CalendarEventSpec, CalendarSpec, CalendarType, CombinedState } from './calendars.ts';
 export { buildCalendar } from './calendars.ts';
@@ -36,6 +38,8 @@ export interface SsmState {
   readonly calendars: Calendars;
   readonly automations: Automations;
   readonly commands: Commands;
+  /** State Manager associations (CreateAssociation, StartAssociationsOnce, per-instance status). */
+  readonly associations: Associations;
 
   // managed instances
   addInstance(init: InstanceInit): ManagedInstance;
@@ -84,6 +88,19 @@ export function createSsmService(opts: SsmServiceOptions): { def: ServiceDef; st
   const instances = new InstanceRegistry(ctx);
   const automations = new Automations(ctx, documents);
   const commands = new Commands(ctx, documents, instances);
+  const associations = new Associations(ctx, documents, instances);
+  // An Automation whose step calls StartAssociationsOnce runs those associations once it succeeded.
+  automations.onFinished((exec) => {
+    if (exec.status !== 'Success') return;
+    const doc = documents.get(exec.DocumentName);
+    const v = doc ? documents.version(doc, exec.DocumentVersion) : undefined;
+    if (!v) return;
+    for (const id of startAssociationsOnceSteps(v.content, exec.Parameters)) {
+      if (!associations.get(id)) continue;
+      associations.get(id)!.startedOnce += 1;
+      associations.run(id);
+    }
+  });
 
   for (const d of AWS_OWNED_DOCUMENTS)
     documents.put({ name: d.name, content: d.content, type: d.type, owner: 'Amazon' });
@@ -94,6 +111,7 @@ export function createSsmService(opts: SsmServiceOptions): { def: ServiceDef; st
     calendars,
     automations,
     commands,
+    associations,
     addInstance: (init) => instances.add(init),
     getInstance: (id) => instances.get(id),
     setPingStatus: (id, s) => instances.setPingStatus(id, s),
@@ -146,6 +164,7 @@ export function createSsmService(opts: SsmServiceOptions): { def: ServiceDef; st
       ...calendars.operations(),
       ...automations.operations(),
       ...commands.operations(),
+      ...associations.operations(),
       ...(opts.extraOperations ?? {}),
     },
   };

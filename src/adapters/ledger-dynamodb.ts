@@ -216,21 +216,29 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
   const store: LedgerStore = {
     async guards(remediationId, resourceId, now): Promise<GuardFacts> {
       const t = now.getTime();
-      const [recentRuns, started, b] = await Promise.all([
-        count({
+      // The runs themselves (a handful at most): their number is the loop guard, the newest one's
+      // start tells an association failure that came after a re-apply (gates.ts, `reapplied`).
+      const [runs, started, b] = await Promise.all([
+        queryAll({
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
           ExpressionAttributeValues: {
             ':pk': `RUNS#${remediationId}#${resourceId}`,
             ':from': iso(t - windowMs),
             ':to': `${iso(t)}~`,
           },
+          ProjectionExpression: 'sk',
           ConsistentRead: true,
         }),
         startedLastHour(now),
         breaker(remediationId, now),
       ]);
+      const lastRun = runs
+        .map((r) => String(r['sk']))
+        .sort()
+        .at(-1);
       return {
-        recentRuns,
+        recentRuns: runs.length,
+        ...(lastRun ? { lastRunAt: lastRun.split('#')[0] } : {}),
         startedLastHour: started,
         breakerOpen: b.open,
         ...(b.reason ? { breakerReason: b.reason } : {}),

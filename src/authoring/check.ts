@@ -7,6 +7,7 @@
 import { basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ID_PATTERNS } from '../core/ids.ts';
+import { parseFinding } from '../events/finding.ts';
 import { permissionAction } from '../core/permissions.ts';
 import type { Remediation, RemediationExample } from '../core/remediation.ts';
 import { MODES, TRIGGER_FAMILIES, type Action } from '../core/types.ts';
@@ -203,6 +204,13 @@ export function checkRemediations(input: CheckInput): Problem[] {
         failures = [`throws ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`];
       }
       for (const f of failures) bad(field, `(${q(ex.name)}) ${f}`);
+      // An example that applies has an event of its trigger's family (a Patch compliance change is not an Association one).
+      const family = ex.expect.applies === false ? undefined : familyOf(ex.event);
+      if (family !== undefined && family !== r.trigger)
+        bad(
+          `${field}.event`,
+          `(${q(ex.name)}) is a ${family} event; this remediation's trigger is ${r.trigger}`,
+        );
       // What the plan really passes (with an assume role set); what the example shows if it cannot run.
       let planned: Acting[] = [];
       try {
@@ -342,4 +350,13 @@ function dedupe(problems: Problem[]): Problem[] {
     seen.add(k);
     return true;
   });
+}
+
+/** The trigger family of a well-formed finding event, else undefined (rejected examples are checked elsewhere). */
+function familyOf(event: unknown): string | undefined {
+  try {
+    return parseFinding(event).family;
+  } catch {
+    return undefined;
+  }
 }

@@ -240,10 +240,74 @@ export default defineRemediation({
 `;
 }
 
+function association(id: string): string {
+  return `${header(id, 'association.failed')}
+import { requireId } from '../core/ids.ts';
+import { defineRemediation, startAutomation } from '../core/remediation.ts';
+
+// TODO: the Automation runbook to start for an instance whose State Manager association failed.
+const DOCUMENT = 'AWSSupport-TroubleshootManagedInstance';
+const EXAMPLE_INSTANCE = 'i-0fedcba9876543210';
+
+/** \`EC2 State Manager Instance Association State Change\` (SSM User Guide event examples). */
+const failedAssociation = (instanceId: string) => ({
+  version: '0',
+  id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+  'detail-type': 'EC2 State Manager Instance Association State Change',
+  source: 'aws.ssm',
+  account: '123456789012',
+  time: '2025-03-04T03:30:41Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: {
+    'association-id': '34fcb7e0-9a14-4984-9989-0e04e3f60bd8',
+    'instance-id': instanceId,
+    'document-name': 'my-custom-document',
+    status: 'Failed',
+    'last-execution-date': '2025-03-04T03:30:05Z',
+  },
+});
+
+export default defineRemediation({
+  id: '${id}',
+  title: 'TODO: say what this remediation does for a failed association',
+  description: \`A State Manager association failed on an instance; \${DOCUMENT} runs on it.\`,
+  trigger: 'association.failed',
+  // TODO: which failures this handles (f.rule is the association's document; f.detail.associationId, if the event named it).
+  applies: () => true,
+  defaultMode: 'shadow',
+  documents: [{ name: DOCUMENT, type: 'Automation' }],
+  permissions: ['ssm:StartAutomationExecution'],
+  plan: (f, _facts, ctx) => [
+    startAutomation(DOCUMENT, {
+      InstanceId: [requireId('managedInstanceId', f.resourceId, 'detail.instance-id')],
+      ...(ctx.assumeRoleArn ? { AutomationAssumeRole: [ctx.assumeRoleArn] } : {}),
+    }),
+  ],
+  examples: [
+    {
+      name: \`association failed → \${DOCUMENT}\`,
+      event: failedAssociation(EXAMPLE_INSTANCE),
+      expect: {
+        outcome: 'started',
+        actions: [startAutomation(DOCUMENT, { InstanceId: [EXAMPLE_INSTANCE] })],
+      },
+    },
+    {
+      name: 'an instance id of the wrong shape is rejected, never passed on',
+      event: failedAssociation('i-NOT-AN-ID'),
+      expect: { outcome: 'rejected' },
+    },
+  ],
+});
+`;
+}
+
 const BY_FAMILY: Record<TriggerFamily, (id: string) => string> = {
   'config.noncompliant': config,
   'patch.failed': patch,
   'agent.disconnected': agent,
+  'association.failed': association,
 };
 
 export function scaffoldRemediation(id: string, family: TriggerFamily): string {

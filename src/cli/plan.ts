@@ -32,6 +32,17 @@ export const PLAN = {
       min: 0,
       help: 'runs on this resource in the cooldown window',
     },
+    'failed-association': {
+      type: 'string',
+      value: 'ID',
+      multiple: true,
+      help: "an association SSM reports Failed on the instance (association events; default: the event's own)",
+    },
+    'last-run': {
+      type: 'string',
+      value: 'ISO',
+      help: 'when this remediation last started on the resource (association events: failed again after it?)',
+    },
     'started-last-hour': { type: 'integer', value: 'N', min: 0, help: 'executions started in the last hour' },
     'breaker-open': { type: 'boolean', help: 'the circuit breaker is open' },
   },
@@ -71,9 +82,17 @@ export function planCommand(argv: string[], io: Io, registry: Registry): number 
     }
   }
   if (values.ping) facts.pingStatus = values.ping;
+  if (values['failed-association'])
+    facts.associations = values['failed-association'].map((associationId) => ({
+      associationId,
+      status: 'Failed',
+    }));
+  if (values['last-run'] !== undefined && Number.isNaN(Date.parse(values['last-run'])))
+    return usageError(io, PLAN, `--last-run must be an ISO date-time, not ${values['last-run']}`);
   facts.guards = {
     ...(values['recent-runs'] !== undefined ? { recentRuns: values['recent-runs'] } : {}),
     ...(values['started-last-hour'] !== undefined ? { startedLastHour: values['started-last-hour'] } : {}),
+    ...(values['last-run'] ? { lastRunAt: values['last-run'] } : {}),
     ...(values['breaker-open'] ? { breakerOpen: true, breakerReason: 'set by --breaker-open' } : {}),
   };
 

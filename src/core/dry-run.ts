@@ -65,6 +65,9 @@ export function factsFor(finding: Finding, r: Remediation, f: DryRunFacts): Fact
           },
         }
       : {}),
+    ...(finding.family === 'association.failed' && f.associations
+      ? { associations: f.associations.map((a) => ({ ...a })) }
+      : {}),
   };
 }
 

@@ -3,6 +3,7 @@
  * outcomes → notifications. Handlers are glue around `handleEvent`; everything AWS is a port.
  */
 import type {
+  AssociationsPort,
   AutomationPort,
   CalendarPort,
   CommandPort,
@@ -53,6 +54,8 @@ export interface EngineDeps {
   tags: TagsPort;
   calendar: CalendarPort;
   fleet: FleetPort;
+  /** State Manager associations (association.failed); without it such findings fail closed. */
+  associations?: AssociationsPort;
   automation: AutomationPort;
   commands: CommandPort;
   ledger: LedgerPort;
@@ -216,6 +219,12 @@ async function gatherFacts(
       );
       facts.instances = instances;
     }
+  }
+  if (finding.family === 'association.failed') {
+    facts.associations = await read('instance associations', () => {
+      if (!deps.associations) throw new Error('no State Manager associations port is wired');
+      return deps.associations.onInstance(finding.resourceId);
+    });
   }
   return facts;
 }

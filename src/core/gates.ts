@@ -33,6 +33,7 @@ export interface GateDecision {
     | 'mode'
     | 'agent-state'
     | 'opt-out'
+    | 'reapplied'
     | 'cooldown'
     | 'circuit-breaker'
     | 'budget'
@@ -126,6 +127,38 @@ const optOut: Gate = ({ facts, limits }) => {
   };
 };
 
+/**
+ * association.failed: a State Manager association is re-applied once. A failed run from before the
+ * service's last re-apply (within the cooldown window) is the one already re-applied (the other event
+ * of the pair AWS sends); one after it means the association failed again: escalated, not retried.
+ */
+const reapplied: Gate = ({ finding, guards, limits }) => {
+  if (finding.family !== 'association.failed')
+    return { gate: 'reapplied', pass: true, reason: 'not an association finding' };
+  const last = guards.lastRunAt;
+  if (!last)
+    return {
+      gate: 'reapplied',
+      pass: true,
+      reason: `not re-applied on ${finding.resourceId} in the last ${limits.cooldownWindowHours} h`,
+    };
+  if (Date.parse(finding.orderingTime) <= Date.parse(last))
+    return {
+      gate: 'reapplied',
+      pass: false,
+      outcome: 'skipped',
+      code: 'duplicate',
+      reason: `the failed run at ${finding.orderingTime} on ${finding.resourceId} was already re-applied at ${last}`,
+    };
+  return {
+    gate: 'reapplied',
+    pass: false,
+    outcome: 'skipped',
+    code: 'failed-again',
+    reason: `State Manager association on ${finding.resourceId} failed again at ${finding.orderingTime}, after it was re-applied at ${last} (within ${limits.cooldownWindowHours} h): escalated, not retried; look at the association's output on the instance`,
+  };
+};
+
 const cooldown: Gate = ({ guards, limits }) =>
   guards.recentRuns >= limits.cooldownMaxRuns
     ? {
@@ -213,6 +246,7 @@ export const GATES: readonly Gate[] = [
   mode,
   agentState,
   optOut,
+  reapplied,
   cooldown,
   breaker,
   budget,

@@ -19,6 +19,8 @@ export const ID_PATTERNS = {
   accountId: /^\d{12}$/,
   /** A Run Command command id (a UUID). */
   commandId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  /** A State Manager association id (SSM's AssociationId pattern: a UUID). */
+  associationId: /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
   region: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/,
   /** Any resource id we accept from an event at all: no spaces, quotes or shell metacharacters. */
   safeResourceId: /^[A-Za-z0-9][A-Za-z0-9._:/@+=,-]{0,1023}$/,

@@ -47,7 +47,7 @@ export function tripOf(o: Outcome): { kind: TripKind; scope: string } | undefine
   if (o.code === 'budget' && (o.outcome === 'deferred' || o.outcome === 'skipped'))
     return { kind: 'budget', scope: 'account' };
   if (o.outcome !== 'skipped') return undefined;
-  if (o.code === 'cooldown' && o.resourceId)
+  if ((o.code === 'cooldown' || o.code === 'failed-again') && o.resourceId)
     return { kind: 'cooldown', scope: `${o.remediation}#${o.resourceId}` };
   if (o.code === 'circuit-open') return { kind: 'circuit-open', scope: o.remediation };
   return undefined;

@@ -46,6 +46,11 @@ export interface ExampleFacts {
   pingStatus?: InstanceFact['pingStatus'];
   /** Its last ping as SSM reports it (ISO-8601); unset: unknown. */
   lastPingDateTime?: string;
+  /**
+   * association.failed: the instance's associations as DescribeInstanceAssociationsStatus reports them;
+   * unset: only the event's own association is known (as Failed).
+   */
+  associations?: { associationId: string; status: string }[];
 }
 
 export interface RemediationExample {

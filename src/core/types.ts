@@ -1,6 +1,11 @@
 /** The words of the design (see README "Vocabulary"), as types. Pure data: no AWS, no I/O. */
 
-export const TRIGGER_FAMILIES = ['config.noncompliant', 'patch.failed', 'agent.disconnected'] as const;
+export const TRIGGER_FAMILIES = [
+  'config.noncompliant',
+  'patch.failed',
+  'agent.disconnected',
+  'association.failed',
+] as const;
 export type TriggerFamily = (typeof TRIGGER_FAMILIES)[number];
 
 export const MODES = ['auto', 'shadow', 'off'] as const;
@@ -51,6 +56,16 @@ export interface Facts {
   tags: Record<string, string>;
   calendar: CalendarFact;
   instances?: Record<string, InstanceFact>;
+  /** association.failed: the instance's State Manager associations SSM reports Failed (DescribeInstanceAssociationsStatus). */
+  associations?: AssociationFact[];
+}
+
+/** One association on an instance, as DescribeInstanceAssociationsStatus reports it. */
+export interface AssociationFact {
+  associationId: string;
+  name?: string;
+  status: string;
+  executionDate?: string;
 }
 
 /** Parameters as SSM takes them: each value a list of strings. */
@@ -94,7 +109,12 @@ export type SkipReason =
    */
   | 'no-calendar'
   /** The event reports the failure of a command the service itself started: completion reports it. */
-  | 'own-action';
+  | 'own-action'
+  /**
+   * association.failed: the association failed again after the service re-applied it within the
+   * cooldown window: escalated (announced once), not retried.
+   */
+  | 'failed-again';
 
 /** How one (finding, remediation) pair ended. Every event ends in outcomes. */
 export interface Outcome {

@@ -7,6 +7,11 @@ import * as z from 'zod';
 import { ValidationError } from '../core/errors.ts';
 import type { Finding, TriggerFamily } from '../core/types.ts';
 import { AGENT_DISCONNECTED, AGENT_EVENT_SOURCE, agentDisconnected } from './agent.ts';
+import {
+  INSTANCE_ASSOCIATION_STATE_CHANGE,
+  associationComplianceChange,
+  instanceAssociationStateChange,
+} from './association.ts';
 import { configComplianceChange } from './config.ts';
 import { envelope, type Envelope } from './envelope.ts';
 import { checkArn, checkEnvelopeOrigin, sameAs, type Home } from './origin.ts';
@@ -83,6 +88,7 @@ const parsers: Record<string, Parser> = {
     };
   },
   'aws.ssm|Configuration Compliance State Change': (env) => {
+    if (env.detail['compliance-type'] === 'Association') return associationCompliance(env);
     const d = parse(complianceStateChange, env.detail, 'detail');
     if (d['compliance-status'] !== 'non_compliant') {
       throw new NotAFindingError(
@@ -98,6 +104,30 @@ const parsers: Record<string, Parser> = {
       rule: d['compliance-type'],
       orderingTime: env.time,
       detail: { severity: d.severity, patchBaselineId: d['patch-baseline-id'], source: 'compliance' },
+    };
+  },
+  [`aws.ssm|${INSTANCE_ASSOCIATION_STATE_CHANGE}`]: (env) => {
+    const d = parse(instanceAssociationStateChange, env.detail, 'detail');
+    if (d.status !== 'Failed') {
+      throw new NotAFindingError(
+        'detail.status',
+        `is ${d.status}; only Failed associations are remediated`,
+        env['detail-type'],
+      );
+    }
+    return {
+      ...base(env, 'association.failed'),
+      resourceType: resourceTypeOfInstance(d['instance-id']),
+      resourceId: d['instance-id'],
+      rule: d['document-name'],
+      // The association's run, not the event: both events of one failed run name the same time.
+      orderingTime: d['last-execution-date'] || env.time,
+      detail: {
+        associationId: d['association-id'],
+        detailedStatus: d['detailed-status'] || undefined,
+        errorCode: d['error-code'] || undefined,
+        source: 'association-state',
+      },
     };
   },
   [`${AGENT_EVENT_SOURCE}|${AGENT_DISCONNECTED}`]: (env) => {
@@ -117,6 +147,26 @@ const parsers: Record<string, Parser> = {
     };
   },
 };
+
+/** `Configuration Compliance State Change` for compliance-type Association: names only the instance. */
+function associationCompliance(env: Envelope): Finding {
+  const d = parse(associationComplianceChange, env.detail, 'detail');
+  if (d['compliance-status'] !== 'non_compliant') {
+    throw new NotAFindingError(
+      'detail.compliance-status',
+      `is ${d['compliance-status']}; expected non_compliant`,
+      env['detail-type'],
+    );
+  }
+  return {
+    ...base(env, 'association.failed'),
+    resourceType: resourceTypeOfInstance(d['resource-id']),
+    resourceId: d['resource-id'],
+    rule: 'Association',
+    orderingTime: d['last-runtime'] ?? env.time,
+    detail: { source: 'compliance' },
+  };
+}
 
 /** The event types this module turns into findings, as `source|detail-type`. */
 export const FINDING_EVENT_TYPES = Object.keys(parsers);

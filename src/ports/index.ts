@@ -3,6 +3,7 @@
  * and runbooks never import an SDK. Every port method may throw; the engine fails closed.
  */
 import type {
+  AssociationFact,
   CalendarFact,
   DocumentParameters,
   InstanceFact,
@@ -42,6 +43,11 @@ export interface CalendarPort {
 export interface FleetPort {
   /** Agent facts for these instances; an instance SSM does not know comes back with pingStatus Unknown. */
   describe(instanceIds: string[]): Promise<Record<string, InstanceFact>>;
+}
+
+export interface AssociationsPort {
+  /** The State Manager associations on one instance and their last status (association.failed facts). */
+  onInstance(instanceId: string): Promise<AssociationFact[]>;
 }
 
 export interface StartAutomationRequest {
@@ -109,6 +115,8 @@ export interface GuardFacts {
   /** The remediation's circuit breaker is open (recent executions failed above the threshold). */
   breakerOpen: boolean;
   breakerReason?: string;
+  /** When this remediation last started on this resource within the cooldown window (association.failed escalation). */
+  lastRunAt?: string;
 }
 
 export interface ExecutionRecord {

@@ -231,6 +231,13 @@ const CASES: Array<[string, Record<string, string>, string, string, string]> = [
     'exists only with interpolationType: ENV_VAR',
   ],
   [
+    'an example event of another trigger family',
+    plain({ id: 'seeded-fix', trigger: 'association.failed' }),
+    RB,
+    'examples[0].event',
+    "is a config.noncompliant event; this remediation's trigger is association.failed",
+  ],
+  [
     'startAutomation without ssm:StartAutomationExecution',
     plain({ id: 'seeded-fix', permissions: ['ssm:GetCalendarState'] }),
     RB,

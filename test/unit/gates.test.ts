@@ -36,6 +36,7 @@ describe('every gate, both ways', () => {
       'mode',
       'agent-state',
       'opt-out',
+      'reapplied',
       'cooldown',
       'circuit-breaker',
       'budget',

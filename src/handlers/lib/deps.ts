@@ -7,6 +7,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import entries from 'virtual:runbooks';
+import { ssmAssociations } from '../../adapters/associations-ssm.ts';
 import { ssmAutomation } from '../../adapters/automation-ssm.ts';
 import {
   configServiceClient,
@@ -106,6 +107,7 @@ export function engineDeps(s: SharedDeps): EngineDeps {
     tags: taggingApiTags(taggingClient()),
     calendar: ssmCalendar(s.ssm),
     fleet: ssmFleet(s.ssm),
+    associations: ssmAssociations(s.ssm),
     automation: ssmAutomation(s.ssm),
     commands: ssmCommands(ssmSingleAttemptClient()),
     ledger: s.ledger,
