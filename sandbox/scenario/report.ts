@@ -4,6 +4,7 @@
  * SNS and Slack) and from the service's own log lines (`decision` per event, `outcome` for later
  * results). Duplicate executions are counted from SSM's side, never from the service's claims.
  */
+import { peakConcurrent } from './peak.ts';
 import type { BusEvent } from '../types.ts';
 import { describeModes, type RunMode } from './runbooks.ts';
 import type { Scenario } from './schema.ts';
@@ -106,6 +107,8 @@ export interface RehearsalReport {
     byRemediation: Record<string, number>;
     /** Commands and automations the scenario itself ran (the maintenance window), not counted above. */
     scenario: number;
+    /** The most of the service's Automation executions running at once (admission, ./peak.ts). */
+    peakRunning?: number;
   };
   deferred: {
     /** (remediation, resource) pairs that were deferred at least once. */
@@ -477,6 +480,7 @@ export function buildReport(input: ReportInput): RehearsalReport {
       byStatus: sortKeys(byStatus),
       byRemediation: sortKeys(byRemediation),
       scenario: input.scenarioExecutions,
+      peakRunning: peakConcurrent(ours, 'automation'),
     },
     deferred,
     convergence: input.convergence,

@@ -22,7 +22,9 @@ import {
   type CompletionResult,
   type LedgerRuntimeOptions,
 } from './completion.ts';
+import { admits } from './admission.ts';
 import { holdDue } from './hold.ts';
+import { recoverByTag, type OwnExecutionsPort, type RecoveryReport } from './recovery.ts';
 import type { CompliancePort, ExecutionsPort, LedgerStore, StoredDeferral } from './ledger-types.ts';
 import { TRIGGER_FAMILIES, type Finding, type Outcome } from './types.ts';
 
@@ -31,6 +33,8 @@ export type ReconcileDeps = EngineDeps & {
   executions: ExecutionsPort;
   compliance: CompliancePort;
   options: LedgerRuntimeOptions;
+  /** The service's own executions by tag (recovery, src/core/recovery.ts); unset: no recovery. */
+  own?: OwnExecutionsPort;
 };
 
 const calendarEvent = z.object({
@@ -144,12 +148,14 @@ export async function releaseDeferrals(
   const out: ReleaseReport[] = [];
   // Once SSM refuses one start in this sweep (quota, throttling), the rest of that work waits for the
   // next sweep instead of each asking SSM again.
-  let ssmBusy = false;
+  const busy = { ssm: false, admission: false };
   try {
     for (const d of all) {
       if (filter.calendarArn && !waitsOn(d.calendars, filter.calendarArn)) continue;
-      const r = await releaseReported(d, deps, stateOf, ssmBusy);
-      ssmBusy ||= !!r.outcomes?.some((o) => o.code === 'transient-error');
+      const r = await releaseReported(d, deps, stateOf, busy);
+      busy.ssm ||= !!r.outcomes?.some((o) => o.code === 'transient-error');
+      // Admission work is released in arrival order: once one waits again, the later ones wait too.
+      busy.admission ||= !!r.outcomes?.some((o) => o.code === 'admission');
       out.push(r);
     }
   } finally {
@@ -169,12 +175,12 @@ async function releaseReported(
   d: StoredDeferral,
   deps: ReconcileDeps,
   stateOf: (calendars: string[]) => Promise<'OPEN' | 'CLOSED'>,
-  ssmBusy: boolean,
+  busy: { ssm: boolean; admission: boolean },
 ): Promise<ReleaseReport> {
   const r = { remediationId: d.remediationId, resourceId: d.resourceId };
   let out: ReleaseReport;
   try {
-    out = { ...r, ...(await releaseOne(d, deps, stateOf, ssmBusy)) };
+    out = { ...r, ...(await releaseOne(d, deps, stateOf, busy)) };
   } catch (e) {
     deps.log.error('deferred work not released; retried on the next sweep', {
       ...r,
@@ -205,7 +211,7 @@ async function releaseOne(
   d: StoredDeferral,
   deps: ReconcileDeps,
   stateOf: (calendars: string[]) => Promise<'OPEN' | 'CLOSED'>,
-  ssmBusy = false,
+  busy = { ssm: false, admission: false },
 ): Promise<Omit<ReleaseReport, 'remediationId' | 'resourceId'>> {
   const now = deps.now();
   const { options } = deps;
@@ -234,7 +240,12 @@ async function releaseOne(
   }
 
   if (code !== 'calendar-closed') {
-    if (!holdDue(d, now) || (code === 'transient-error' && ssmBusy)) return { result: 'waiting' };
+    if (!holdDue(d, now) || (code === 'transient-error' && busy.ssm)) return { result: 'waiting' };
+    // Admission work waits while the service's share is in use, without a pass through the gates.
+    if (code === 'admission' && (busy.admission || !(await admissionRoom(deps)))) {
+      busy.admission = true;
+      return { result: 'waiting' };
+    }
     // Budget work waits while the budget is still spent, without a pass through the gates.
     if (code === 'budget' && (await deps.ledger.startedLastHour(now)) >= deps.config.limits.budgetPerHour)
       return { result: 'waiting' };
@@ -243,6 +254,13 @@ async function releaseOne(
     return { result: 'still-closed' };
   }
   return release(d, now, deps);
+}
+
+/** Whether one more Automation execution fits in the service's share now (the counter, read). */
+async function admissionRoom(deps: ReconcileDeps): Promise<boolean> {
+  const limits = deps.config.admission;
+  if (!limits || !deps.ledger.slots) return true;
+  return admits((await deps.ledger.slots()).n, 1, limits);
 }
 
 /** Leases the item, re-checks Config, and runs the finding through every gate again. */
@@ -318,6 +336,8 @@ async function announceLongHold(
 }
 
 export interface SweepReport {
+  /** Executions found by tag that the ledger missed (src/core/recovery.ts). */
+  recovery?: RecoveryReport;
   closed: CompletionResult[];
   verified: CompletionResult[];
   deferrals: ReleaseReport[];
@@ -328,7 +348,9 @@ export interface SweepReport {
 export async function reconcileSweep(deps: ReconcileDeps): Promise<SweepReport> {
   const now = deps.now();
   const cdeps: CompletionDeps = deps;
-  const closed: CompletionResult[] = [];
+  // First the executions the ledger missed (a lost write), so the poll below and the counter see them.
+  const recovery = await recoverByTag(deps);
+  const closed: CompletionResult[] = [...recovery.closed];
   const stale = await deps.ledger.listInFlight(
     new Date(now.getTime() - deps.options.inFlightPollMinutes * 60_000),
   );
@@ -359,7 +381,7 @@ export async function reconcileSweep(deps: ReconcileDeps): Promise<SweepReport> 
   // Resets first: the reset notice says how much held work this sweep now releases.
   const resets = await guardResets(deps);
   const deferrals = await releaseDeferrals(deps);
-  return { closed, verified, deferrals, resets };
+  return { recovery, closed, verified, deferrals, resets };
 }
 
 /** Announces budget and circuit-breaker resets; lets expired loop-guard trips go quietly. */
