@@ -33,8 +33,8 @@ export interface OwnExecutionsPort {
   tags(executionId: string): Promise<Record<string, string>>;
 }
 
-/** Executions started this long ago or less are compared with the ledger at each sweep. */
-export const RECOVERY_WINDOW_MINUTES = 90;
+/** Executions started this long ago or less are compared with the ledger at each sweep (three 15-min sweeps). */
+export const RECOVERY_WINDOW_MINUTES = 45;
 /** Starts younger than this are left to the invocation that is recording them. */
 export const RECOVERY_SETTLE_MS = 60_000;
 /**
