@@ -13,8 +13,6 @@ import { handleFinding, type EngineDeps } from './engine.ts';
 import { errorMessage } from './errors.ts';
 import {
   closeExecution,
-  guardOutcome,
-  guardTitle,
   report,
   terminalVerdict,
   verifyExecution,
@@ -22,9 +20,11 @@ import {
   type CompletionResult,
   type LedgerRuntimeOptions,
 } from './completion.ts';
-import { admits } from './admission.ts';
 import { holdDue } from './hold.ts';
-import { recoverByTag, type OwnExecutionsPort, type RecoveryReport } from './recovery.ts';
+import { guardResets } from './guard-resets.ts';
+import { admissionRoom, recoverByTag, type OwnExecutionsPort, type RecoveryReport } from './recovery.ts';
+
+export { guardResets } from './guard-resets.ts';
 import type { CompliancePort, ExecutionsPort, LedgerStore, StoredDeferral } from './ledger-types.ts';
 import { TRIGGER_FAMILIES, type Finding, type Outcome } from './types.ts';
 
@@ -256,13 +256,6 @@ async function releaseOne(
   return release(d, now, deps);
 }
 
-/** Whether one more Automation execution fits in the service's share now (the counter, read). */
-async function admissionRoom(deps: ReconcileDeps): Promise<boolean> {
-  const limits = deps.config.admission;
-  if (!limits || !deps.ledger.slots) return true;
-  return admits((await deps.ledger.slots()).n, 1, limits);
-}
-
 /** Leases the item, re-checks Config, and runs the finding through every gate again. */
 async function release(
   d: StoredDeferral,
@@ -382,58 +375,6 @@ export async function reconcileSweep(deps: ReconcileDeps): Promise<SweepReport> 
   const resets = await guardResets(deps);
   const deferrals = await releaseDeferrals(deps);
   return { recovery, closed, verified, deferrals, resets };
-}
-
-/** Announces budget and circuit-breaker resets; lets expired loop-guard trips go quietly. */
-export async function guardResets(deps: ReconcileDeps): Promise<string[]> {
-  const now = deps.now();
-  const resets: string[] = [];
-  for (const t of await deps.ledger.listTrips()) {
-    try {
-      if (t.kind === 'budget') {
-        const used = await deps.ledger.startedLastHour(now);
-        const limit = deps.config.limits.budgetPerHour;
-        if (used >= limit || !(await deps.ledger.closeTrip(t.kind, t.scope))) continue;
-        const waiting = (await deps.ledger.listDeferrals()).filter((d) => d.code === 'budget').length;
-        await report(
-          [
-            guardOutcome(
-              'budget',
-              t.scope,
-              'reset',
-              `account budget available again: ${used} of ${limit} executions in the last hour; ${waiting} finding(s) held over the budget are released as it allows`,
-              now,
-            ),
-          ],
-          deps,
-          guardTitle('budget', t.scope, 'reset'),
-        );
-        resets.push(`budget:${t.scope}`);
-      } else if (t.kind === 'circuit-open') {
-        const b = await deps.ledger.breaker(t.scope, now);
-        if (b.open || !(await deps.ledger.closeTrip(t.kind, t.scope))) continue;
-        await report(
-          [
-            guardOutcome(
-              'circuit-open',
-              t.scope,
-              'reset',
-              `circuit breaker closed: ${b.failures} of the last ${b.considered} finished executions failed; findings are acted on again`,
-              now,
-            ),
-          ],
-          deps,
-          guardTitle('circuit-open', t.scope, 'reset'),
-        );
-        resets.push(`circuit-open:${t.scope}`);
-      } else if (t.expiresAt < now.toISOString()) {
-        if (await deps.ledger.closeTrip(t.kind, t.scope)) resets.push(`cooldown:${t.scope}`);
-      }
-    } catch (e) {
-      deps.log.warn('guard reset check failed', { kind: t.kind, scope: t.scope, error: errorMessage(e) });
-    }
-  }
-  return resets;
 }
 
 /** The reconcile function's whole job for one event: a calendar that opened, or the schedule. */
