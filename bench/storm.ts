@@ -13,6 +13,9 @@ import { loadScenario } from '../sandbox/scenario/schema.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const scenario = loadScenario(join(root, 'bench/storm.yaml'));
+// The share of SSM's 100 running executions the storm's params leave the service (default 0.5).
+const SHARE = Math.floor(100 * Number(scenario.params['automationConcurrentShare'] ?? '0.5'));
+const RUN_MINUTES = 5; // bench/storm.yaml automation.runTime
 const r = await runScenario({ scenario, projectRoot: root, progress: (s) => console.error(s) });
 const c = r.convergence;
 const apiErrors = r.outcomes.byCode['api-error'] ?? 0;
@@ -23,6 +26,9 @@ console.log(
     `convergence: fixed ${c.fixed}, excused ${c.excused}, pending ${c.pending}, dropped ${c.dropped}; unfinished ${r.unfinished}; duplicates ${r.duplicateExecutions}`,
     `outcome codes: ${JSON.stringify(r.outcomes.byCode)}`,
     `StartAutomationExecution calls: ${r.apiCalls['ssm']?.byOperation['StartAutomationExecution'] ?? 0}`,
+    // Admission (docs/guards.md): the service's executions running at once vs its share of SSM's 100, and
+    // the simulated time vs the quota bound (findings × execution time ÷ the share).
+    `admission: peak ${r.executions.peakRunning ?? 0} running (share ${SHARE}); held admission ${r.outcomes.byCode['admission'] ?? 0}; quota bound ${((c.findings * RUN_MINUTES) / SHARE / 60).toFixed(2)} h`,
     `SNS messages: ${r.sns.count} ${JSON.stringify(r.sns.byOutcome)}`,
     `Slack messages: ${r.slack.count} (${r.slack.digests} digests, ${r.slack.outcomes} outcomes; ${r.slack.rateLimited} answered 429; at most ${r.slack.maxPerSecond}/s)`,
   ].join('\n'),
@@ -32,6 +38,7 @@ const ok =
   c.fixed === c.findings &&
   c.findings === 2000 &&
   apiErrors === 0 &&
+  (r.executions.peakRunning ?? 0) <= SHARE &&
   r.duplicateExecutions === 0;
 if (!ok) {
   console.log(`FAIL: ${JSON.stringify(c.items.slice(0, 5))}`);

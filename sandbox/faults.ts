@@ -31,6 +31,11 @@ export interface FaultRule {
    * hang) instead of the answer — "it worked, but the response was lost".
    */
   after?: boolean;
+  /**
+   * Only calls whose request body (JSON) contains this text match, e.g. `"pk":{"S":"EXEC#` for the
+   * ledger's PutItem that records an execution.
+   */
+  bodyContains?: string;
 }
 
 export interface InjectedFailure {
@@ -98,12 +103,14 @@ export class FaultController implements ItemFaults {
     this.rng = createRng(seed);
   }
 
-  /** Decide, before the operation runs, what happens to this call. */
-  decide(service: string, operation: string): FaultDecision {
+  /** Decide, before the operation runs, what happens to this call (`body`: its request, for `bodyContains`). */
+  decide(service: string, operation: string, body?: () => string): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0 };
+    let text: string | undefined;
     for (const entry of this.active) {
       const { rule } = entry;
       if (!targetMatches(rule.target, service, operation)) continue;
+      if (rule.bodyContains !== undefined && !(text ??= body?.() ?? '').includes(rule.bodyContains)) continue;
       decision.latencyMs += rule.latencyMs ?? 0;
       if (decision.failure || !this.shouldFail(entry)) continue;
       entry.failures += 1;

@@ -206,7 +206,7 @@ async function invoke(
   input: Record<string, unknown> = {},
 ): Promise<Outcome> {
   ctx.calls.record(call.service, call.operation);
-  const decision = ctx.faults.decide(call.service, call.operation);
+  const decision = ctx.faults.decide(call.service, call.operation, () => JSON.stringify(input));
   if (decision.latencyMs > 0) await sleep(decision.latencyMs);
   const denied = ctx.opts.authorize?.(call, input);
   if (denied) return { error: denied };

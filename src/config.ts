@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { ConfigError } from './core/errors.ts';
+import { DEFAULT_CONCURRENT_SHARE, DEFAULT_QUEUED_SHARE } from './core/admission.ts';
 import { DEFAULT_LIMITS, type Limits } from './core/gates.ts';
 import { ID_PATTERNS } from './core/ids.ts';
 
@@ -17,6 +18,8 @@ const csv = z
       .filter(Boolean),
   );
 const int = (d: number) => z.coerce.number().int().positive().default(d);
+/** A share in (0, 1], e.g. 0.5. */
+const share = (d: number) => z.coerce.number().gt(0).max(1).default(d);
 
 const schema = z.object({
   STAGE: z.string().min(1),
@@ -53,6 +56,10 @@ const schema = z.object({
   COOLDOWN_MAX_RUNS: int(DEFAULT_LIMITS.cooldownMaxRuns),
   COOLDOWN_WINDOW_HOURS: int(DEFAULT_LIMITS.cooldownWindowHours),
   BUDGET_PER_HOUR: int(DEFAULT_LIMITS.budgetPerHour),
+  /** Admission (src/core/admission.ts): the service's share of SSM's 100 running Automation executions. */
+  AUTOMATION_CONCURRENT_SHARE: share(DEFAULT_CONCURRENT_SHARE),
+  /** Admission: the service's share of SSM's 1,000 queued Automation executions. */
+  AUTOMATION_QUEUED_SHARE: share(DEFAULT_QUEUED_SHARE),
   /** JSON: { "<remediation id>": { "<setting>": "<value>" } } */
   REMEDIATION_SETTINGS: z
     .string()

@@ -172,6 +172,17 @@ const TABLE: Record<string, Record<string, Row>> = {
         resource: arn(env, 'ssm', `automation-execution/${s(i['AutomationExecutionId']) ?? ''}`),
       },
     ],
+    // The tags of an Automation execution are read on the execution (recovery by tag).
+    ListTagsForResource: (i, env) => {
+      const id = s(i['ResourceId']) ?? '';
+      const type = s(i['ResourceType']);
+      if (type === 'Automation')
+        return [
+          { action: 'ssm:ListTagsForResource', resource: arn(env, 'ssm', `automation-execution/${id}`) },
+        ];
+      if (type === 'Document') return [{ action: 'ssm:ListTagsForResource', resource: documentArn(env, id) }];
+      return [{ action: 'ssm:ListTagsForResource', resource: '*' }];
+    },
     StopAutomationExecution: (i, env) => [
       {
         action: 'ssm:StopAutomationExecution',

@@ -5,6 +5,7 @@
  * results). Duplicate executions are counted from SSM's side, never from the service's claims.
  */
 import type { OpsReport } from './ops.ts';
+import { peakConcurrent } from './peak.ts';
 import type { BusEvent } from '../types.ts';
 import { describeModes, type RunMode } from './runbooks.ts';
 import type { Scenario } from './schema.ts';
@@ -107,6 +108,8 @@ export interface RehearsalReport {
     byRemediation: Record<string, number>;
     /** Commands and automations the scenario itself ran (the maintenance window), not counted above. */
     scenario: number;
+    /** The most of the service's Automation executions running at once (admission, ./peak.ts). */
+    peakRunning?: number;
   };
   deferred: {
     /** (remediation, resource) pairs that were deferred at least once. */
@@ -499,6 +502,7 @@ export function buildReport(input: ReportInput): RehearsalReport {
       byStatus: sortKeys(byStatus),
       byRemediation: sortKeys(byRemediation),
       scenario: input.scenarioExecutions,
+      peakRunning: peakConcurrent(ours, 'automation'),
     },
     deferred,
     convergence: input.convergence,

@@ -161,6 +161,8 @@ const fault = z.strictObject({
   itemFailureRate: share.optional(),
   /** Fail after the call took effect (the response is lost: the caller sees the error, the change stays). */
   after: z.boolean().optional(),
+  /** Only calls whose request body (JSON) contains this text, e.g. '"pk":{"S":"EXEC#'. */
+  bodyContains: z.string().min(1).optional(),
   /** Active only in this window of simulated time (default: the whole run). */
   from: duration.optional(),
   to: duration.optional(),

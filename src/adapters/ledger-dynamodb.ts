@@ -18,6 +18,7 @@
  * | guard trip                | TRIP#<kind>#<scope>| TRIP                     | TRIPS / <kind>#<scope>         | expiresAt + 1 d |
  * | outcome (history)         | OUT#<res>          | <at>#<rem>#<eventId>#<outcome> | REM#<rem> / <at>#<res>   | outcomeTtlDays |
  * | counter                   | COUNTER#<scope>    | <key>                    | —                              | ttlSeconds |
+ * | admission slots           | SLOTS#automation   | SLOTS                    | —                              | — |
  *
  * Only GetItem, PutItem, UpdateItem, DeleteItem and Query are used (what the function roles grant).
  */
@@ -51,6 +52,8 @@ import type {
 } from '../core/ledger-types.ts';
 import type { Outcome } from '../core/types.ts';
 import type { ClaimKey, ClaimResult, DeferralRecord, ExecutionRecord, GuardFacts } from '../ports/index.ts';
+import { slotLedger } from './ledger-slots.ts';
+import { startsLedger } from './ledger-starts.ts';
 import { systemClock } from './system-clock.ts';
 
 export interface LedgerOptions {
@@ -214,6 +217,10 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
   }
 
   const store: LedgerStore = {
+    // The admission counter (src/adapters/ledger-slots.ts): SLOTS#automation.
+    ...slotLedger(doc, TableName),
+    // What recovery by tag compares SSM's list with (src/adapters/ledger-starts.ts).
+    ...startsLedger(doc, TableName),
     async guards(remediationId, resourceId, now): Promise<GuardFacts> {
       const t = now.getTime();
       // The runs themselves (a handful at most): their number is the loop guard, the newest one's

@@ -26,6 +26,10 @@ export const HISTORY = {
       help: 'one resource (with --remediation: that remediation on it)',
     },
     remediation: { type: 'string', value: 'ID', help: 'one remediation, across resources' },
+    held: {
+      type: 'boolean',
+      help: 'the work held now (deferrals: calendar, gate, SSM, budget, admission), oldest first',
+    },
     limit: { type: 'integer', value: 'N', min: 1, max: 1000, help: 'at most N outcomes (default 50)' },
     json: { type: 'boolean', help: 'one JSON object per line' },
     table: {
@@ -77,8 +81,8 @@ export async function historyCommand(args: string[], io: Io): Promise<number> {
   const parsed = parseCommand(HISTORY, args, io);
   if (typeof parsed === 'number') return parsed;
   const v = parsed.values;
-  if (!v.resource && !v.remediation)
-    return usageError(io, HISTORY, 'give --resource <id> or --remediation <id>');
+  if (!v.resource && !v.remediation && !v.held)
+    return usageError(io, HISTORY, 'give --resource <id>, --remediation <id> or --held');
   const env = io.env;
   const endpoint = v.endpoint ?? env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
   const keys =
@@ -109,6 +113,30 @@ export async function historyCommand(args: string[], io: Io): Promise<number> {
       table = found.table;
     }
     const ledger = dynamoLedger(ledgerDocumentClient(client), { tableName: table });
+    if (v.held) {
+      const held = (await ledger.listDeferrals())
+        .filter(
+          (d) =>
+            (!v.resource || d.resourceId === v.resource) &&
+            (!v.remediation || d.remediationId === v.remediation),
+        )
+        .slice(0, v.limit ?? 50);
+      for (const d of held)
+        io.out(
+          v.json
+            ? JSON.stringify({ ...d, finding: undefined })
+            : [
+                d.deferredAt,
+                (d.code ?? 'calendar-closed').padEnd(20),
+                d.remediationId.padEnd(28),
+                d.resourceId.padEnd(24),
+                `tries ${d.attempts ?? 1}`.padEnd(10),
+                d.heldReason ?? `waiting for ${d.calendars.join(', ')}`,
+              ].join('  '),
+        );
+      if (!held.length && !v.json) io.out('nothing is held');
+      return 0;
+    }
     const outcomes = await ledger.history({
       ...(v.resource ? { resourceId: v.resource } : {}),
       ...(v.remediation ? { remediationId: v.remediation } : {}),

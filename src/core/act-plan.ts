@@ -9,10 +9,22 @@ import type { Remediation } from './remediation.ts';
 import { clientToken } from './token.ts';
 import type { Action, Finding, Outcome } from './types.ts';
 
-/** Tags put on every execution the service starts (at most 5 at start). */
+/**
+ * Tags put on every execution the service starts (at most 5 at start). With them the reconcile sweep
+ * rebuilds the ledger's record of an execution whose record was lost (src/core/recovery.ts): the
+ * finding tag carries `<family> <findingTime> <resourceType> <account> <region>`, the rule tag the
+ * Config rule (Config findings only).
+ */
 export const TAG_REMEDIATION = 'ssm-remediator:remediation';
 export const TAG_RESOURCE = 'ssm-remediator:resource';
 export const TAG_EVENT = 'ssm-remediator:event';
+export const TAG_FINDING = 'ssm-remediator:finding';
+export const TAG_RULE = 'ssm-remediator:rule';
+
+/** The finding tag's value (SSM tag values allow letters, digits, spaces and `_.:/=+-@`). */
+export function findingTag(f: Finding): string {
+  return [f.family, f.orderingTime, f.resourceType, f.account, f.region].join(' ').slice(0, 256);
+}
 
 /** One SSM call of a plan, with the resources its execution record names. */
 export type PlannedCall =
@@ -55,7 +67,13 @@ export function decisionPlan(member: PlanMember, actions: readonly Action[]): Ac
           document: a.document,
           parameters: a.parameters,
           clientToken: clientToken(r.id, finding.resourceId, finding.orderingTime, step++),
-          tags: { [TAG_REMEDIATION]: r.id, [TAG_RESOURCE]: finding.resourceId, [TAG_EVENT]: finding.eventId },
+          tags: {
+            [TAG_REMEDIATION]: r.id,
+            [TAG_RESOURCE]: finding.resourceId,
+            [TAG_EVENT]: finding.eventId,
+            [TAG_FINDING]: findingTag(finding),
+            ...(finding.rule ? { [TAG_RULE]: finding.rule.slice(0, 256) } : {}),
+          },
         },
         resourceIds: [finding.resourceId],
       });

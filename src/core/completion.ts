@@ -133,6 +133,14 @@ export async function closeExecution(
       status,
     });
   await deps.ledger.releaseLocks(exec);
+  // Its admission slot (src/core/admission.ts): SSM no longer counts it against the quota.
+  if (exec.kind === 'automation')
+    await deps.ledger.returnSlots?.(1).catch((e: unknown) =>
+      deps.log.warn('admission slot not released; the sweep re-derives the counter', {
+        executionId: exec.executionId,
+        error: errorMessage(e),
+      }),
+    );
 
   if (verify) {
     try {

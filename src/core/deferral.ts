@@ -13,8 +13,6 @@ import { handleFinding, type EngineDeps } from './engine.ts';
 import { errorMessage } from './errors.ts';
 import {
   closeExecution,
-  guardOutcome,
-  guardTitle,
   report,
   terminalVerdict,
   verifyExecution,
@@ -24,6 +22,10 @@ import {
 } from './completion.ts';
 import { holdDue } from './hold.ts';
 import { heldWork } from './metrics.ts';
+import { guardResets } from './guard-resets.ts';
+import { admissionRoom, recoverByTag, type OwnExecutionsPort, type RecoveryReport } from './recovery.ts';
+
+export { guardResets } from './guard-resets.ts';
 import type { CompliancePort, ExecutionsPort, LedgerStore, StoredDeferral } from './ledger-types.ts';
 import { TRIGGER_FAMILIES, type Finding, type Outcome } from './types.ts';
 
@@ -32,6 +34,8 @@ export type ReconcileDeps = EngineDeps & {
   executions: ExecutionsPort;
   compliance: CompliancePort;
   options: LedgerRuntimeOptions;
+  /** The service's own executions by tag (recovery, src/core/recovery.ts); unset: no recovery. */
+  own?: OwnExecutionsPort;
 };
 
 const calendarEvent = z.object({
@@ -146,12 +150,14 @@ export async function releaseDeferrals(
   const out: ReleaseReport[] = [];
   // Once SSM refuses one start in this sweep (quota, throttling), the rest of that work waits for the
   // next sweep instead of each asking SSM again.
-  let ssmBusy = false;
+  const busy = { ssm: false, admission: false };
   try {
     for (const d of all) {
       if (filter.calendarArn && !waitsOn(d.calendars, filter.calendarArn)) continue;
-      const r = await releaseReported(d, deps, stateOf, ssmBusy);
-      ssmBusy ||= !!r.outcomes?.some((o) => o.code === 'transient-error');
+      const r = await releaseReported(d, deps, stateOf, busy);
+      busy.ssm ||= !!r.outcomes?.some((o) => o.code === 'transient-error');
+      // Admission work is released in arrival order: once one waits again, the later ones wait too.
+      busy.admission ||= !!r.outcomes?.some((o) => o.code === 'admission');
       out.push(r);
     }
   } finally {
@@ -171,12 +177,12 @@ async function releaseReported(
   d: StoredDeferral,
   deps: ReconcileDeps,
   stateOf: (calendars: string[]) => Promise<'OPEN' | 'CLOSED'>,
-  ssmBusy: boolean,
+  busy: { ssm: boolean; admission: boolean },
 ): Promise<ReleaseReport> {
   const r = { remediationId: d.remediationId, resourceId: d.resourceId };
   let out: ReleaseReport;
   try {
-    out = { ...r, ...(await releaseOne(d, deps, stateOf, ssmBusy)) };
+    out = { ...r, ...(await releaseOne(d, deps, stateOf, busy)) };
   } catch (e) {
     deps.log.error('deferred work not released; retried on the next sweep', {
       ...r,
@@ -207,7 +213,7 @@ async function releaseOne(
   d: StoredDeferral,
   deps: ReconcileDeps,
   stateOf: (calendars: string[]) => Promise<'OPEN' | 'CLOSED'>,
-  ssmBusy = false,
+  busy = { ssm: false, admission: false },
 ): Promise<Omit<ReleaseReport, 'remediationId' | 'resourceId'>> {
   const now = deps.now();
   const { options } = deps;
@@ -236,7 +242,12 @@ async function releaseOne(
   }
 
   if (code !== 'calendar-closed') {
-    if (!holdDue(d, now) || (code === 'transient-error' && ssmBusy)) return { result: 'waiting' };
+    if (!holdDue(d, now) || (code === 'transient-error' && busy.ssm)) return { result: 'waiting' };
+    // Admission work waits while the service's share is in use, without a pass through the gates.
+    if (code === 'admission' && (busy.admission || !(await admissionRoom(deps)))) {
+      busy.admission = true;
+      return { result: 'waiting' };
+    }
     // Budget work waits while the budget is still spent, without a pass through the gates.
     if (code === 'budget' && (await deps.ledger.startedLastHour(now)) >= deps.config.limits.budgetPerHour)
       return { result: 'waiting' };
@@ -320,6 +331,8 @@ async function announceLongHold(
 }
 
 export interface SweepReport {
+  /** Executions found by tag that the ledger missed (src/core/recovery.ts). */
+  recovery?: RecoveryReport;
   closed: CompletionResult[];
   verified: CompletionResult[];
   deferrals: ReleaseReport[];
@@ -330,7 +343,9 @@ export interface SweepReport {
 export async function reconcileSweep(deps: ReconcileDeps): Promise<SweepReport> {
   const now = deps.now();
   const cdeps: CompletionDeps = deps;
-  const closed: CompletionResult[] = [];
+  // First the executions the ledger missed (a lost write), so the poll below and the counter see them.
+  const recovery = await recoverByTag(deps);
+  const closed: CompletionResult[] = [...recovery.closed];
   const stale = await deps.ledger.listInFlight(
     new Date(now.getTime() - deps.options.inFlightPollMinutes * 60_000),
   );
@@ -361,59 +376,7 @@ export async function reconcileSweep(deps: ReconcileDeps): Promise<SweepReport> 
   // Resets first: the reset notice says how much held work this sweep now releases.
   const resets = await guardResets(deps);
   const deferrals = await releaseDeferrals(deps);
-  return { closed, verified, deferrals, resets };
-}
-
-/** Announces budget and circuit-breaker resets; lets expired loop-guard trips go quietly. */
-export async function guardResets(deps: ReconcileDeps): Promise<string[]> {
-  const now = deps.now();
-  const resets: string[] = [];
-  for (const t of await deps.ledger.listTrips()) {
-    try {
-      if (t.kind === 'budget') {
-        const used = await deps.ledger.startedLastHour(now);
-        const limit = deps.config.limits.budgetPerHour;
-        if (used >= limit || !(await deps.ledger.closeTrip(t.kind, t.scope))) continue;
-        const waiting = (await deps.ledger.listDeferrals()).filter((d) => d.code === 'budget').length;
-        await report(
-          [
-            guardOutcome(
-              'budget',
-              t.scope,
-              'reset',
-              `account budget available again: ${used} of ${limit} executions in the last hour; ${waiting} finding(s) held over the budget are released as it allows`,
-              now,
-            ),
-          ],
-          deps,
-          guardTitle('budget', t.scope, 'reset'),
-        );
-        resets.push(`budget:${t.scope}`);
-      } else if (t.kind === 'circuit-open') {
-        const b = await deps.ledger.breaker(t.scope, now);
-        if (b.open || !(await deps.ledger.closeTrip(t.kind, t.scope))) continue;
-        await report(
-          [
-            guardOutcome(
-              'circuit-open',
-              t.scope,
-              'reset',
-              `circuit breaker closed: ${b.failures} of the last ${b.considered} finished executions failed; findings are acted on again`,
-              now,
-            ),
-          ],
-          deps,
-          guardTitle('circuit-open', t.scope, 'reset'),
-        );
-        resets.push(`circuit-open:${t.scope}`);
-      } else if (t.expiresAt < now.toISOString()) {
-        if (await deps.ledger.closeTrip(t.kind, t.scope)) resets.push(`cooldown:${t.scope}`);
-      }
-    } catch (e) {
-      deps.log.warn('guard reset check failed', { kind: t.kind, scope: t.scope, error: errorMessage(e) });
-    }
-  }
-  return resets;
+  return { recovery, closed, verified, deferrals, resets };
 }
 
 /** The reconcile function's whole job for one event: a calendar that opened, or the schedule. */

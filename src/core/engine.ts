@@ -27,6 +27,7 @@ import type { Limits } from './gates.ts';
 import { holdCodeOf } from './hold.ts';
 import { decisionPlan } from './act-plan.ts';
 import { announce, each } from './announce.ts';
+import type { AdmissionLimits } from './admission.ts';
 import { claimOrSkip, executePlan, hold, type HeldContext } from './execute.ts';
 import type { Registry } from './registry.ts';
 import { decisionLatency, findingReceived } from './metrics.ts';
@@ -41,6 +42,8 @@ export interface EngineConfig {
   /** The Automation assume role the service ships per remediation; wins over assumeRoleArn. */
   assumeRoleArns?: Record<string, string>;
   limits: Limits;
+  /** The service's share of SSM's Automation quota (src/core/admission.ts); unset: no admission. */
+  admission?: AdmissionLimits;
   /** Stage overrides of remediation settings: remediation id → name → value. */
   settings: Record<string, Record<string, string>>;
   /** The deployment's own account and region: events about any other are rejected (events/origin.ts). */

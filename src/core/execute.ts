@@ -1,12 +1,14 @@
 /**
  * The one executor: carries out an acting plan (`act-plan.ts`) whose findings are claimed. Takes one
- * budget slot (an exact conditional counter), makes the plan's SSM calls in order, records each
+ * budget slot (an exact conditional counter), then one admission slot per Automation start (the
+ * service's share of SSM's quota, src/core/admission.ts), makes the plan's SSM calls in order, records each
  * execution the moment SSM takes it, and ends every finding of the plan in one outcome: `started`,
  * `failed` (a permanent AWS error, named), or held (nothing started; claims freed so a retry may
  * act). Held work goes to the ledger, or back to its queue when the caller asks (the fan-out).
  * Outcomes are recorded and announced by the caller through `announce.ts`.
  */
 import type { AutomationPort, ClaimKey, CommandPort, LedgerPort, LogPort } from '../ports/index.ts';
+import { admissionReason, slotsNeeded, type AdmissionLimits } from './admission.ts';
 import { executionRecord, type ActingPlan, type PlanMember, type PlannedCall } from './act-plan.ts';
 import { TransientError, classifyActionError, errorMessage, errorName } from './errors.ts';
 import type { Limits } from './gates.ts';
@@ -15,7 +17,12 @@ import type { Remediation } from './remediation.ts';
 import type { Finding, Outcome } from './types.ts';
 
 export interface ExecuteDeps {
-  config: { defaultCalendars: string[]; limits: Pick<Limits, 'budgetPerHour'> };
+  config: {
+    defaultCalendars: string[];
+    limits: Pick<Limits, 'budgetPerHour'>;
+    /** The service's share of SSM's Automation quota (src/core/admission.ts); unset: no admission. */
+    admission?: AdmissionLimits;
+  };
   automation: AutomationPort;
   commands: CommandPort;
   ledger: LedgerPort;
@@ -32,8 +39,8 @@ export interface ExecuteOptions {
   /**
    * Where work goes that did not start for a transient reason (the budget counter unreadable, SSM
    * busy): `hold` keeps it in the ledger (the reconcile sweep releases it), `redeliver` frees its
-   * claims and hands it back, so the queue it came from delivers it again. Budget holds always go
-   * to the ledger.
+   * claims and hands it back, so the queue it came from delivers it again. Budget and admission
+   * holds always go to the ledger.
    */
   transient: 'hold' | 'redeliver';
   held?: HeldContext;
@@ -99,16 +106,48 @@ export async function executePlan(
     await notStarted(plan, 'budget', budgetSpent(limit));
     return result;
   }
+  const budgetBack = (window: string) =>
+    deps.ledger
+      .returnBudget(window)
+      .catch((err: unknown) => deps.log.warn('budget slot not returned', { error: errorMessage(err) }));
+
+  // Admission: one slot per Automation start, within the service's share of SSM's quota.
+  const admission = deps.config.admission;
+  const want = admission && deps.ledger.acquireSlots ? slotsNeeded(plan.calls) : 0;
+  if (want > 0) {
+    let admitted: boolean;
+    try {
+      admitted = await deps.ledger.acquireSlots!(want, admission!.open, deps.now());
+    } catch (e) {
+      await budgetBack(slot);
+      await notStarted(plan, 'gate-unreadable', `admission counter could not be read: ${errorMessage(e)}`);
+      return result;
+    }
+    if (!admitted) {
+      await budgetBack(slot);
+      await notStarted(plan, 'admission', admissionReason(admission!, want));
+      return result;
+    }
+  }
   try {
     for (const call of plan.calls) {
       const executionId = await start(call, deps);
       result.started.push({ call, executionId });
+      // A failed ledger write here is not a failed start: the execution runs, keeps its slots and
+      // budget, and the reconcile sweep finds it by its tags (src/core/recovery.ts).
       await recordExecution(plan, call, executionId, deps);
     }
   } catch (e) {
-    await deps.ledger
-      .returnBudget(slot)
-      .catch((err: unknown) => deps.log.warn('budget slot not returned', { error: errorMessage(err) }));
+    await budgetBack(slot);
+    // The slots of the starts that did not happen (those that did are released when they end).
+    const unstarted = want - slotsNeeded(result.started.map((x) => x.call));
+    if (unstarted > 0)
+      await deps.ledger.returnSlots?.(unstarted).catch((err: unknown) =>
+        deps.log.warn('admission slots not returned; the sweep re-derives the counter', {
+          slots: unstarted,
+          error: errorMessage(err),
+        }),
+      );
     if (classifyActionError(e) === 'transient') {
       await notStarted(
         plan,
@@ -142,7 +181,7 @@ export async function executePlan(
 
   /** Nothing started: free the claims, then hold the work (ledger) or hand it back (queue). */
   async function notStarted(p: ActingPlan, code: HoldCode, reason: string): Promise<void> {
-    const back = opts.transient === 'redeliver' && code !== 'budget';
+    const back = opts.transient === 'redeliver' && code !== 'budget' && code !== 'admission';
     if (back)
       deps.log.warn('nothing started; the records will be redelivered', {
         remediation: p.remediationId,

@@ -6,6 +6,8 @@
  * - `gate-unreadable`: a gate (kill switch and modes, tags, calendar, ledger) could not be read.
  * - `transient-error`: SSM refused to start it for now (throttling, 5xx, the concurrent-execution quota).
  * - `budget`: the account's hourly budget is spent; it runs when the window allows.
+ * - `admission`: the service's share of SSM's Automation quota is in use (src/core/admission.ts); the
+ *   sweep starts it, in arrival order, as the service's executions end.
  *
  * The sweep releases due work through every gate again. Pure rules only: no I/O here.
  */
@@ -13,7 +15,13 @@ import type { DeferralRecord } from '../ports/index.ts';
 import type { Remediation } from './remediation.ts';
 import type { Finding, Outcome } from './types.ts';
 
-export const HOLD_CODES = ['calendar-closed', 'gate-unreadable', 'transient-error', 'budget'] as const;
+export const HOLD_CODES = [
+  'calendar-closed',
+  'gate-unreadable',
+  'transient-error',
+  'budget',
+  'admission',
+] as const;
 export type HoldCode = (typeof HOLD_CODES)[number];
 
 /** Retry backoff of held work: 5 min, doubling, at most 1 h; half of it jittered. */
@@ -39,7 +47,8 @@ export function nextTryAt(
   now: Date,
   random: () => number = Math.random,
 ): string | undefined {
-  if (code === 'calendar-closed') return undefined;
+  // Calendar work waits on the calendar; admission work is due at every sweep, in arrival order.
+  if (code === 'calendar-closed' || code === 'admission') return undefined;
   if (code === 'budget') {
     const next = Math.floor(now.getTime() / 3_600_000 + 1) * 3_600_000;
     return new Date(next + Math.round(random() * 60_000)).toISOString();

@@ -11,8 +11,11 @@
 export const REMEDIATION_RESOURCE_KEY_PREFIXES = ['CLAIM', 'LOCK', 'DEFER', 'RUNS'] as const;
 export const REMEDIATION_KEY_PREFIXES = ['DONE', 'BREAKER'] as const;
 
-/** Prefixes shared by every remediation (executions, budget, outcomes, guard trips). */
-export const SHARED_KEY_PREFIXES = ['EXEC', 'STARTS', 'BUDGET', 'OUT', 'TRIP'] as const;
+/**
+ * Prefixes shared by every remediation (executions, budget, outcomes, guard trips, the admission
+ * counter `SLOTS#automation` of src/adapters/ledger-slots.ts).
+ */
+export const SHARED_KEY_PREFIXES = ['EXEC', 'STARTS', 'BUDGET', 'OUT', 'TRIP', 'SLOTS'] as const;
 
 /** Only the agent-health sweep's debounce counters (its role alone may write them). */
 export const SWEEP_KEY_PREFIXES = ['COUNTER'] as const;

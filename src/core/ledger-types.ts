@@ -4,6 +4,7 @@
  * and the SDK adapters implement them; the core (completion.ts, deferral.ts) uses them.
  */
 import type { DeferralRecord, ExecutionRecord, LedgerPort } from '../ports/index.ts';
+import type { SlotCounter } from './admission.ts';
 import type { Outcome } from './types.ts';
 
 /** Where an execution the service started stands. */
@@ -113,6 +114,13 @@ export interface LedgerStore extends LedgerPort {
   closeTrip(kind: TripKind, scope: string): Promise<boolean>;
 
   history(q: HistoryQuery): Promise<Outcome[]>;
+
+  /** The admission counter as stored (src/adapters/ledger-slots.ts). */
+  slots?(): Promise<SlotCounter>;
+  /** Re-derives a leaked admission counter: sets `to` if it still reads `from`. */
+  setSlots?(from: SlotCounter, to: number): Promise<boolean>;
+  /** Ids of the executions recorded as started in this window (recovery by tag). */
+  startedBetween?(from: Date, to: Date): Promise<Set<string>>;
 
   /** Small named counters (agent-health debounce): add `by` and return the new value. */
   bumpCounter(scope: string, key: string, by: number, ttlSeconds: number, now: Date): Promise<number>;

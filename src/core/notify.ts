@@ -3,10 +3,11 @@ import type { Outcome } from './types.ts';
 
 /**
  * Outcomes nobody needs to hear about now: an event nothing handles, a duplicate, a remediation
- * turned off, the failure of the service's own command (its completion reports it), and work held for a retry (the reconcile sweep announces it if it waits long).
+ * turned off, the failure of the service's own command (its completion reports it), and work held for a retry or at SSM's quota (the reconcile sweep announces it if it waits long).
  */
 export function shouldNotify(o: Outcome): boolean {
-  if (o.outcome === 'deferred') return o.code !== 'gate-unreadable' && o.code !== 'transient-error';
+  if (o.outcome === 'deferred')
+    return o.code !== 'gate-unreadable' && o.code !== 'transient-error' && o.code !== 'admission';
   return !(
     o.outcome === 'skipped' &&
     (o.code === 'no-match' || o.code === 'duplicate' || o.code === 'disabled' || o.code === 'own-action')

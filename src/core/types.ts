@@ -128,6 +128,8 @@ export interface Outcome {
     | 'gate-unreadable'
     /** Held: SSM refused to start it for now (throttling, 5xx, the concurrent-execution quota). */
     | 'transient-error'
+    /** Held: the service's share of SSM's Automation quota is in use (src/core/admission.ts). */
+    | 'admission'
     | 'invalid-event'
     | 'invalid-parameters'
     | 'api-error'

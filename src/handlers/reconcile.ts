@@ -53,6 +53,13 @@ export const handler = lambda(logger, async (event: unknown, context: Context) =
       result: d.result,
     })),
     waiting: r.deferrals.length - acted.length,
+    ...(r.recovery && (r.recovery.recovered.length || r.recovery.unreadable.length || r.recovery.healed)
+      ? {
+          recovered: r.recovery.recovered,
+          unreadable: r.recovery.unreadable.length,
+          ...(r.recovery.healed ? { slotsHealed: r.recovery.healed } : {}),
+        }
+      : {}),
     resets: r.resets,
     ...(redrive ? { redrive } : {}),
     ...(notifications ? { notifications } : {}),

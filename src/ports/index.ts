@@ -177,6 +177,14 @@ export interface LedgerPort {
   acquireBudget(now: Date, limit: number): Promise<string | undefined>;
   /** Gives a budget slot back when the action it was taken for did not start. */
   returnBudget(window: string): Promise<void>;
+  /**
+   * Admission (src/core/admission.ts): takes `want` slots of the service's share of SSM's Automation
+   * quota if they fit under `limit` (one conditional counter): true when taken. Optional: a ledger
+   * without it admits everything.
+   */
+  acquireSlots?(want: number, limit: number, now: Date): Promise<boolean>;
+  /** Gives slots back: the start they were taken for failed, or the execution ended. */
+  returnSlots?(count: number): Promise<void>;
   recordExecution(rec: ExecutionRecord): Promise<void>;
   /** An execution or command this service started, if it is one (how its own failures are recognised). */
   getExecution(executionId: string): Promise<ExecutionRecord | undefined>;

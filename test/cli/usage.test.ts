@@ -85,7 +85,7 @@ describe('usage mistakes: exit 2, one line naming it, the usage, no stack trace'
     [['sandbox', '--port', '70000'], /--port must be a whole number from 0 to 65535/],
     [['sandbox', '--speed', '0'], /--speed must be a positive number/],
     [['history', '--resource', 'x', '--limit', '0'], /--limit must be a whole number from 1 to 1000/],
-    [['history'], /give --resource <id> or --remediation <id>/],
+    [['history'], /give --resource <id>, --remediation <id> or --held/],
     [['rehearse', '--speed', 'fast'], /--speed must be a positive number, not "fast"/],
     [['new', 'ok-id', '--trigger', 'config.changed'], /--trigger must be one of/],
     [['send', event, '--endpoint'], /--endpoint needs a value \(URL\)/],

@@ -101,10 +101,11 @@ describe('remediate in the sandbox account', () => {
     expect(exec.clientToken).toBe(clientToken('restricted-ssh', sg, ORDERING_TIME));
     expect(exec.clientToken).toMatch(/^[0-9a-f-]{36}$/);
     expect(exec.clientToken).not.toBe(uuidV5('something else'));
-    expect(Object.fromEntries(exec.tags.map((t) => [t.Key, t.Value]))).toEqual({
+    expect(Object.fromEntries(exec.tags.map((t) => [t.Key, t.Value]))).toMatchObject({
       'ssm-remediator:remediation': 'restricted-ssh',
       'ssm-remediator:resource': sg,
       'ssm-remediator:event': event.id,
+      'ssm-remediator:finding': expect.stringContaining(`config.noncompliant ${ORDERING_TIME} `),
     });
     // The start is announced (and, once `complete` sees the execution succeed, the verified fix).
     const sns = acct.sns

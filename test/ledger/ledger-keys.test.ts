@@ -29,6 +29,14 @@ test('the adapter writes no partition-key prefix the LeadingKeys conditions do n
   expect(used.size).toBeGreaterThan(8);
 });
 
+test('the admission counter (ledger-slots.ts) writes under a known shared prefix', () => {
+  const slots = readFileSync(resolve(import.meta.dirname, '../../src/adapters/ledger-slots.ts'), 'utf8');
+  const used = [...slots.matchAll(/pk: '([A-Z]+)#/g)].map((m) => m[1]!);
+  expect(used).toEqual(['SLOTS']);
+  expect(SHARED_KEY_PREFIXES).toContain('SLOTS');
+  expect(leadingKeyPatterns(['patch-baseline-install'])).toContain('SLOTS#*');
+});
+
 test('a role for some remediations may write only their keys, never the sweep’s counters', () => {
   const p = leadingKeyPatterns(['patch-baseline-install']);
   expect(p).toContain('CLAIM#patch-baseline-install#*');

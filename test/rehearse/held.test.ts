@@ -16,9 +16,14 @@ beforeAll(() => {
   templateDir = inject('packagedDir');
 });
 
-async function rehearse(fixture: string): Promise<RehearsalReport> {
+async function rehearse(fixture: string, opts: { ownPackage?: boolean } = {}): Promise<RehearsalReport> {
   const scenario = loadScenario(join(import.meta.dirname, 'fixtures', fixture));
-  const r = await runScenario({ scenario, projectRoot: root, templateDir });
+  // A fixture with its own params (budget, sweep rate) is packaged with them.
+  const r = await runScenario({
+    scenario,
+    projectRoot: root,
+    ...(opts.ownPackage ? {} : { templateDir }),
+  });
   if (process.env['HELD_FIGURES'])
     console.log(
       `${fixture}: wall ${r.wall.seconds}s, sim ${r.sim.hours}h, executions ${r.executions.started}`,
@@ -120,4 +125,32 @@ describe('nothing is dropped (issue 11)', () => {
     expect(r.executions.started).toBe(6);
     holds(r, 6);
   }, 180_000);
+
+  it('the ledger write that records an execution fails after SSM started it: recovered by tag, one execution each, verified', async () => {
+    const r = await rehearse('ledger-lost-write.yaml');
+    // The executions ran; the sweep read their tags (some tries inside the fault window) and closed them.
+    expect(r.apiCalls['ssm']?.byOperation['ListTagsForResource']).toBeGreaterThanOrEqual(6);
+    expect(r.apiCalls['ssm']?.byOperation['DescribeAutomationExecutions']).toBeGreaterThan(0);
+    expect(r.executions.started).toBe(6);
+    expect(r.outcomes.byCode['verified']).toBe(6);
+    expect(r.outcomes.byCode['api-error']).toBeUndefined();
+    expect(r.outcomes.byCode['transient-error']).toBeUndefined();
+    holds(r, 6);
+  }, 180_000);
+
+  it("a storm of 1,000 at SSM's real quota with admission: never more than the service's share, none refused, none doubled", async () => {
+    const r = await rehearse('storm-admission.yaml', { ownPackage: true });
+    if (process.env['HELD_FIGURES'])
+      console.log(
+        `storm-admission: wall ${r.wall.seconds}s, sim ${r.sim.hours}h, peak ${r.executions.peakRunning}`,
+      );
+    // Admission held the work over the share; SSM never had to refuse a start.
+    expect(r.outcomes.byCode['admission']).toBeGreaterThan(900);
+    expect(r.outcomes.byCode['transient-error']).toBeUndefined();
+    expect(r.outcomes.byCode['api-error']).toBeUndefined();
+    expect(r.executions.peakRunning).toBeLessThanOrEqual(50);
+    expect(r.executions.peakRunning).toBeGreaterThanOrEqual(40);
+    expect(r.executions.started).toBe(1000);
+    holds(r, 1000);
+  }, 3_600_000);
 });

@@ -5,9 +5,13 @@ import {
   decisionPlan,
   executionRecord,
   TAG_EVENT,
+  TAG_FINDING,
+  TAG_RULE,
+  findingTag,
   TAG_REMEDIATION,
   TAG_RESOURCE,
 } from '../../src/core/act-plan.ts';
+import { parseRecoveryTags } from '../../src/core/recovery.ts';
 import { commandPlan, planFanout, type FanoutCandidate } from '../../src/core/fanout-plan.ts';
 import { createRegistry } from '../../src/core/registry.ts';
 import { SEVERITY, mostSevere } from '../../src/core/severity.ts';
@@ -55,6 +59,19 @@ describe('decisionPlan', () => {
       [TAG_REMEDIATION]: 'restricted-ssh',
       [TAG_RESOURCE]: f.resourceId,
       [TAG_EVENT]: f.eventId,
+      [TAG_FINDING]: findingTag(f),
+      ...(f.rule ? { [TAG_RULE]: f.rule } : {}),
+    });
+    // What recovery needs to rebuild the execution's record, in the tags.
+    expect(
+      parseRecoveryTags(plan.calls[0]!.kind === 'automation' ? plan.calls[0]!.request.tags : {}),
+    ).toMatchObject({
+      remediationId: 'restricted-ssh',
+      resourceId: f.resourceId,
+      eventId: f.eventId,
+      family: f.family,
+      findingTime: f.orderingTime,
+      resourceType: f.resourceType,
     });
   });
 });

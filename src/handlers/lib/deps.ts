@@ -29,8 +29,10 @@ import { fanoutNotifier } from '../../adapters/notifier-fanout.ts';
 import { snsNotifier } from '../../adapters/notifier-sns.ts';
 import { sqsOutboxHold } from '../../adapters/notify-outbox-sqs.ts';
 import { ssmExecutions } from '../../adapters/ssm-executions.ts';
+import { ssmOwnExecutions } from '../../adapters/ssm-own-executions.ts';
 import { parameterStoreSwitches } from '../../adapters/switches-parameter-store.ts';
 import { taggingApiTags } from '../../adapters/tags-tagging-api.ts';
+import { admissionLimits } from '../../core/admission.ts';
 import { runtimeOptionsFromEnv, type CompletionDeps } from '../../core/completion.ts';
 import type { ReconcileDeps } from '../../core/deferral.ts';
 import type { EngineDeps } from '../../core/engine.ts';
@@ -101,6 +103,7 @@ export function engineDeps(s: SharedDeps): EngineDeps {
       ...(e.AUTOMATION_ASSUME_ROLE_ARN ? { assumeRoleArn: e.AUTOMATION_ASSUME_ROLE_ARN } : {}),
       assumeRoleArns: e.AUTOMATION_ASSUME_ROLES,
       limits: s.config.limits,
+      admission: admissionLimits(e.AUTOMATION_CONCURRENT_SHARE, e.AUTOMATION_QUEUED_SHARE),
       settings: e.REMEDIATION_SETTINGS,
     },
     switches: parameterStoreSwitches(s.ssm, e.SWITCHES_PREFIX, e.SWITCHES_CACHE_SECONDS),
@@ -136,5 +139,5 @@ export function completionDeps(s: SharedDeps): CompletionDeps {
 
 /** The reconcile sweep acts (releases deferred work) and completes: both. */
 export function reconcileDeps(s: SharedDeps): ReconcileDeps {
-  return { ...engineDeps(s), ...completionDeps(s) };
+  return { ...engineDeps(s), ...completionDeps(s), own: ssmOwnExecutions(s.ssm) };
 }
