@@ -139,3 +139,26 @@ test('status: what needs attention', () => {
     '2 message(s) in ssm-remediator-prod-slack-dlq',
   ]);
 });
+
+test('Slack shows who asked for a manual run, from the results-topic message', async () => {
+  const { snsMessage } = await import('../../src/adapters/notifier-sns.ts');
+  const { notificationFromMessage } = await import('../../src/adapters/slack-digest.ts');
+  const { slackMessage } = await import('../../src/adapters/notifier-slack.ts');
+  const { parseOutcomeMessage } = await import('../../src/core/digest.ts');
+  const outcome = {
+    eventId: 'e1',
+    outcome: 'started' as const,
+    reason: 'start Automation AWS-DisablePublicAccessForSecurityGroup',
+    remediation: 'restricted-ssh',
+    resourceId: 'sg-0a1b2c3d4e5f67890',
+    requestedBy: WHO,
+    origin: 'operator' as const,
+    actions: [],
+    at: '2026-01-05T09:00:00Z',
+  };
+  const body = JSON.stringify(snsMessage({ outcome, title: 'restricted-ssh started' }));
+  expect(JSON.parse(body)).toMatchObject({ requestedBy: WHO, origin: 'operator' });
+  const slack = JSON.stringify(slackMessage(notificationFromMessage(parseOutcomeMessage(body))));
+  expect(slack).toContain('*Requested by*');
+  expect(slack).toContain('assumed-role/oncall/alice');
+});
