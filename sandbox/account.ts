@@ -58,6 +58,7 @@ import { createParameterStore, parameterOperations, type ParameterStore } from '
 import { createSlackReceiver, type SlackReceiver } from './services/slack.ts';
 import { createSnsService, type SnsService } from './services/sns.ts';
 import { createSqsService, type SqsService } from './services/sqs.ts';
+import { createStsService } from './services/sts.ts';
 import { createTaggingService, type TaggingService } from './services/tagging.ts';
 import { createSsmService, type SsmState } from './ssm/index.ts';
 import { packageService } from './template.ts';
@@ -246,7 +247,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
 
   const server = await startSandboxServer({
     port: opts.port ?? 0,
-    services: [ssmDef, sns, sqs, sqs.query, tagging, config, events],
+    services: [ssmDef, sns, sqs, sqs.query, tagging, config, events, createStsService(identities)],
     dynamodb: true,
     account,
     region,

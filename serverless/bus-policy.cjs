@@ -9,7 +9,11 @@
  */
 
 const AGENT = { source: 'ssm-remediator', detailType: 'SSM Agent Disconnected' };
-const OPERATOR = { source: 'ssm-remediator.operator', detailType: 'Remediation Requested' };
+/** The operator's events: a manual run of one remediation, and a backfill run (docs/cli.md). */
+const OPERATOR = {
+  source: 'ssm-remediator.operator',
+  detailType: ['Remediation Requested', 'Backfill Requested'],
+};
 
 /** An IAM role or user ARN, no wildcard (what `operatorPrincipals` and `automationAssumeRole` accept). */
 const PRINCIPAL_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;

@@ -87,6 +87,8 @@ const schema = z.object({
   BREAKER_WINDOW_MINUTES: int(60),
   /** Ledger: in-flight executions older than this are polled by the reconcile sweep. */
   RECONCILE_POLL_MINUTES: int(5),
+  /** Reconcile: findings backfill feeds per scheduled sweep (src/core/backfill.ts); 0 = off. */
+  BACKFILL_PER_RUN: z.coerce.number().int().min(0).max(500).default(0),
   /** Ledger: outcome history is kept this many days. */
   HISTORY_TTL_DAYS: int(90),
 });

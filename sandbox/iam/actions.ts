@@ -285,6 +285,16 @@ const TABLE: Record<string, Record<string, Row>> = {
         action: 'config:StartConfigRulesEvaluation',
         resource: env.configRuleArn(n) ?? arn(env, 'config', `config-rule/${n}`),
       })),
+    // Resource-level in AWS (the ConfigRule resource type).
+    GetComplianceDetailsByConfigRule: (i, env) => {
+      const n = s(i['ConfigRuleName']) ?? '';
+      return [
+        {
+          action: 'config:GetComplianceDetailsByConfigRule',
+          resource: env.configRuleArn(n) ?? arn(env, 'config', `config-rule/${n}`),
+        },
+      ];
+    },
   },
   dynamodb: Object.fromEntries(
     [

@@ -25,6 +25,8 @@ export interface WorldFinding {
   resource: string;
   /** Some event about it reached the service (or, for agents, the service itself announced it). */
   delivered: boolean;
+  /** Non-compliant before the deployment (no event): only backfill brings it to the service. */
+  preexisting?: boolean;
 }
 
 /** A notification the service published on its results topic, reduced to one resource. */
@@ -91,6 +93,8 @@ export interface ConvergenceReport {
   undelivered: number;
   /** Excused findings by the code of the notification that announced them. */
   excusedBy: Record<string, number>;
+  /** Findings non-compliant before the deployment (scenario `preexisting`), and how they ended. */
+  preexisting?: { findings: number; fixed: number; excused: number; pending: number; dropped: number };
   /** Every dropped finding, then every pending one (up to 50 in all). */
   items: ConvergenceItem[];
 }
@@ -191,6 +195,9 @@ export function judgeConvergence(w: ConvergenceWorld): ConvergenceReport {
     items.push(judge(f, w, notices));
   }
   const count = (s: ConvergenceState): number => items.filter((i) => i.state === s).length;
+  const before = new Set(w.findings.filter((f) => f.preexisting).map((f) => `${f.trigger}|${f.resource}`));
+  const old = items.filter((i) => before.has(`${i.trigger}|${i.resource}`));
+  const countOld = (s: ConvergenceState): number => old.filter((i) => i.state === s).length;
   const excusedBy: Record<string, number> = {};
   for (const i of items)
     if (i.state === 'excused' && i.code) excusedBy[i.code] = (excusedBy[i.code] ?? 0) + 1;
@@ -202,6 +209,17 @@ export function judgeConvergence(w: ConvergenceWorld): ConvergenceReport {
     dropped: count('dropped'),
     undelivered: count('undelivered'),
     excusedBy: Object.fromEntries(Object.entries(excusedBy).sort(([a], [b]) => a.localeCompare(b))),
+    ...(before.size > 0
+      ? {
+          preexisting: {
+            findings: old.length,
+            fixed: countOld('fixed'),
+            excused: countOld('excused'),
+            pending: countOld('pending'),
+            dropped: countOld('dropped'),
+          },
+        }
+      : {}),
     items: [
       ...items.filter((i) => i.state === 'dropped'),
       ...items.filter((i) => i.state === 'pending'),

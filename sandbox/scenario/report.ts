@@ -816,6 +816,10 @@ export function renderReport(r: RehearsalReport): string {
   lines.push(
     `Convergence            ${c.findings} distinct findings, judged from the world: ${c.fixed} fixed, ${c.excused} excused (${fmtCounts(c.excusedBy)}), ${c.pending} pending, ${c.dropped} dropped, ${c.undelivered} undelivered (the bus lost every event)`,
   );
+  if (c.preexisting)
+    lines.push(
+      `  of them non-compliant before the deployment (backfill): ${c.preexisting.findings}: ${c.preexisting.fixed} fixed, ${c.preexisting.excused} excused, ${c.preexisting.pending} pending, ${c.preexisting.dropped} dropped`,
+    );
   for (const i of c.items.slice(0, 20))
     lines.push(
       `  ${i.state.padEnd(8)} ${i.trigger} ${i.resource}: ${i.why}${i.retryAt ? ` (retry at ${i.retryAt})` : ''}`,

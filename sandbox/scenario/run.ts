@@ -198,6 +198,19 @@ async function rehearse(
   }
   for (const rule of new Set(s.findings.map((f) => f.rule)))
     config.putRule(rule, { sourceIdentifier: ruleSource(rule) });
+  // Non-compliant before the deployment: recorded, never announced; only backfill finds them.
+  for (const f of world.findings.filter((x) => x.preexisting))
+    config.recordEarlier(
+      f.rule,
+      { resourceType: f.resourceType, resourceId: f.resourceId },
+      'NON_COMPLIANT',
+      new Date(t0 + f.at),
+    );
+  // Backfill per sweep, as a deploy with `--param backfillPerRun=N` would set it.
+  if (s.params['backfillPerRun'] !== undefined)
+    for (const fn of account.lambda.functions())
+      if ('BACKFILL_PER_RUN' in fn.environment)
+        account.lambda.updateEnvironment(fn.name, { BACKFILL_PER_RUN: s.params['backfillPerRun'] });
   for (const o of s.automation.outcomes) {
     ssm.setAutomationOutcome({
       outcome: o.outcome,
@@ -261,6 +274,7 @@ async function rehearse(
   };
   const firstAnnouncement = new Map<string, BusEvent>();
   for (const f of world.findings) {
+    if (f.preexisting) continue;
     const key = `${f.rule}|${f.resourceId}`;
     at(f.at, `Config: ${f.rule} NON_COMPLIANT ${f.resourceId}`, () => {
       const ev = announce(f.rule, f.resourceType, f.resourceId, 'NON_COMPLIANT').find(
@@ -565,6 +579,16 @@ async function gatherWorld(
     if (typeof e.detail['resourceType'] === 'string') typeOf.set(resource, e.detail['resourceType']);
     findings.push({ trigger, resource, delivered: !f.dropped && f.targets.length > 0 });
     triggerOfEvent.set(e.id, trigger);
+  }
+  // Resources non-compliant before the deployment are findings too; backfill is how they reach the service.
+  for (const f of world.findings.filter((x) => x.preexisting)) {
+    findings.push({
+      trigger: `config:${f.rule}`,
+      resource: f.resourceId,
+      delivered: true,
+      preexisting: true,
+    });
+    typeOf.set(f.resourceId, f.resourceType);
   }
   // Agents the scenario took down are findings even if the service never noticed them.
   for (const d of world.dropOffs)

@@ -92,8 +92,13 @@ const findings = z.strictObject({
   count: z.number().int().min(1),
   /** How many of them Config announces twice (a second event, new id, same evaluation). */
   duplicates: count.default(0),
-  /** When Config evaluates them NON_COMPLIANT. */
-  at: when,
+  /** When Config evaluates them NON_COMPLIANT (ignored with `preexisting`). */
+  at: when.optional(),
+  /**
+   * Non-compliant before the deployment: Config records them NON_COMPLIANT a day before the start and
+   * emits no event during the day, so only backfill (params.backfillPerRun, src/core/backfill.ts) finds them.
+   */
+  preexisting: z.boolean().default(false),
   /** Some resources are fixed by someone else before deferred work is released: Config re-evaluates them COMPLIANT. */
   compliantLater: z.strictObject({ count: z.number().int().min(1), at: duration }).optional(),
   /** Fixed resources drift back: Config finds each NON_COMPLIANT again `every` after it was found, `times` times. */
@@ -103,6 +108,12 @@ const findings = z.strictObject({
       times: z.number().int().min(1).max(50),
     })
     .optional(),
+});
+
+/** A group of findings needs a moment, unless it was there before the deployment. */
+const findingsAt = findings.refine((f) => f.preexisting || f.at !== undefined, {
+  message: 'give `at` (when Config finds them), or `preexisting: true`',
+  path: ['at'],
 });
 
 const patchWindow = z.strictObject({
@@ -225,7 +236,7 @@ export const scenarioSchema = z.strictObject({
   /** Stage parameters the service is packaged with (serverless.yml `params`), e.g. budgetPerHour. */
   params: z.record(z.string(), z.string()).default({}),
   calendars: z.array(calendar).default([]),
-  findings: z.array(findings).default([]),
+  findings: z.array(findingsAt).default([]),
   patchWindows: z.array(patchWindow).default([]),
   agents: z.array(agents).default([]),
   associations: z.array(association).default([]),

@@ -25,6 +25,8 @@ export interface PlannedFinding {
   compliantAt?: number;
   /** When it drifts back to NON_COMPLIANT (if it was fixed by then), if it does. */
   driftAt?: number[];
+  /** Non-compliant before the deployment: recorded by Config, never announced (`at` is a day before the start). */
+  preexisting?: true;
 }
 
 export interface PlannedPatchWindow {
@@ -149,12 +151,15 @@ export function planWorld(s: Scenario, start: Date = new Date(s.clock.start ?? D
   const inFreeze = (t: number): boolean => freezes.some((w) => t >= w.from && t < w.to);
   const findings: PlannedFinding[] = [];
   for (const f of s.findings) {
-    const times = spread(rng, f.count, f.at.from, f.at.to);
+    const times = f.preexisting
+      ? Array.from({ length: f.count }, () => -86_400_000)
+      : spread(rng, f.count, f.at!.from, f.at!.to);
     const group: PlannedFinding[] = times.map((at, n) => ({
       rule: f.rule,
       resourceType: f.resourceType,
       resourceId: resourceIdFor(rng, f.resourceType, f.rule, n, instances),
       at,
+      ...(f.preexisting ? { preexisting: true as const } : {}),
     }));
     for (const i of spreadIndices(group.length, f.duplicates)) {
       const g = group[i]!;

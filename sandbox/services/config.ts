@@ -65,6 +65,11 @@ export interface ConfigService extends ServiceDef {
     complianceType: ComplianceType,
     opts?: { rules?: string[]; evaluate?: boolean },
   ): void;
+  /**
+   * Record an evaluation as if made before the sandbox existed (at `at`): the APIs return it, no event
+   * is emitted (what a resource non-compliant before the deployment looks like).
+   */
+  recordEarlier(ruleName: string, resource: ResourceRef, complianceType: ComplianceType, at: Date): void;
   /** Evaluate rules now (all if none given); returns the compliance-change events emitted. */
   evaluate(ruleNames?: string[]): BusEvent[];
   evaluation(ruleName: string, resource: ResourceRef): ConfigEvaluation | undefined;
@@ -281,6 +286,20 @@ export function createConfigService(opts: ConfigOptions = {}): ConfigService {
     if (o.evaluate) evaluate(names);
   };
 
+  const recordEarlier: ConfigService['recordEarlier'] = (ruleName, resource, complianceType, at) => {
+    const r = rule(ruleName);
+    const key = resourceKey(resource);
+    r.actual.set(key, { resource: { ...resource }, state: { complianceType } });
+    r.recorded.set(key, {
+      ruleName,
+      ...resource,
+      complianceType,
+      orderingTimestamp: at,
+      resultRecordedTime: at,
+      configRuleInvokedTime: at,
+    });
+  };
+
   const StartConfigRulesEvaluation: Operation = (input) => {
     const names = stringList(input, 'ConfigRuleNames') ?? [];
     if (names.length === 0 || names.length > 25) {
@@ -356,6 +375,7 @@ export function createConfigService(opts: ConfigOptions = {}): ConfigService {
       })),
     setCompliance,
     setResourceCompliance,
+    recordEarlier,
     evaluate,
     evaluation: (ruleName, resource) => rules.get(ruleName)?.recorded.get(resourceKey(resource)),
     evaluations: () => [...rules.values()].flatMap((r) => [...r.recorded.values()]),

@@ -23,6 +23,8 @@ export function slackMessage(n: Notification): { text: string; blocks: unknown[]
     `*Remediation*\n${e(o.remediation)}${o.mode ? ` (${e(o.mode)})` : ''}`,
     `*Account / Region*\n${e(o.account)} / ${e(o.region)}`,
     `*Execution*\n${o.executionId ? `\`${e(o.executionId)}\`` : '—'}`,
+    ...(o.requestedBy ? [`*Requested by*\n${e(o.requestedBy)}`] : []),
+    ...(o.origin === 'backfill' && !o.requestedBy ? ['*Found by*\nbackfill (scheduled)'] : []),
   ];
   const blocks: unknown[] = [
     { type: 'section', text: { type: 'mrkdwn', text: headline } },

@@ -20,6 +20,8 @@ export function snsMessage(n: Notification): Record<string, unknown> {
     nextTransitionTime: o.nextTransitionTime ?? null,
     mode: o.mode ?? null,
     eventId: o.eventId,
+    ...(o.requestedBy ? { requestedBy: o.requestedBy } : {}),
+    ...(o.origin ? { origin: o.origin } : {}),
     at: o.at,
     ...(n.outcomes
       ? {

@@ -24,6 +24,8 @@ export function notificationFromMessage(m: OutcomeMessage): Notification {
     mode: opt(m.mode),
     executionId: opt(m.executionId),
     nextTransitionTime: opt(m.nextTransitionTime),
+    ...(m.requestedBy ? { requestedBy: m.requestedBy } : {}),
+    ...(m.origin ? { origin: m.origin } : {}),
     actions: [],
     at: m.at,
   } as Outcome;

@@ -11,6 +11,9 @@ import { NEW, newCommand } from './new.ts';
 import { PLAN, planCommand } from './plan.ts';
 import { REHEARSE, rehearseCommand } from './rehearse.ts';
 import { SANDBOX, SEND, sandboxCommand, sendCommand } from './sandbox.ts';
+import { BACKFILL, backfillCommand } from './backfill.ts';
+import { REMEDIATE, remediateCommand } from './remediate.ts';
+import { STATUS, statusCommand } from './status.ts';
 
 /** The project whose src/runbooks/ `check` and `new` work on: two levels up from src/cli/ or dist/cli/. */
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,6 +29,9 @@ const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Run }> = [
   { spec: SEND, run: sendCommand },
   { spec: HISTORY, run: historyCommand },
   { spec: REHEARSE, run: rehearseCommand },
+  { spec: REMEDIATE, run: (argv, io) => remediateCommand(argv, io, createRegistry(entries)) },
+  { spec: BACKFILL, run: (argv, io) => backfillCommand(argv, io, createRegistry(entries)) },
+  { spec: STATUS, run: (argv, io) => statusCommand(argv, io, createRegistry(entries)) },
 ];
 
 export const EXIT_CODES = `exit codes:

@@ -22,6 +22,9 @@ export const outcomeMessageSchema = z.object({
   nextTransitionTime: z.string().nullable(),
   mode: z.string().nullable(),
   eventId: z.string(),
+  /** Who asked (a manual run or an operator's backfill), and how the finding came. */
+  requestedBy: z.string().optional(),
+  origin: z.enum(['operator', 'backfill']).optional(),
   at: z.string(),
   outcomes: z
     .array(

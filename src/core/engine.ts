@@ -31,6 +31,8 @@ import type { AdmissionLimits } from './admission.ts';
 import { claimOrSkip, executePlan, hold, type HeldContext } from './execute.ts';
 import type { Registry } from './registry.ts';
 import { decisionLatency, findingReceived } from './metrics.ts';
+import { manualFinding, withRequester } from './manual.ts';
+import { operatorEventType, REMEDIATION_REQUESTED } from '../events/operator.ts';
 import { rejectEvent } from './reject.ts';
 import type { Remediation } from './remediation.ts';
 import type { CalendarFact, Facts, Finding, InstanceFact, Outcome } from './types.ts';
@@ -76,7 +78,10 @@ export { claimKey, hold, type HeldContext } from './execute.ts';
 export async function handleEvent(event: unknown, deps: EngineDeps): Promise<Outcome[]> {
   let finding: Finding;
   try {
-    finding = parseFinding(event, deps.config.home);
+    finding =
+      operatorEventType(event) === REMEDIATION_REQUESTED
+        ? manualFinding(event, deps.registry, deps.config.home)
+        : parseFinding(event, deps.config.home);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     return [await reject(event, e, deps)];
@@ -101,7 +106,7 @@ export async function handleFinding(
 ): Promise<Outcome[]> {
   const decisions = await decideFinding(finding, deps);
   const outcomes: Outcome[] = [];
-  for (const d of decisions) outcomes.push(await carryOut(finding, d, deps, held));
+  for (const d of decisions) outcomes.push(withRequester(finding, await carryOut(finding, d, deps, held)));
   await finish(outcomes, deps);
   return outcomes;
 }

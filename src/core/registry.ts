@@ -1,4 +1,5 @@
 import type { Remediation } from './remediation.ts';
+import { requestedRemediation } from './manual.ts';
 import type { Finding } from './types.ts';
 
 export interface RegistryEntry {
@@ -9,7 +10,7 @@ export interface RegistryEntry {
 export interface Registry {
   all(): readonly Remediation[];
   get(id: string): Remediation | undefined;
-  /** Remediations whose trigger family and applies() match the finding. */
+  /** Remediations whose trigger family and applies() match the finding (a manual finding: the one it names). */
   matching(finding: Finding): Remediation[];
 }
 
@@ -24,6 +25,11 @@ export function createRegistry(entries: ReadonlyArray<RegistryEntry>): Registry 
   return {
     all: () => all,
     get: (id) => byId.get(id),
-    matching: (finding) => all.filter((r) => r.trigger === finding.family && r.applies(finding)),
+    matching: (finding) => {
+      // An operator's request (`Remediation Requested`) names its one remediation (src/core/manual.ts).
+      const named = requestedRemediation(finding);
+      if (named !== undefined) return all.filter((r) => r.id === named && r.trigger === finding.family);
+      return all.filter((r) => r.trigger === finding.family && r.applies(finding));
+    },
   };
 }

@@ -77,6 +77,12 @@ export interface Remediation {
   description?: string;
   /** Pure: does this remediation handle this finding? */
   applies(finding: Finding): boolean;
+  /**
+   * config.noncompliant: the Config rules (and the resource type each evaluates) this remediation
+   * answers. Backfill lists each rule's NON_COMPLIANT resources (GetComplianceDetailsByConfigRule),
+   * and `remediator remediate` builds a manual finding from the first.
+   */
+  configRules?: ConfigRuleRef[];
   /** Mode when Parameter Store has none for this remediation. New remediations start in shadow. */
   defaultMode: Mode;
   /**
@@ -103,6 +109,11 @@ export interface Remediation {
   /** Pure: the actions to take. Throw ValidationError (via requireId) for a parameter of the wrong shape. */
   plan(finding: Finding, facts: Facts, ctx: PlanContext): Action[];
   examples: RemediationExample[];
+}
+
+export interface ConfigRuleRef {
+  rule: string;
+  resourceType: string;
 }
 
 const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;

@@ -154,5 +154,9 @@ export interface Outcome {
   nextTransitionTime?: string;
   /** For rejections: the field that was wrong. */
   field?: string;
+  /** Who asked for it: the operator's identity (a `Remediation Requested` or `Backfill Requested` event). */
+  requestedBy?: string;
+  /** How the finding came: `operator` (remediator remediate) or `backfill`; unset for AWS's events. */
+  origin?: 'operator' | 'backfill';
   at: string;
 }

@@ -17,6 +17,9 @@ import { flushOutbox } from '../core/outbox.ts';
 import { atHome } from './lib/home.ts';
 import { once, reconcileDeps, sharedDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
+import { backfillFor } from '../core/backfill.ts';
+import { BACKFILL_REQUESTED, operatorEventType } from '../events/operator.ts';
+import { backfillPorts } from './lib/backfill-deps.ts';
 
 const logger = createLogger();
 const shared = once(() => sharedDeps(logger));
@@ -26,6 +29,8 @@ const failed = once(() => {
   return url ? sqsFailedInvocations(sqsClient(), url) : undefined;
 });
 
+const backfill = once(() => backfillPorts(shared().config.env.LEDGER_TABLE));
+
 const outbox = once(() => {
   const e = shared().config.env;
   return e.NOTIFY_OUTBOX_QUEUE_URL
@@ -34,6 +39,15 @@ const outbox = once(() => {
 });
 
 export const handler = lambda(logger, async (event: unknown, context: Context) => {
+  // Backfill (src/core/backfill.ts): an operator's request runs only that; the schedule adds one run.
+  const backfillRun = () =>
+    backfillFor(event, { ...atHome(deps(), context), ...backfill() }, shared().config.env.BACKFILL_PER_RUN);
+  if (operatorEventType(event) === BACKFILL_REQUESTED) {
+    const report = await backfillRun();
+    const summary = report && { ...report, items: report.items.slice(0, 50) };
+    logger.info('backfill done', { backfill: summary ?? 'rejected' });
+    return { backfill: summary };
+  }
   const r = await reconcile(event, deps());
   const queue = failed();
   const redrive = queue
@@ -42,6 +56,7 @@ export const handler = lambda(logger, async (event: unknown, context: Context) =
   // Notifications whose Publish failed: published now if SNS answers (src/core/outbox.ts).
   const held = outbox();
   const notifications = held ? await flushOutbox(held, deps().log) : undefined;
+  const backfilled = await backfillRun();
   // Held work can be thousands of items (a storm): the ones acted on are listed, the waiting counted.
   const acted = r.deferrals.filter((d) => d.result !== 'waiting' && d.result !== 'still-closed');
   const summary = {
@@ -63,6 +78,16 @@ export const handler = lambda(logger, async (event: unknown, context: Context) =
     resets: r.resets,
     ...(redrive ? { redrive } : {}),
     ...(notifications ? { notifications } : {}),
+    ...(backfilled
+      ? {
+          backfill: {
+            listed: backfilled.listed,
+            seen: backfilled.seen,
+            fed: backfilled.fed,
+            stoppedBy: backfilled.stoppedBy,
+          },
+        }
+      : {}),
   };
   logger.info('reconcile done', summary);
   return summary;

@@ -46,6 +46,7 @@ export function configRuleRemediation(c: ConfigRuleRemediation): Remediation {
     description: c.description,
     trigger: 'config.noncompliant',
     applies: (f) => f.rule !== undefined && c.rules.includes(f.rule) && f.resourceType === c.resourceType,
+    configRules: c.rules.map((rule) => ({ rule, resourceType: c.resourceType })),
     defaultMode: c.defaultMode,
     ...(c.calendars ? { calendars: c.calendars } : {}),
     documents: [{ name: c.document, type: 'Automation' }],

@@ -39,8 +39,11 @@ describe('the service bus policy', () => {
     expect(put(SWEEP, 'ssm-remediator', 'Remediation Requested')).toMatchObject({ allowed: false });
   });
 
-  test('an operator principal may put only Remediation Requested from ssm-remediator.operator', () => {
+  test('an operator principal may put only Remediation and Backfill Requested from ssm-remediator.operator', () => {
     expect(put(OPERATOR, 'ssm-remediator.operator', 'Remediation Requested')).toEqual({ allowed: true });
+    expect(put(OPERATOR, 'ssm-remediator.operator', 'Backfill Requested')).toEqual({ allowed: true });
+    expect(put(OPERATOR, 'ssm-remediator', 'Backfill Requested')).toMatchObject({ allowed: false });
+    expect(put(SWEEP, 'ssm-remediator.operator', 'Backfill Requested')).toMatchObject({ allowed: false });
     expect(put(OPERATOR, 'ssm-remediator', 'SSM Agent Disconnected')).toMatchObject({ allowed: false });
     expect(put(OPERATOR, 'ssm-remediator.operator', 'SSM Agent Disconnected')).toMatchObject({
       allowed: false,

@@ -96,13 +96,18 @@ describe('the service’s own event bus', () => {
       [
         { source: ['ssm-remediator'], 'detail-type': ['SSM Agent Disconnected'] },
         { source: ['ssm-remediator.operator'], 'detail-type': ['Remediation Requested'] },
+        { source: ['ssm-remediator.operator'], 'detail-type': ['Backfill Requested'] },
       ]
         .map((p) => JSON.stringify(p))
         .sort(),
     );
     for (const r of rules) {
       expect(r.Properties!.EventBusName).toEqual({ Ref: 'RemediatorBus' });
-      expect(JSON.stringify(r.Properties!.Targets)).toContain('RemediateLambdaFunction');
+      // Backfill runs in the reconcile function; every other event of ours goes to remediate.
+      const backfill = JSON.stringify(r.Properties!.EventPattern).includes('Backfill Requested');
+      expect(JSON.stringify(r.Properties!.Targets)).toContain(
+        backfill ? 'ReconcileLambdaFunction' : 'RemediateLambdaFunction',
+      );
     }
     for (const [, f] of functions())
       expect(
@@ -238,7 +243,7 @@ describe('packaged with stage params', () => {
     if (out) rmSync(out, { recursive: true, force: true });
   });
 
-  test('operatorPrincipals may put only Remediation Requested from ssm-remediator.operator on the bus', () => {
+  test('operatorPrincipals may put only Remediation and Backfill Requested from ssm-remediator.operator on the bus', () => {
     const policy = p.Resources.RemediatorBus!.Properties!.Policy as Policy;
     const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s]));
     expect(bySid.DenyEveryoneElse!.Condition).toEqual({
@@ -249,7 +254,7 @@ describe('packaged with stage params', () => {
       Condition: {
         StringEquals: {
           'events:source': 'ssm-remediator.operator',
-          'events:detail-type': 'Remediation Requested',
+          'events:detail-type': ['Remediation Requested', 'Backfill Requested'],
         },
       },
     });
