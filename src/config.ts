@@ -43,6 +43,10 @@ const schema = z.object({
     .string()
     .regex(/^\/[\w./-]+$/, 'must be a Parameter Store path like /ssm-remediator/dev'),
   SWITCHES_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** Seconds a container reuses a Change Calendar state (never past its next transition); 0 = never. */
+  CALENDAR_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** Seconds a container reuses a resource's tags (the opt-out gate); 0 = never. */
+  TAGS_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   LEDGER_TABLE: z.string().min(1),
   DEAD_LETTER_QUEUE_URL: z.string().min(1),
   /** The on-failure queue the reconcile sweep redrives (src/core/redrive.ts); '' : no redrive. */
