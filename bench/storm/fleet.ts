@@ -57,7 +57,7 @@ export async function fleetSweep(c: FleetCase): Promise<{ lines: string[]; misse
     `== fleet: ${c.instances.toLocaleString('en-US')} instances, ${disconnect} agents drop off at t+2m (${disconnect / 2} come back at t+30m)`,
     `${sweeps.length} sweeps (${failed} failed); DescribeInstanceInformation ${describe} in all, ${(describe / Math.max(1, sweeps.length)).toFixed(1)} per sweep (the whole fleet in one sweep would be ${Math.ceil(c.instances / 50)} pages)`,
     `longest sweep ${longest.toFixed(1)} sim s of a ${timeoutSeconds} s timeout; median wall ${median(sweeps.map((x) => x.durationMs ?? 0)).toFixed(0)} ms; peak isolate ${(isolate / 1024 / 1024).toFixed(1)} MiB`,
-    `walks over the Online agents completed: ${walks} (a walk takes ${Math.ceil(c.instances / 50 / Math.max(1, pages[0]?.pages ?? 1))} sweeps); SSM Agent Disconnected announced: ${announced} of ${disconnect}`,
+    `walks over the fleet completed: ${walks} (a walk takes ${Math.ceil(c.instances / 50 / Math.max(1, pages[0]?.pages ?? 1))} sweeps); SSM Agent Disconnected announced: ${announced} of ${disconnect}`,
   ];
   const misses: string[] = [];
   if (failed > 0) misses.push(`fleet: ${failed} sweeps failed`);

@@ -24,9 +24,9 @@ const isStaleToken = (e: unknown): boolean =>
  * - `disconnected`: every page of the server-side filter PingStatus = ConnectionLost | Inactive (the
  *   few that are lost, whatever the fleet's size);
  * - `byIds`: instances by id (InstanceIds filter, 50 a call), to follow up the ones already counted;
- * - `online`: up to `maxPages` pages of PingStatus = Online from a cursor (SSM's NextToken), for stale
- *   pings; the sweep keeps the cursor in the ledger and resumes there, so a fleet of any size is read
- *   a slice per sweep instead of in one long run. A token SSM no longer accepts restarts the walk.
+ * - `walk`: up to `maxPages` pages of every agent from a cursor (SSM's NextToken), for stale pings;
+ *   the sweep keeps the cursor in the ledger and resumes there, so a fleet of any size is read a
+ *   slice per sweep instead of in one long run. A token SSM no longer accepts restarts the walk.
  *
  * Stopped and terminated instances are not listed by SSM.
  */
@@ -37,12 +37,16 @@ export function ssmAgentInventory(ssm: SSMClient, opts: InventoryOptions = {}): 
   const now = opts.now ?? (() => systemClock.now().getTime());
   let last = -Infinity;
 
-  async function page(Filters: Filter[], NextToken?: string) {
+  async function page(filters: Filter[], NextToken?: string) {
     const wait = last + gapMs - now();
     if (wait > 0) await sleep(wait);
     last = now();
     const out = await ssm.send(
-      new DescribeInstanceInformationCommand({ Filters, MaxResults: pageSize, NextToken }),
+      new DescribeInstanceInformationCommand({
+        ...(filters.length > 0 ? { Filters: filters } : {}),
+        MaxResults: pageSize,
+        NextToken,
+      }),
     );
     return { instances: rows(out.InstanceInformationList ?? []), next: out.NextToken || undefined };
   }
@@ -66,8 +70,8 @@ export function ssmAgentInventory(ssm: SSMClient, opts: InventoryOptions = {}): 
         out.push(...(await all([{ Key: 'InstanceIds', Values: ids.slice(i, i + 50) }])));
       return out;
     },
-    async online(cursor, maxPages) {
-      const filters = [{ Key: 'PingStatus', Values: ['Online'] }];
+    async walk(cursor, maxPages) {
+      const filters: Filter[] = [];
       const instances: AgentInstance[] = [];
       let token = cursor;
       let pages = 0;

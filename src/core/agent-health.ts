@@ -119,16 +119,16 @@ export interface AgentInventoryPort {
   /** These instances as SSM lists them now; one it no longer lists (stopped, terminated) is absent. */
   byIds(ids: string[]): Promise<AgentInstance[]>;
   /**
-   * Up to `maxPages` pages of Online agents from `cursor` (undefined: from the start). `next` is where
+   * Up to `maxPages` pages of every agent from `cursor` (undefined: from the start). `next` is where
    * the following sweep resumes; absent when the walk reached the end.
    */
-  online(
+  walk(
     cursor: string | undefined,
     maxPages: number,
   ): Promise<{ instances: AgentInstance[]; pages: number; next?: string }>;
 }
 
-/** Where the walk over the Online agents resumes (kept in the ledger between sweeps). */
+/** Where the walk over the fleet resumes (kept in the ledger between sweeps). */
 export interface SweepCursorPort {
   get(): Promise<string | undefined>;
   /** undefined: the walk is done, the next one starts from the beginning. */
@@ -158,15 +158,15 @@ export type CounterPort = Pick<LedgerStore, 'bumpCounter' | 'listCounters' | 're
 export interface SweepDeps {
   inventory: AgentInventoryPort;
   counters: CounterPort;
-  /** Without one, every sweep walks all Online agents (small fleets, tests). */
+  /** Without one, every sweep walks the whole fleet (small fleets, tests). */
   cursor?: SweepCursorPort;
   publisher: EventPublisherPort;
   notifier: NotifierPort;
   log: LogPort;
   now: () => Date;
   options: AgentHealthOptions & {
-    /** Pages of Online agents per sweep (default: all). */
-    onlinePagesPerSweep?: number;
+    /** Pages (50 agents each) of the walk over the fleet per sweep (default: all). */
+    pagesPerSweep?: number;
   };
   /** Account and Region, for the instance ARN in the event's resources and the notification. */
   account?: string;
@@ -179,9 +179,9 @@ export const COUNTER_SCOPE = 'agent-health';
 const COUNTER_TTL_SECONDS = 7 * 24 * 3600;
 
 export interface SweepResult {
-  /** Instances this sweep looked at: the disconnected ones, the counted ones, a slice of the Online ones. */
+  /** Instances this sweep looked at: a slice of the fleet (or all of it), the disconnected ones, the counted ones. */
   instances: number;
-  /** The walk over the Online agents: pages read this sweep, and whether it reached the end. */
+  /** The walk over the fleet: pages read this sweep, and whether it reached the end. */
   walk: { pages: number; done: boolean };
   suspects: string[];
   published: string[];
@@ -201,19 +201,21 @@ export function instanceArn(instanceId: string, account?: string, region?: strin
 /** One agent-health sweep. Throws (and changes nothing) if the inventory or the counters cannot be read. */
 export async function sweepAgents(deps: SweepDeps, sweepId = 'agent-sweep'): Promise<SweepResult> {
   const now = deps.now();
-  const [counts, lost, cursor] = await Promise.all([
+  const [counts, cursor] = await Promise.all([
     deps.counters.listCounters(COUNTER_SCOPE),
-    deps.inventory.disconnected(),
     deps.cursor ? deps.cursor.get() : Promise.resolve(undefined),
   ]);
-  // The counted ones that are not disconnected now: read by id (stale, healthy again, or gone).
-  const lostIds = new Set(lost.map((i) => i.instanceId));
-  const recheck = Object.keys(counts).filter((id) => (counts[id] ?? 0) > 0 && !lostIds.has(id));
-  const rechecked = recheck.length > 0 ? await deps.inventory.byIds(recheck) : [];
-  const walk = await deps.inventory.online(
+  const walk = await deps.inventory.walk(
     cursor,
-    deps.cursor ? (deps.options.onlinePagesPerSweep ?? Infinity) : Infinity,
+    deps.cursor ? (deps.options.pagesPerSweep ?? Infinity) : Infinity,
   );
+  // A walk that covered the whole fleet in this sweep saw everything: nothing else to read. Otherwise
+  // the disconnected agents (server-side filter) and the counted ones the slice did not cover (by id).
+  const whole = cursor === undefined && walk.next === undefined;
+  const lost = whole ? [] : await deps.inventory.disconnected();
+  const known = new Set([...walk.instances, ...lost].map((i) => i.instanceId));
+  const recheck = whole ? [] : Object.keys(counts).filter((id) => (counts[id] ?? 0) > 0 && !known.has(id));
+  const rechecked = recheck.length > 0 ? await deps.inventory.byIds(recheck) : [];
   const seen = new Map<string, AgentInstance>();
   for (const i of [...walk.instances, ...rechecked, ...lost]) seen.set(i.instanceId, i);
   const instances = [...seen.values()].sort((a, b) => a.instanceId.localeCompare(b.instanceId));

@@ -40,7 +40,7 @@ function sweepDeps(context: Context): SweepDeps {
     options: {
       staleMinutes: e.AGENT_STALE_MINUTES,
       debounceSweeps: e.AGENT_DEBOUNCE_SWEEPS,
-      onlinePagesPerSweep: e.AGENT_SWEEP_PAGES,
+      pagesPerSweep: e.AGENT_SWEEP_PAGES,
     },
     account: accountOf(context.invokedFunctionArn),
     region: process.env.AWS_REGION,

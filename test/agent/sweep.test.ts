@@ -128,21 +128,17 @@ async function sweep() {
 }
 
 describe('agent-health sweep', () => {
-  test('pages DescribeInstanceInformation past 50 instances (MaxResults 50, NextToken), lost ones filtered server-side', async () => {
+  test('a fleet that fits in one sweep is read in one walk (MaxResults 50, NextToken), and nothing else', async () => {
     fleet = Array.from({ length: 123 }, (_, n) => (n % 40 === 7 ? lost(n) : online(n)));
     const r = await sweep();
     expect(r.instances).toBe(123);
     expect(r.walk).toEqual({ pages: 3, done: true });
     const calls = ssm.commandCalls(DescribeInstanceInformationCommand).map((c) => c.args[0].input);
-    const onlineCalls = calls.filter((c) => c.Filters?.[0]?.Values?.[0] === 'Online');
-    expect(onlineCalls.map((c) => [c.MaxResults, c.NextToken?.split('|')[1]])).toEqual([
-      [50, undefined],
-      [50, '50'],
-      [50, '100'],
+    expect(calls.map((c) => [c.Filters, c.MaxResults, c.NextToken?.split('|')[1]])).toEqual([
+      [undefined, 50, undefined],
+      [undefined, 50, '50'],
+      [undefined, 50, '100'],
     ]);
-    const lostCalls = calls.filter((c) => c.Filters?.[0]?.Values?.includes('ConnectionLost'));
-    expect(lostCalls).toHaveLength(1);
-    expect(lostCalls[0]!.Filters).toEqual([{ Key: 'PingStatus', Values: ['ConnectionLost', 'Inactive'] }]);
     expect(r.suspects).toEqual([id(7), id(47), id(87)]);
   });
 
@@ -154,7 +150,7 @@ describe('agent-health sweep', () => {
     await cursor.put(undefined);
     const slice = async () => {
       const r = await sweepAgents(
-        { ...deps(), cursor, options: { staleMinutes: 15, debounceSweeps: 3, onlinePagesPerSweep: 2 } },
+        { ...deps(), cursor, options: { staleMinutes: 15, debounceSweeps: 3, pagesPerSweep: 2 } },
         'sweep',
       );
       clock = new Date(clock.getTime() + 5 * 60_000);
@@ -163,6 +159,10 @@ describe('agent-health sweep', () => {
     const first = await slice();
     expect(first.walk).toEqual({ pages: 2, done: false });
     expect(first.suspects).toEqual([id(3)]);
+    // Only a slice was read: the disconnected ones come from the server-side filter.
+    expect(
+      ssm.commandCalls(DescribeInstanceInformationCommand).map((c) => c.args[0].input.Filters?.[0]),
+    ).toContainEqual({ Key: 'PingStatus', Values: ['ConnectionLost', 'Inactive'] });
     expect(await cursor.get()).toBeDefined();
     // The cursor is not a debounce count.
     expect(await ledger.ledger.listCounters(COUNTER_SCOPE)).toEqual({ [id(3)]: 1, '#cursor': 0 });
@@ -196,7 +196,7 @@ describe('agent-health sweep', () => {
     const cursor = dynamoSweepCursor(ledger.client, ledger.tableName, COUNTER_SCOPE, () => clock.getTime());
     await cursor.put('expired|50');
     const r = await sweepAgents(
-      { ...deps(), cursor, options: { staleMinutes: 15, debounceSweeps: 3, onlinePagesPerSweep: 5 } },
+      { ...deps(), cursor, options: { staleMinutes: 15, debounceSweeps: 3, pagesPerSweep: 5 } },
       'sweep',
     );
     expect(r.walk).toEqual({ pages: 3, done: true });
@@ -217,7 +217,7 @@ describe('agent-health sweep', () => {
     });
     await sweepAgents({ ...deps(), inventory }, 'sweep');
     const calls = ssm.commandCalls(DescribeInstanceInformationCommand).length;
-    expect(calls).toBe(7); // the lost filter, then 6 pages of Online agents
+    expect(calls).toBe(6); // the whole fleet, 6 pages
     expect(waits).toHaveLength(calls - 1);
     expect(t).toBeGreaterThanOrEqual((calls - 1) * 250);
   });
