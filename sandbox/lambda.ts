@@ -77,7 +77,16 @@ export interface InvocationRecord {
   ok?: boolean;
   payload?: unknown;
   error?: LambdaError;
+  /** The container's V8 isolate right after the invocation (bytes). */
+  memory?: ContainerMemory;
   logs: LogLine[];
+}
+
+/** A container's V8 isolate, in bytes: committed heap, used heap, off-heap (external + malloced). */
+export interface ContainerMemory {
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
 }
 
 export interface InvokeOptions {
@@ -290,6 +299,11 @@ parentPort.on('message', async (msg) => {
     }
   }
   clockDone();
+  // This container's V8 isolate after the invocation (committed heap, off-heap buffers): what the
+  // function's own code holds, for right-sizing its memory (bench/storm.ts). A Worker shares the
+  // process's RSS, so RSS itself cannot be told apart per function.
+  const hs = require('node:v8').getHeapStatistics();
+  reply.memory = { heapTotal: hs.total_heap_size, heapUsed: hs.used_heap_size, external: hs.external_memory + hs.malloced_memory };
   process.stdout.write('\\u0000END ' + msg.requestId + '\\n');
   process.stderr.write('\\u0000END ' + msg.requestId + '\\n');
   await Promise.all([flush(process.stdout), flush(process.stderr)]);
@@ -304,6 +318,7 @@ interface Reply {
   init?: boolean;
   payload?: unknown;
   error?: LambdaError;
+  memory?: ContainerMemory;
 }
 
 /** The container has nothing left to do but wait for its simulated timers (the next one due at `next`). */
@@ -652,6 +667,7 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions): LambdaRuntime {
       record.durationMs = Date.now() - t0;
       record.endedAt = opts.clock.now();
       record.ok = reply.ok;
+      if (reply.memory) record.memory = reply.memory;
       if (reply.ok) record.payload = reply.payload;
       else if (reply.error) record.error = reply.error;
       if (reply.init) c.dead = true;

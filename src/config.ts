@@ -46,6 +46,10 @@ const schema = z.object({
     .string()
     .regex(/^\/[\w./-]+$/, 'must be a Parameter Store path like /ssm-remediator/dev'),
   SWITCHES_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** Seconds a container reuses a Change Calendar state (never past its next transition); 0 = never. */
+  CALENDAR_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** Seconds a container reuses a resource's tags (the opt-out gate); 0 = never. */
+  TAGS_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   LEDGER_TABLE: z.string().min(1),
   DEAD_LETTER_QUEUE_URL: z.string().min(1),
   /** The on-failure queue the reconcile sweep redrives (src/core/redrive.ts); '' : no redrive. */
@@ -77,6 +81,10 @@ const schema = z.object({
   AGENT_STALE_MINUTES: int(15),
   /** Agent-health sweep: consecutive failing sweeps before an instance is announced disconnected. */
   AGENT_DEBOUNCE_SWEEPS: int(3),
+  /** Agent-health sweep: pages (50 agents each) of Online agents read per sweep; the walk resumes at the next sweep. */
+  AGENT_SWEEP_PAGES: int(100),
+  /** Agent-health sweep: DescribeInstanceInformation calls per second at most (SSM publishes no rate; stay low). */
+  AGENT_SWEEP_RPS: int(5),
   /** Ledger (README "Guards"): deferred work older than this expires with a notification. */
   DEFERRAL_MAX_AGE_HOURS: int(168),
   /** Ledger: minutes to wait for Config to confirm a fix before "ran but not fixed". */
@@ -85,6 +93,8 @@ const schema = z.object({
   BREAKER_FAILURES: int(3),
   BREAKER_LAST_RUNS: int(5),
   BREAKER_WINDOW_MINUTES: int(60),
+  /** Ledger: seconds a container reuses the guards' account-wide reads (budget counter, breaker); 0 = never. */
+  GUARD_CACHE_SECONDS: z.coerce.number().int().min(0).default(10),
   /** Ledger: in-flight executions older than this are polled by the reconcile sweep. */
   RECONCILE_POLL_MINUTES: int(5),
   /** Reconcile: findings backfill feeds per scheduled sweep (src/core/backfill.ts); 0 = off. */

@@ -71,6 +71,16 @@ export interface LedgerOptions {
   lockTtlHours?: number;
   /** Deferred work is deleted by TTL after this (the reconcile sweep expires it much earlier). */
   deferralTtlDays?: number;
+  /**
+   * The guards' account-wide reads (executions started in the last hour, a remediation's breaker) are
+   * kept this long in the container (default 0: read every time). Neither is the enforcement: the
+   * budget slot is taken exactly (`acquireBudget`), and a breaker opens on failures minutes after their
+   * starts, so a few seconds' reuse changes no decision but saves three reads per finding in a storm
+   * (and the hour's COUNT query reads every start of the hour). Per-resource reads (the loop guard's
+   * runs) are never cached.
+   */
+  guardCacheSeconds?: number;
+  now?: () => number;
 }
 
 const HOUR = 3_600_000;
@@ -164,6 +174,21 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
     return counts.reduce((a, b) => a + b, 0);
   }
 
+  const guardCacheMs = (opts.guardCacheSeconds ?? 0) * 1000;
+  const clockNow = opts.now ?? (() => systemClock.now().getTime());
+  const guardCache = new Map<string, { at: number; value: Promise<unknown> }>();
+  /** A guard read reused for `guardCacheSeconds` in this container (a failed read is not kept). */
+  function cached<T>(key: string, read: () => Promise<T>): Promise<T> {
+    if (guardCacheMs <= 0) return read();
+    const t = clockNow();
+    const hit = guardCache.get(key);
+    if (hit && t - hit.at < guardCacheMs) return hit.value as Promise<T>;
+    const value = read();
+    guardCache.set(key, { at: t, value });
+    value.catch(() => guardCache.delete(key));
+    return value;
+  }
+
   async function breaker(remediationId: string, now: Date): Promise<BreakerState> {
     const t = now.getTime();
     const reset = await get(`BREAKER#${remediationId}`, 'RESET');
@@ -236,8 +261,8 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
           ProjectionExpression: 'sk',
           ConsistentRead: true,
         }),
-        startedLastHour(now),
-        breaker(remediationId, now),
+        cached('budget', () => startedLastHour(now)),
+        cached(`breaker#${remediationId}`, () => breaker(remediationId, now)),
       ]);
       const lastRun = runs
         .map((r) => String(r['sk']))
@@ -799,6 +824,7 @@ export function ledgerOptionsFromEnv(
     BREAKER_LAST_RUNS: number;
     BREAKER_WINDOW_MINUTES: number;
     HISTORY_TTL_DAYS: number;
+    GUARD_CACHE_SECONDS?: number;
   },
 ): LedgerOptions {
   return {
@@ -810,5 +836,6 @@ export function ledgerOptionsFromEnv(
       windowMinutes: e.BREAKER_WINDOW_MINUTES,
     },
     outcomeTtlDays: e.HISTORY_TTL_DAYS,
+    ...(e.GUARD_CACHE_SECONDS !== undefined ? { guardCacheSeconds: e.GUARD_CACHE_SECONDS } : {}),
   };
 }

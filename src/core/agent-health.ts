@@ -114,8 +114,25 @@ export function disconnectedDetail(
 // ---- Ports the sweep uses ---------------------------------------------------------------------------
 
 export interface AgentInventoryPort {
-  /** Every managed instance SSM knows (all pages). */
-  list(): Promise<AgentInstance[]>;
+  /** Every agent SSM reports not connected (ConnectionLost, Inactive): all pages of a server-side filter. */
+  disconnected(): Promise<AgentInstance[]>;
+  /** These instances as SSM lists them now; one it no longer lists (stopped, terminated) is absent. */
+  byIds(ids: string[]): Promise<AgentInstance[]>;
+  /**
+   * Up to `maxPages` pages of every agent from `cursor` (undefined: from the start). `next` is where
+   * the following sweep resumes; absent when the walk reached the end.
+   */
+  walk(
+    cursor: string | undefined,
+    maxPages: number,
+  ): Promise<{ instances: AgentInstance[]; pages: number; next?: string }>;
+}
+
+/** Where the walk over the fleet resumes (kept in the ledger between sweeps). */
+export interface SweepCursorPort {
+  get(): Promise<string | undefined>;
+  /** undefined: the walk is done, the next one starts from the beginning. */
+  put(cursor: string | undefined): Promise<void>;
 }
 
 export interface PublishEntry {
@@ -141,11 +158,16 @@ export type CounterPort = Pick<LedgerStore, 'bumpCounter' | 'listCounters' | 're
 export interface SweepDeps {
   inventory: AgentInventoryPort;
   counters: CounterPort;
+  /** Without one, every sweep walks the whole fleet (small fleets, tests). */
+  cursor?: SweepCursorPort;
   publisher: EventPublisherPort;
   notifier: NotifierPort;
   log: LogPort;
   now: () => Date;
-  options: AgentHealthOptions;
+  options: AgentHealthOptions & {
+    /** Pages (50 agents each) of the walk over the fleet per sweep (default: all). */
+    pagesPerSweep?: number;
+  };
   /** Account and Region, for the instance ARN in the event's resources and the notification. */
   account?: string;
   region?: string;
@@ -157,7 +179,10 @@ export const COUNTER_SCOPE = 'agent-health';
 const COUNTER_TTL_SECONDS = 7 * 24 * 3600;
 
 export interface SweepResult {
+  /** Instances this sweep looked at: a slice of the fleet (or all of it), the disconnected ones, the counted ones. */
   instances: number;
+  /** The walk over the fleet: pages read this sweep, and whether it reached the end. */
+  walk: { pages: number; done: boolean };
   suspects: string[];
   published: string[];
   /** Reached the threshold but could not be published: their count is stepped back so the next sweep tries again. */
@@ -176,13 +201,28 @@ export function instanceArn(instanceId: string, account?: string, region?: strin
 /** One agent-health sweep. Throws (and changes nothing) if the inventory or the counters cannot be read. */
 export async function sweepAgents(deps: SweepDeps, sweepId = 'agent-sweep'): Promise<SweepResult> {
   const now = deps.now();
-  const [instances, counts] = await Promise.all([
-    deps.inventory.list(),
+  const [counts, cursor] = await Promise.all([
     deps.counters.listCounters(COUNTER_SCOPE),
+    deps.cursor ? deps.cursor.get() : Promise.resolve(undefined),
   ]);
+  const walk = await deps.inventory.walk(
+    cursor,
+    deps.cursor ? (deps.options.pagesPerSweep ?? Infinity) : Infinity,
+  );
+  // A walk that covered the whole fleet in this sweep saw everything: nothing else to read. Otherwise
+  // the disconnected agents (server-side filter) and the counted ones the slice did not cover (by id).
+  const whole = cursor === undefined && walk.next === undefined;
+  const lost = whole ? [] : await deps.inventory.disconnected();
+  const known = new Set([...walk.instances, ...lost].map((i) => i.instanceId));
+  const recheck = whole ? [] : Object.keys(counts).filter((id) => (counts[id] ?? 0) > 0 && !known.has(id));
+  const rechecked = recheck.length > 0 ? await deps.inventory.byIds(recheck) : [];
+  const seen = new Map<string, AgentInstance>();
+  for (const i of [...walk.instances, ...rechecked, ...lost]) seen.set(i.instanceId, i);
+  const instances = [...seen.values()].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
   const plan = planSweep(instances, counts, now, deps.options);
   const result: SweepResult = {
     instances: instances.length,
+    walk: { pages: walk.pages, done: walk.next === undefined },
     suspects: [],
     published: [],
     unpublished: [],
@@ -193,6 +233,8 @@ export async function sweepAgents(deps: SweepDeps, sweepId = 'agent-sweep'): Pro
   // Failing instances: count atomically, announce the ones that reach N on this sweep.
   const announce: { instance: AgentInstance; detail: AgentDisconnectedDetail }[] = [];
   for (const { instance, reason } of plan.bump) {
+    // Already announced: the count has done its work; no write per sweep while it stays down.
+    if ((counts[instance.instanceId] ?? 0) >= deps.options.debounceSweeps) continue;
     const count = await deps.counters.bumpCounter(
       COUNTER_SCOPE,
       instance.instanceId,
@@ -261,8 +303,11 @@ export async function sweepAgents(deps: SweepDeps, sweepId = 'agent-sweep'): Pro
       deps.log.error('recovered notification failed', { instanceId: c.instanceId, error: errorMessage(e) });
     }
   }
+  // The slice is done: the next sweep resumes after it (a sweep that failed before here reads it again).
+  if (deps.cursor) await deps.cursor.put(walk.next);
   deps.log.info('agent-health sweep', {
     instances: result.instances,
+    walk: result.walk,
     suspects: result.suspects.length,
     published: result.published,
     unpublished: result.unpublished,

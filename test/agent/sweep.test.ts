@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { ssmAgentInventory } from '../../src/adapters/agent-inventory-ssm.ts';
 import { eventBridgePublisher } from '../../src/adapters/events-publisher.ts';
+import { dynamoSweepCursor } from '../../src/adapters/sweep-cursor-dynamodb.ts';
 import { COUNTER_SCOPE, sweepAgents, type SweepDeps } from '../../src/core/agent-health.ts';
 import { parseFinding } from '../../src/events/finding.ts';
 import type { Notification } from '../../src/ports/index.ts';
@@ -30,20 +31,41 @@ let fleet: InstanceInformation[];
 let clock: Date;
 let notifications: Notification[];
 
-/** DescribeInstanceInformation over `fleet`, paged by MaxResults with an opaque NextToken. */
+/**
+ * DescribeInstanceInformation over `fleet`, as SSM answers it: the PingStatus and InstanceIds filters
+ * applied server-side, paged by MaxResults with an opaque NextToken (which names its filter set).
+ */
 function serveFleet() {
   ssm
     .on(DescribeInstanceInformationCommand)
-    .callsFake((input: { MaxResults?: number; NextToken?: string }) => {
-      const size = input.MaxResults ?? 10;
-      const start = input.NextToken ? Number(input.NextToken.replace('tok-', '')) : 0;
-      const page = fleet.slice(start, start + size);
-      const more = start + size < fleet.length;
-      return {
-        InstanceInformationList: page,
-        ...(more ? { NextToken: `tok-${start + size}` } : { NextToken: '' }),
-      };
-    });
+    .callsFake(
+      (input: { MaxResults?: number; NextToken?: string; Filters?: { Key: string; Values: string[] }[] }) => {
+        const filters = input.Filters ?? [];
+        const list = fleet.filter((i) =>
+          filters.every((f) =>
+            f.Key === 'PingStatus'
+              ? f.Values.includes(i.PingStatus ?? '')
+              : f.Key === 'InstanceIds'
+                ? f.Values.includes(i.InstanceId ?? '')
+                : false,
+          ),
+        );
+        const scope = JSON.stringify(filters);
+        const size = input.MaxResults ?? 10;
+        let start = 0;
+        if (input.NextToken) {
+          const [s, at] = input.NextToken.split('|');
+          if (s !== scope) throw Object.assign(new Error('bad token'), { name: 'InvalidNextToken' });
+          start = Number(at);
+        }
+        const page = list.slice(start, start + size);
+        const more = start + size < list.length;
+        return {
+          InstanceInformationList: page,
+          ...(more ? { NextToken: `${scope}|${start + size}` } : { NextToken: '' }),
+        };
+      },
+    );
 }
 
 /** PutEvents that accepts everything (each entry gets an EventId). */
@@ -56,7 +78,7 @@ function acceptAll() {
 
 function deps(): SweepDeps {
   return {
-    inventory: ssmAgentInventory(ssmClient),
+    inventory: ssmAgentInventory(ssmClient, { sleep: async () => undefined }),
     counters: ledger.ledger,
     publisher: eventBridgePublisher(ebClient, 'default', { sleep: async () => undefined }),
     notifier: { notify: async (n) => void notifications.push(n) },
@@ -77,6 +99,7 @@ async function resetCounters() {
   for (const k of Object.keys(await ledger.ledger.listCounters(COUNTER_SCOPE))) {
     await ledger.ledger.resetCounter(COUNTER_SCOPE, k);
   }
+  // The cursor lives in the same partition: resetCounter('#cursor') above removed it too.
 }
 
 beforeEach(async () => {
@@ -105,16 +128,98 @@ async function sweep() {
 }
 
 describe('agent-health sweep', () => {
-  test('pages DescribeInstanceInformation past 50 instances (MaxResults 50, NextToken)', async () => {
-    fleet = Array.from({ length: 123 }, (_, n) => online(n));
+  test('a fleet that fits in one sweep is read in one walk (MaxResults 50, NextToken), and nothing else', async () => {
+    fleet = Array.from({ length: 123 }, (_, n) => (n % 40 === 7 ? lost(n) : online(n)));
     const r = await sweep();
     expect(r.instances).toBe(123);
+    expect(r.walk).toEqual({ pages: 3, done: true });
     const calls = ssm.commandCalls(DescribeInstanceInformationCommand).map((c) => c.args[0].input);
-    expect(calls.map((c) => [c.MaxResults, c.NextToken])).toEqual([
-      [50, undefined],
-      [50, 'tok-50'],
-      [50, 'tok-100'],
+    expect(calls.map((c) => [c.Filters, c.MaxResults, c.NextToken?.split('|')[1]])).toEqual([
+      [undefined, 50, undefined],
+      [undefined, 50, '50'],
+      [undefined, 50, '100'],
     ]);
+    expect(r.suspects).toEqual([id(7), id(47), id(87)]);
+  });
+
+  test('a large fleet is walked a slice per sweep from a cursor in the ledger; counted agents are followed by id', async () => {
+    fleet = Array.from({ length: 260 }, (_, n) => online(n));
+    fleet[3] = lost(3);
+    fleet[205] = online(205, 30); // stale, and only in the last slice
+    const cursor = dynamoSweepCursor(ledger.client, ledger.tableName, COUNTER_SCOPE, () => clock.getTime());
+    await cursor.put(undefined);
+    const slice = async () => {
+      const r = await sweepAgents(
+        { ...deps(), cursor, options: { staleMinutes: 15, debounceSweeps: 3, pagesPerSweep: 2 } },
+        'sweep',
+      );
+      clock = new Date(clock.getTime() + 5 * 60_000);
+      return r;
+    };
+    const first = await slice();
+    expect(first.walk).toEqual({ pages: 2, done: false });
+    expect(first.suspects).toEqual([id(3)]);
+    // Only a slice was read: the disconnected ones come from the server-side filter.
+    expect(
+      ssm.commandCalls(DescribeInstanceInformationCommand).map((c) => c.args[0].input.Filters?.[0]),
+    ).toContainEqual({ Key: 'PingStatus', Values: ['ConnectionLost', 'Inactive'] });
+    expect(await cursor.get()).toBeDefined();
+    // The cursor is not a debounce count.
+    expect(await ledger.ledger.listCounters(COUNTER_SCOPE)).toEqual({ [id(3)]: 1, '#cursor': 0 });
+    const second = await slice();
+    expect(second.walk).toEqual({ pages: 2, done: false });
+    expect(second.suspects).toEqual([id(3)]);
+    ssm.resetHistory();
+    fleet[205] = online(205, 40);
+    const third = await slice();
+    expect(third.walk).toEqual({ pages: 2, done: true });
+    expect(third.published).toEqual([id(3)]);
+    expect(third.suspects).toEqual([id(205)]);
+    expect(await cursor.get()).toBeUndefined();
+    // Next sweep: 205 is counted, so it is read by id (not waiting for the walk to come round). The
+    // others pinged a minute ago.
+    fleet = fleet.map((i, n) => (n === 3 ? i : online(n, n === 205 ? 45 : 1)));
+    ssm.resetHistory();
+    const fourth = await slice();
+    expect(fourth.suspects).toEqual([id(205)]);
+    const byId = ssm
+      .commandCalls(DescribeInstanceInformationCommand)
+      .map((c) => c.args[0].input.Filters?.[0])
+      .filter((f) => f?.Key === 'InstanceIds');
+    expect(byId).toEqual([{ Key: 'InstanceIds', Values: [id(205)] }]);
+    // An announced agent that stays down costs no write per sweep: its count stays at N.
+    expect((await ledger.ledger.listCounters(COUNTER_SCOPE))[id(3)]).toBe(3);
+  });
+
+  test('a cursor SSM no longer accepts restarts the walk', async () => {
+    fleet = Array.from({ length: 120 }, (_, n) => online(n));
+    const cursor = dynamoSweepCursor(ledger.client, ledger.tableName, COUNTER_SCOPE, () => clock.getTime());
+    await cursor.put('expired|50');
+    const r = await sweepAgents(
+      { ...deps(), cursor, options: { staleMinutes: 15, debounceSweeps: 3, pagesPerSweep: 5 } },
+      'sweep',
+    );
+    expect(r.walk).toEqual({ pages: 3, done: true });
+    expect(r.instances).toBe(120);
+  });
+
+  test('paced: DescribeInstanceInformation calls keep to the configured rate', async () => {
+    fleet = Array.from({ length: 300 }, (_, n) => online(n));
+    let t = 0;
+    const waits: number[] = [];
+    const inventory = ssmAgentInventory(ssmClient, {
+      callsPerSecond: 4,
+      now: () => t,
+      sleep: async (ms) => {
+        waits.push(ms);
+        t += ms;
+      },
+    });
+    await sweepAgents({ ...deps(), inventory }, 'sweep');
+    const calls = ssm.commandCalls(DescribeInstanceInformationCommand).length;
+    expect(calls).toBe(6); // the whole fleet, 6 pages
+    expect(waits).toHaveLength(calls - 1);
+    expect(t).toBeGreaterThanOrEqual((calls - 1) * 250);
   });
 
   test('debounce: nothing is published before N consecutive failing sweeps, exactly one event at N', async () => {
@@ -180,7 +285,8 @@ describe('agent-health sweep', () => {
       family: 'agent.disconnected',
     });
     expect(notifications[0]!.title).toBe('SSM Agent reconnected');
-    expect(await ledger.ledger.listCounters(COUNTER_SCOPE)).toEqual({ [id(2)]: 4 });
+    // 2 stays down: announced at N, its count is not written again.
+    expect(await ledger.ledger.listCounters(COUNTER_SCOPE)).toEqual({ [id(2)]: 3 });
     await sweep();
     expect(notifications).toHaveLength(1); // once
   });
