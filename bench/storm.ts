@@ -182,7 +182,9 @@ for (const size of sizes) {
   if (f.dropped > 0) misses.push(`${size}: ${f.dropped} dropped`);
   if (f.doubled > 0) misses.push(`${size}: ${f.doubled} doubled`);
   if (f.peakRunning > f.concurrency)
-    misses.push(`${size}: ${f.peakRunning} Automation executions running at once > the service's share ${f.concurrency}`);
+    misses.push(
+      `${size}: ${f.peakRunning} Automation executions running at once > the service's share ${f.concurrency}`,
+    );
   if (f.fixed + f.excused !== f.findings)
     misses.push(`${size}: ${f.findings - f.fixed - f.excused} neither fixed nor excused`);
   if (f.callsPerEvent > CALLS_PER_EVENT_GOAL * (1 + MARGIN))

@@ -123,7 +123,9 @@ export function backfillFinding(
 /** Why a run stops after these outcomes: SSM would not start now, or the hourly budget is spent. */
 function stopCause(outcomes: Outcome[]): string | undefined {
   const held = outcomes.find(
-    (o) => o.outcome === 'deferred' && (o.code === 'transient-error' || o.code === 'budget' || o.code === 'admission'),
+    (o) =>
+      o.outcome === 'deferred' &&
+      (o.code === 'transient-error' || o.code === 'budget' || o.code === 'admission'),
   );
   return held?.code;
 }
