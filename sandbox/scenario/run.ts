@@ -431,7 +431,8 @@ async function rehearse(
       if (bus.pendingWork().length === 0 && running() === 0) {
         if (clock.now().getTime() - ledgerCheckedAt >= 300_000) {
           ledgerCheckedAt = clock.now().getTime();
-          ledgerBusy = followedExecutions(await scanLedger(account, ledgerReads)).length > 0;
+          const ledger = await scanLedger(account, ledgerReads);
+          ledgerBusy = followedExecutions(ledger).length > 0 || admissionHeld(ledger) > 0;
         }
         if (!ledgerBusy) break;
       }
@@ -664,6 +665,16 @@ async function gatherWorld(
 }
 
 /** Executions the ledger still follows: in flight, or waiting for Config to confirm the fix. */
+/**
+ * Work held for a slot of the service's share of SSM's quota (`admission`): the next reconcile sweep
+ * starts it, so the drain keeps time moving for it as for a followed execution. (Work held on a closed
+ * calendar, the budget or an unreadable gate waits on the world, not on the service: the drain does not
+ * wait for it, and convergence reports it pending.)
+ */
+function admissionHeld(ledger: Record<string, unknown>[]): number {
+  return ledger.filter((i) => String(i['pk']).startsWith('DEFER#') && i['code'] === 'admission').length;
+}
+
 function followedExecutions(
   ledger: Record<string, unknown>[],
 ): { executionId: string; phase: string; resourceIds: string[] }[] {

@@ -70,7 +70,8 @@ function releases(d: StoredDeferral): string {
 }
 
 export function statusReport(f: StatusFacts, heldShown = 50): StatusReport {
-  const kill = f.killSwitch?.trim().toLowerCase();
+  // An absent kill switch is off (the stack does not own it: src/adapters/switches-parameter-store.ts).
+  const kill = f.killSwitch === undefined ? 'off' : f.killSwitch.trim().toLowerCase();
   const killState = kill === 'on' || kill === 'off' ? kill : 'unreadable';
   const remediations = f.remediations.map((r) => {
     const raw = r.mode?.trim().toLowerCase();
@@ -115,7 +116,7 @@ export function statusReport(f: StatusFacts, heldShown = 50): StatusReport {
   if (killState === 'on') attention.push('the kill switch is on: nothing acts');
   if (killState === 'unreadable')
     attention.push(
-      `the kill switch parameter is ${f.killSwitch === undefined ? 'missing' : JSON.stringify(f.killSwitch)}: nothing acts (fail closed)`,
+      `the kill switch parameter is ${JSON.stringify(f.killSwitch)}: nothing acts (fail closed)`,
     );
   for (const r of remediations) {
     if (!r.valid)
@@ -158,7 +159,7 @@ export function statusReport(f: StatusFacts, heldShown = 50): StatusReport {
 export function statusLines(r: StatusReport): string[] {
   const lines = [`ssm-remediator ${r.stage} at ${r.at}`, ''];
   lines.push(
-    `kill switch     ${r.killSwitch.state}${r.killSwitch.state === 'unreadable' ? ` (${r.killSwitch.value ?? 'missing'})` : ''}`,
+    `kill switch     ${r.killSwitch.state}${r.killSwitch.state === 'unreadable' ? ` (${JSON.stringify(r.killSwitch.value)})` : r.killSwitch.value === null ? ' (not set)' : ''}`,
   );
   lines.push('remediations');
   for (const x of r.remediations)

@@ -129,8 +129,13 @@ describe('status', () => {
       type: 'String',
       overwrite: true,
     });
-    // The kill switch unreadable: the finding is held (gate-unreadable), nothing acts.
-    acct.parameters.delete('/ssm-remediator/sandbox/kill-switch');
+    // The kill switch unreadable (neither on nor off): the finding is held (gate-unreadable), nothing acts.
+    acct.parameters.put({
+      name: '/ssm-remediator/sandbox/kill-switch',
+      value: 'maybe',
+      type: 'String',
+      overwrite: true,
+    });
     acct.bus.put(configEvent(sg));
     await acct.bus.idle({ timeoutMs: 60_000 });
     // A malformed event: the rejected-events queue holds it.
@@ -142,7 +147,7 @@ describe('status', () => {
       const r = await cli(['status']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain('kill switch     unreadable (missing)');
+      expect(r.stdout).toContain('kill switch     unreadable ("maybe")');
       expect(r.stdout).toMatch(/s3-bucket-versioning-enabled\s+shadow\s/);
       expect(r.stdout).toMatch(/restricted-ssh\s+auto\s+\(default\)\s+breaker closed/);
       expect(r.stdout).toMatch(

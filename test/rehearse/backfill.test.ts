@@ -34,7 +34,9 @@ describe('backfill: resources non-compliant before the deployment', () => {
         starts = acct.ssm.listAutomationExecutions().map((x) => x.ExecutionStartTime!);
         backfilled = acct.logs
           .json('reconcile')
-          .filter((l) => l['message'] === 'decision' && String(l['eventId']).startsWith('backfill-')).length;
+          .filter(
+            (l) => l['message'] === 'decision' && String(l['findingEventId']).startsWith('backfill-'),
+          ).length;
       },
     });
     expect(r.convergence.preexisting).toEqual({ findings: 8, fixed: 8, excused: 0, pending: 0, dropped: 0 });

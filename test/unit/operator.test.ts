@@ -118,8 +118,11 @@ test('status: what needs attention', () => {
     queues: [{ name: 'ssm-remediator-prod-slack-dlq', visible: 0, inFlight: 0 }],
   };
   expect(statusReport({ ...base, killSwitch: 'off' }).attention).toEqual([]);
+  // Absent is off: the stack does not own the switch, so a deploy never resets it.
+  expect(statusReport(base).killSwitch).toEqual({ value: null, state: 'off' });
   const bad = statusReport({
     ...base,
+    killSwitch: 'maybe',
     remediations: [
       {
         ...base.remediations[0]!,
@@ -132,7 +135,7 @@ test('status: what needs attention', () => {
   });
   expect(bad.killSwitch.state).toBe('unreadable');
   expect(bad.attention).toEqual([
-    'the kill switch parameter is missing: nothing acts (fail closed)',
+    'the kill switch parameter is "maybe": nothing acts (fail closed)',
     'mode of restricted-ssh is "autp": it does not act (fail closed)',
     'circuit breaker of restricted-ssh is open: 3 of 5 failed',
     'hourly budget spent: 50 of 50 executions in the last hour',
