@@ -90,13 +90,7 @@ const parsers: Record<string, Parser> = {
   'aws.ssm|Configuration Compliance State Change': (env) => {
     if (env.detail['compliance-type'] === 'Association') return associationCompliance(env);
     const d = parse(complianceStateChange, env.detail, 'detail');
-    if (d['compliance-status'] !== 'non_compliant') {
-      throw new NotAFindingError(
-        'detail.compliance-status',
-        `is ${d['compliance-status']}; expected non_compliant`,
-        env['detail-type'],
-      );
-    }
+    nonCompliant(d['compliance-status'], env);
     return {
       ...base(env, 'patch.failed'),
       resourceType: resourceTypeOfInstance(d['resource-id']),
@@ -148,16 +142,20 @@ const parsers: Record<string, Parser> = {
   },
 };
 
+/** A compliance change is a finding only when it says non_compliant. */
+function nonCompliant(status: string, env: Envelope): void {
+  if (status !== 'non_compliant')
+    throw new NotAFindingError(
+      'detail.compliance-status',
+      `is ${status}; expected non_compliant`,
+      env['detail-type'],
+    );
+}
+
 /** `Configuration Compliance State Change` for compliance-type Association: names only the instance. */
 function associationCompliance(env: Envelope): Finding {
   const d = parse(associationComplianceChange, env.detail, 'detail');
-  if (d['compliance-status'] !== 'non_compliant') {
-    throw new NotAFindingError(
-      'detail.compliance-status',
-      `is ${d['compliance-status']}; expected non_compliant`,
-      env['detail-type'],
-    );
-  }
+  nonCompliant(d['compliance-status'], env);
   return {
     ...base(env, 'association.failed'),
     resourceType: resourceTypeOfInstance(d['resource-id']),
