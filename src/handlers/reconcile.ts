@@ -20,6 +20,8 @@ import { lambda } from './lib/middleware.ts';
 import { backfillFor } from '../core/backfill.ts';
 import { BACKFILL_REQUESTED, operatorEventType } from '../events/operator.ts';
 import { backfillPorts } from './lib/backfill-deps.ts';
+import { isSlotFreed } from '../core/admission-release.ts';
+import { releaseAdmission } from '../core/admission-pass.ts';
 
 const logger = createLogger();
 const shared = once(() => sharedDeps(logger));
@@ -39,6 +41,14 @@ const outbox = once(() => {
 });
 
 export const handler = lambda(logger, async (event: unknown, context: Context) => {
+  // A slot freed while admission work is held (src/core/admission-pass.ts): only that release pass.
+  if (isSlotFreed(event)) {
+    const r = await releaseAdmission(deps());
+    const released = r.deferrals.filter((d) => d.result === 'released').length;
+    const summary = { admission: { free: r.free, tried: r.deferrals.length, released } };
+    logger.info('admission release done', summary);
+    return summary;
+  }
   // Backfill (src/core/backfill.ts): an operator's request runs only that; the schedule adds one run.
   const backfillRun = () =>
     backfillFor(event, { ...atHome(deps(), context), ...backfill() }, shared().config.env.BACKFILL_PER_RUN);

@@ -153,4 +153,23 @@ describe('nothing is dropped (issue 11)', () => {
     expect(r.executions.started).toBe(1000);
     holds(r, 1000);
   }, 3_600_000);
+
+  it('held admission work starts as executions end (slot-freed signal), not at the 15-minute sweep', async () => {
+    const r = await rehearse('admission-prompt.yaml', { ownPackage: true });
+    expect(r.outcomes.byCode['admission']).toBeGreaterThanOrEqual(100);
+    // The execution starts, from the SSM simulation's start times (the timeline), in sim minutes.
+    const starts = (r.timeline?.rows ?? [])
+      .flatMap((row) => row.marks)
+      .filter((m) => m.kind === 'execution')
+      .map((m) => m.at / 60_000);
+    expect(starts).toHaveLength(150);
+    // Findings at t+1m, 2-minute runs, 50 at a time: three waves, the last starting by about t+5m.
+    // Released only by the sweep (every 15 minutes), 100 would start at t+15m or later.
+    expect(Math.max(...starts)).toBeLessThan(10);
+    expect(r.executions.peakRunning).toBeLessThanOrEqual(50);
+    // The pass ran on the event (no sweep releases before t+15m) and never exceeded the share.
+    expect(r.events.byDetailType['Admission Slot Freed']).toBeGreaterThan(0);
+    expect(r.outcomes.byCode['transient-error']).toBeUndefined();
+    holds(r, 150);
+  }, 1_800_000);
 });
