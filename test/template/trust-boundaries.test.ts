@@ -98,7 +98,7 @@ describe('the service’s own event bus', () => {
     });
     const puts = roleStatements(t, 'CompleteRole').filter((s) => actions(s).includes('events:PutEvents'));
     expect(puts).toHaveLength(1);
-    expect(JSON.stringify(puts[0]!.Resource)).toContain(':event-bus/ssm-remediator-${sls:stage}');
+    expect(JSON.stringify(puts[0]!.Resource)).toContain(':event-bus/ssm-remediator-sandbox');
     expect(puts[0]!.Condition).toEqual({
       StringEquals: { 'events:source': 'ssm-remediator', 'events:detail-type': 'Admission Slot Freed' },
     });
@@ -126,10 +126,11 @@ describe('the service’s own event bus', () => {
     );
     for (const r of rules) {
       expect(r.Properties!.EventBusName).toEqual({ Ref: 'RemediatorBus' });
-      // Backfill runs in the reconcile function; every other event of ours goes to remediate.
-      const backfill = JSON.stringify(r.Properties!.EventPattern).includes('Backfill Requested');
+      // Backfill and a freed admission slot go to the reconcile function; every other event of ours to remediate.
+      const pattern = JSON.stringify(r.Properties!.EventPattern);
+      const toReconcile = pattern.includes('Backfill Requested') || pattern.includes('Admission Slot Freed');
       expect(JSON.stringify(r.Properties!.Targets)).toContain(
-        backfill ? 'ReconcileLambdaFunction' : 'RemediateLambdaFunction',
+        toReconcile ? 'ReconcileLambdaFunction' : 'RemediateLambdaFunction',
       );
     }
     for (const [, f] of functions())
