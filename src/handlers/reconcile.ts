@@ -3,7 +3,10 @@
  * calendar; the schedule also closes executions whose completion events never came, verifies
  * Config fixes, releases deferred work whose calendar is open, and announces guard resets.
  * Each sweep also redrives the findings whose invocation failed into the on-failure queue
- * (src/core/redrive.ts) and publishes the notifications held in the outbox (src/core/outbox.ts). Glue only: the logic is src/core/deferral.ts, completion.ts and redrive.ts.
+ * (src/core/redrive.ts) and publishes the notifications held in the outbox (src/core/outbox.ts).
+ * An `Admission Slot Freed` event (the complete function's, docs/quota-waits.md) runs only the
+ * admission release pass (src/core/admission-pass.ts). Glue only: the logic is src/core/deferral.ts,
+ * completion.ts and redrive.ts.
  */
 import type { Context } from 'aws-lambda';
 import { createLogger } from '../adapters/logger.ts';
