@@ -20,6 +20,7 @@
  *   npm run bench:storm                     # 1,000, 5,000 and 10,000 (slow: tens of minutes)
  *   SIZES=1000 npm run bench:storm          # one size
  *   SIZES=1000 FLEET=0 npm run bench:storm  # no fleet case
+ *   RUN_TIME=2m SIZES=1000 FLEET=0 npm run bench:storm  # 2-minute executions (default 1m)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,6 +40,8 @@ const sizes = (process.env['SIZES'] ?? '1000,5000,10000')
   .map((s) => Number(s.trim()))
   .filter((n) => Number.isInteger(n) && n > 0);
 const fleet = Number(process.env['FLEET'] ?? 50_000);
+/** One Automation execution's simulated run time (RUN_TIME, e.g. `2m`; default the scenario's 1m). */
+const runTime = process.env['RUN_TIME'];
 const MARGIN = 0.1;
 const CALLS_PER_EVENT_GOAL = 12.5;
 const RATIO_GOAL = 0.9;
@@ -65,7 +68,7 @@ const COMMENT_PREFIX = 'ssm-remediator ';
 const TAG_REMEDIATION = 'ssm-remediator:remediation';
 
 async function storm(size: number, concurrency: number, base: number): Promise<StormFigures> {
-  const scenario = stormScenario({ size });
+  const scenario = stormScenario({ size, ...(runTime ? { runTime } : {}) });
   let invocations: InvocationRecord[] = [];
   let executions: ExecutionView[] = [];
   const memory = new Map<string, number>();

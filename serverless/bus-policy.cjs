@@ -3,12 +3,15 @@
  * The resource policy of the service's own event bus (RemediatorBus), and the package-time check of
  * the principals a stage names. Same-account callers with events:PutEvents in their identity policy
  * may put events on any bus unless a resource policy denies them, so the policy denies everyone but
- * the agent sweep's role and the stage's operator principals, and denies each of those any source or
+ * the agent sweep's role, the complete function's role (`Admission Slot Freed` only) and the stage's
+ * operator principals, and denies each of those any source or
  * detail-type but its own. The Allow statements make the same grants explicit (and would be needed
  * for an operator principal of another account).
  */
 
 const AGENT = { source: 'ssm-remediator', detailType: 'SSM Agent Disconnected' };
+/** The complete function's signal to the reconcile function (docs/quota-waits.md). */
+const SLOT_FREED = { source: 'ssm-remediator', detailType: 'Admission Slot Freed' };
 /** The operator's events: a manual run of one remediation, and a backfill run (docs/cli.md). */
 const OPERATOR = {
   source: 'ssm-remediator.operator',
@@ -50,7 +53,7 @@ function assumeRoleParam(param) {
  * The bus policy document. `sweepRoleArn` is a CloudFormation value (`{ 'Fn::GetAtt': [...] }`),
  * `busArn` likewise; `operators` plain ARNs.
  */
-function busPolicy({ busArn, sweepRoleArn, operators }) {
+function busPolicy({ busArn, sweepRoleArn, completeRoleArn, operators }) {
   const put = { Action: 'events:PutEvents', Resource: busArn };
   const only = (sid, principal, { source, detailType }) => [
     {
@@ -89,12 +92,17 @@ function busPolicy({ busArn, sweepRoleArn, operators }) {
         Effect: 'Deny',
         Principal: '*',
         ...put,
-        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [sweepRoleArn, ...operators] } },
+        Condition: {
+          ArnNotEquals: {
+            'aws:PrincipalArn': [sweepRoleArn, ...(completeRoleArn ? [completeRoleArn] : []), ...operators],
+          },
+        },
       },
       ...only('AgentSweep', sweepRoleArn, AGENT),
+      ...(completeRoleArn ? only('CompleteSlotFreed', completeRoleArn, SLOT_FREED) : []),
       ...(operators.length > 0 ? only('Operators', operators, OPERATOR) : []),
     ],
   };
 }
 
-module.exports = { busPolicy, operatorPrincipals, assumeRoleParam, AGENT, OPERATOR };
+module.exports = { busPolicy, operatorPrincipals, assumeRoleParam, AGENT, OPERATOR, SLOT_FREED };

@@ -126,6 +126,7 @@ RemediatorPlugin.prototype.trustBoundaries = function trustBoundaries(template) 
       'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${bus.Properties.Name}`,
     },
     sweepRoleArn: { 'Fn::GetAtt': ['AgentSweepRole', 'Arn'] },
+    completeRoleArn: { 'Fn::GetAtt': ['CompleteRole', 'Arn'] },
     operators: operatorPrincipals(custom.operatorPrincipals),
   });
 };

@@ -55,11 +55,11 @@ export function stormScenario(shape: StormShape): Scenario {
         { remediation: 's3-bucket-versioning-enabled', mode: 'auto' },
       ],
       automation: { runTime: shape.runTime ?? '1m' },
-      // Work over the service's share of SSM's quota is held (admission) and started by the reconcile
-      // sweep as executions end: a storm runs the sweep every minute, as a stage expecting storms would.
+      // Work over the service's share of SSM's quota is held (admission) and started as executions end
+      // (the complete function's `Admission Slot Freed`, docs/quota-waits.md): the default 15-minute
+      // sweep is only the backstop, so the storm runs with it.
       params: {
         budgetPerHour: String(Math.max(100_000, n * 10)),
-        reconcileRate: 'rate(1 minute)',
         ...shape.params,
       },
       report: { slackSamples: 0 },

@@ -53,6 +53,7 @@ import type {
 import type { Outcome } from '../core/types.ts';
 import type { ClaimKey, ClaimResult, DeferralRecord, ExecutionRecord, GuardFacts } from '../ports/index.ts';
 import { slotLedger } from './ledger-slots.ts';
+import { heldLedger } from './ledger-held.ts';
 import { startsLedger } from './ledger-starts.ts';
 import { systemClock } from './system-clock.ts';
 
@@ -244,6 +245,8 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
   const store: LedgerStore = {
     // The admission counter (src/adapters/ledger-slots.ts): SLOTS#automation.
     ...slotLedger(doc, TableName),
+    // Held work of one hold code, oldest first (src/adapters/ledger-held.ts): the admission release.
+    ...heldLedger(doc, TableName),
     // What recovery by tag compares SSM's list with (src/adapters/ledger-starts.ts).
     ...startsLedger(doc, TableName),
     async guards(remediationId, resourceId, now): Promise<GuardFacts> {

@@ -10,6 +10,8 @@ import type { Registry } from './registry.ts';
 import type { LogPort, MetricsPort, NotifierPort } from '../ports/index.ts';
 import { parseCompletion, type CompletionSignal } from '../events/completion.ts';
 import { report } from './announce.ts';
+import { signalSlotFreed } from './admission-release.ts';
+import type { EventPublisherPort } from './agent-health.ts';
 import { errorMessage } from './errors.ts';
 import { automationReason, commandReason, terminalVerdict, type Verdict } from './execution-status.ts';
 import { checkBreaker } from './guard-report.ts';
@@ -34,6 +36,8 @@ export interface CompletionDeps {
   now: () => Date;
   options: LedgerRuntimeOptions;
   metrics?: MetricsPort;
+  /** The service's bus, for `Admission Slot Freed` (the complete function only; src/core/admission-release.ts). */
+  slotSignal?: EventPublisherPort;
 }
 
 export type CompletionResult =
@@ -134,13 +138,18 @@ export async function closeExecution(
     });
   await deps.ledger.releaseLocks(exec);
   // Its admission slot (src/core/admission.ts): SSM no longer counts it against the quota.
-  if (exec.kind === 'automation')
-    await deps.ledger.returnSlots?.(1).catch((e: unknown) =>
-      deps.log.warn('admission slot not released; the sweep re-derives the counter', {
-        executionId: exec.executionId,
-        error: errorMessage(e),
-      }),
+  if (exec.kind === 'automation') {
+    const freed = await deps.ledger.returnSlots?.(1).then(
+      () => true,
+      (e: unknown) =>
+        deps.log.warn('admission slot not released; the sweep re-derives the counter', {
+          executionId: exec.executionId,
+          error: errorMessage(e),
+        }),
     );
+    // Held admission work starts now, not at the next sweep (src/core/admission-release.ts).
+    if (freed) await signalSlotFreed(deps, exec.executionId);
+  }
 
   if (verify) {
     try {

@@ -133,10 +133,11 @@ function baseOutcome(d: StoredDeferral, now: Date): Omit<Outcome, 'outcome' | 'r
  */
 export async function releaseDeferrals(
   deps: ReconcileDeps,
-  filter: { calendarArn?: string } = {},
+  filter: { calendarArn?: string; held?: StoredDeferral[] } = {},
 ): Promise<ReleaseReport[]> {
-  const all = await deps.ledger.listDeferrals();
-  if (!filter.calendarArn) heldWork(deps.metrics, all, deps.now()); // the sweep sees all held work
+  // `held`: the admission pass's oldest admission work (src/core/admission-pass.ts), not all of it.
+  const all = filter.held ?? (await deps.ledger.listDeferrals());
+  if (!filter.calendarArn && !filter.held) heldWork(deps.metrics, all, deps.now()); // the sweep sees all
   const states = new Map<string, Promise<'OPEN' | 'CLOSED'>>();
   const stateOf = (calendars: string[]) => {
     const k = [...calendars].sort().join('\n');

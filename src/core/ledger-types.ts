@@ -93,6 +93,8 @@ export interface LedgerStore extends LedgerPort {
   startedLastHour(now: Date): Promise<number>;
 
   listDeferrals(): Promise<StoredDeferral[]>;
+  /** Up to `max` held items with this hold code, oldest first (src/adapters/ledger-held.ts). */
+  listHeld?(code: string, max: number): Promise<StoredDeferral[]>;
   /** Conditional claim on a deferral: a lease token, or undefined if it is gone or held by another releaser. */
   leaseDeferral(
     remediationId: string,

@@ -3,7 +3,10 @@
  * calendar; the schedule also closes executions whose completion events never came, verifies
  * Config fixes, releases deferred work whose calendar is open, and announces guard resets.
  * Each sweep also redrives the findings whose invocation failed into the on-failure queue
- * (src/core/redrive.ts) and publishes the notifications held in the outbox (src/core/outbox.ts). Glue only: the logic is src/core/deferral.ts, completion.ts and redrive.ts.
+ * (src/core/redrive.ts) and publishes the notifications held in the outbox (src/core/outbox.ts).
+ * An `Admission Slot Freed` event (the complete function's, docs/quota-waits.md) runs only the
+ * admission release pass (src/core/admission-pass.ts). Glue only: the logic is src/core/deferral.ts,
+ * completion.ts and redrive.ts.
  */
 import type { Context } from 'aws-lambda';
 import { createLogger } from '../adapters/logger.ts';
@@ -20,6 +23,8 @@ import { lambda } from './lib/middleware.ts';
 import { backfillFor } from '../core/backfill.ts';
 import { BACKFILL_REQUESTED, operatorEventType } from '../events/operator.ts';
 import { backfillPorts } from './lib/backfill-deps.ts';
+import { isSlotFreed } from '../core/admission-release.ts';
+import { releaseAdmission } from '../core/admission-pass.ts';
 
 const logger = createLogger();
 const shared = once(() => sharedDeps(logger));
@@ -39,6 +44,14 @@ const outbox = once(() => {
 });
 
 export const handler = lambda(logger, async (event: unknown, context: Context) => {
+  // A slot freed while admission work is held (src/core/admission-pass.ts): only that release pass.
+  if (isSlotFreed(event)) {
+    const r = await releaseAdmission(deps());
+    const released = r.deferrals.filter((d) => d.result === 'released').length;
+    const summary = { admission: { free: r.free, tried: r.deferrals.length, released } };
+    logger.info('admission release done', summary);
+    return summary;
+  }
   // Backfill (src/core/backfill.ts): an operator's request runs only that; the schedule adds one run.
   const backfillRun = () =>
     backfillFor(event, { ...atHome(deps(), context), ...backfill() }, shared().config.env.BACKFILL_PER_RUN);

@@ -8,7 +8,12 @@ import { evaluateBusPolicy, type PolicyDocument } from '../../sandbox/eventbridg
 
 const cjs = createRequire(import.meta.url);
 const { busPolicy, operatorPrincipals, assumeRoleParam } = cjs('../../serverless/bus-policy.cjs') as {
-  busPolicy(o: { busArn: unknown; sweepRoleArn: unknown; operators: string[] }): PolicyDocument;
+  busPolicy(o: {
+    busArn: unknown;
+    sweepRoleArn: unknown;
+    completeRoleArn?: unknown;
+    operators: string[];
+  }): PolicyDocument;
   operatorPrincipals(p: string): string[];
   assumeRoleParam(p: string): string;
 };
@@ -18,7 +23,13 @@ const ACCOUNT = '123456789012';
 const BUS = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/ssm-remediator-prod`;
 const SWEEP = `arn:aws:iam::${ACCOUNT}:role/ssm-remediator-prod-AgentSweepRole`;
 const OPERATOR = `arn:aws:iam::${ACCOUNT}:role/oncall`;
-const policy = busPolicy({ busArn: BUS, sweepRoleArn: SWEEP, operators: [OPERATOR] });
+const COMPLETE = `arn:aws:iam::${ACCOUNT}:role/ssm-remediator-prod-CompleteRole`;
+const policy = busPolicy({
+  busArn: BUS,
+  sweepRoleArn: SWEEP,
+  completeRoleArn: COMPLETE,
+  operators: [OPERATOR],
+});
 const put = (principalArn: string, source: string, detailType: string, principalAccount = ACCOUNT) =>
   evaluateBusPolicy(policy, {
     principalArn,
@@ -48,6 +59,17 @@ describe('the service bus policy', () => {
     expect(put(OPERATOR, 'ssm-remediator.operator', 'SSM Agent Disconnected')).toMatchObject({
       allowed: false,
     });
+  });
+
+  test('the complete function’s role may put only Admission Slot Freed; no one else may', () => {
+    expect(put(COMPLETE, 'ssm-remediator', 'Admission Slot Freed')).toEqual({ allowed: true });
+    expect(put(COMPLETE, 'ssm-remediator', 'SSM Agent Disconnected')).toMatchObject({ allowed: false });
+    expect(put(COMPLETE, 'ssm-remediator.operator', 'Admission Slot Freed')).toMatchObject({
+      allowed: false,
+    });
+    expect(put(COMPLETE, 'ssm-remediator.operator', 'Backfill Requested')).toMatchObject({ allowed: false });
+    expect(put(SWEEP, 'ssm-remediator', 'Admission Slot Freed')).toMatchObject({ allowed: false });
+    expect(put(OPERATOR, 'ssm-remediator', 'Admission Slot Freed')).toMatchObject({ allowed: false });
   });
 
   test('anyone else in the account (identity policy or not) is denied, whatever the event', () => {

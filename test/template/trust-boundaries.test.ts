@@ -64,7 +64,11 @@ describe('the service’s own event bus', () => {
       Action: 'events:PutEvents',
       Condition: {
         ArnNotEquals: {
-          'aws:PrincipalArn': [sweep, 'arn:aws:iam::123456789012:role/ssm-remediator-sandbox-operator'],
+          'aws:PrincipalArn': [
+            sweep,
+            getAtt('CompleteRole'),
+            'arn:aws:iam::123456789012:role/ssm-remediator-sandbox-operator',
+          ],
         },
       },
     });
@@ -79,6 +83,24 @@ describe('the service’s own event bus', () => {
     expect(bySid.DenyAgentSweepOtherSources!.Condition).toEqual({
       ArnEquals: { 'aws:PrincipalArn': sweep },
       StringNotEquals: { 'events:source': 'ssm-remediator' },
+    });
+    // The complete function: only `Admission Slot Freed` (docs/quota-waits.md), in the bus policy and its role.
+    expect(bySid.AllowCompleteSlotFreed).toMatchObject({
+      Effect: 'Allow',
+      Principal: { AWS: getAtt('CompleteRole') },
+      Condition: {
+        StringEquals: { 'events:source': 'ssm-remediator', 'events:detail-type': 'Admission Slot Freed' },
+      },
+    });
+    expect(bySid.DenyCompleteSlotFreedOtherDetailTypes!.Condition).toEqual({
+      ArnEquals: { 'aws:PrincipalArn': getAtt('CompleteRole') },
+      StringNotEquals: { 'events:detail-type': 'Admission Slot Freed' },
+    });
+    const puts = roleStatements(t, 'CompleteRole').filter((s) => actions(s).includes('events:PutEvents'));
+    expect(puts).toHaveLength(1);
+    expect(JSON.stringify(puts[0]!.Resource)).toContain(':event-bus/ssm-remediator-sandbox');
+    expect(puts[0]!.Condition).toEqual({
+      StringEquals: { 'events:source': 'ssm-remediator', 'events:detail-type': 'Admission Slot Freed' },
     });
     // Only the named operator may put the operator event (with none named: test/sandbox/bus-policy.test.ts).
     expect(bySid.AllowOperators!.Principal).toEqual({
@@ -97,16 +119,18 @@ describe('the service’s own event bus', () => {
         { source: ['ssm-remediator'], 'detail-type': ['SSM Agent Disconnected'] },
         { source: ['ssm-remediator.operator'], 'detail-type': ['Remediation Requested'] },
         { source: ['ssm-remediator.operator'], 'detail-type': ['Backfill Requested'] },
+        { source: ['ssm-remediator'], 'detail-type': ['Admission Slot Freed'] },
       ]
         .map((p) => JSON.stringify(p))
         .sort(),
     );
     for (const r of rules) {
       expect(r.Properties!.EventBusName).toEqual({ Ref: 'RemediatorBus' });
-      // Backfill runs in the reconcile function; every other event of ours goes to remediate.
-      const backfill = JSON.stringify(r.Properties!.EventPattern).includes('Backfill Requested');
+      // Backfill and a freed admission slot go to the reconcile function; every other event of ours to remediate.
+      const pattern = JSON.stringify(r.Properties!.EventPattern);
+      const toReconcile = pattern.includes('Backfill Requested') || pattern.includes('Admission Slot Freed');
       expect(JSON.stringify(r.Properties!.Targets)).toContain(
-        backfill ? 'ReconcileLambdaFunction' : 'RemediateLambdaFunction',
+        toReconcile ? 'ReconcileLambdaFunction' : 'RemediateLambdaFunction',
       );
     }
     for (const [, f] of functions())
@@ -247,7 +271,7 @@ describe('packaged with stage params', () => {
     const policy = p.Resources.RemediatorBus!.Properties!.Policy as Policy;
     const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s]));
     expect(bySid.DenyEveryoneElse!.Condition).toEqual({
-      ArnNotEquals: { 'aws:PrincipalArn': [getAtt('AgentSweepRole'), OPERATOR] },
+      ArnNotEquals: { 'aws:PrincipalArn': [getAtt('AgentSweepRole'), getAtt('CompleteRole'), OPERATOR] },
     });
     expect(bySid.AllowOperators).toMatchObject({
       Principal: { AWS: [OPERATOR] },

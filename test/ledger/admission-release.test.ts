@@ -1,0 +1,104 @@
+/**
+ * Prompt admission release (issue 13, docs/quota-waits.md): a completion that frees a slot while
+ * admission work is held puts one `Admission Slot Freed` event (and none when nothing is held); the
+ * reconcile function's admission pass starts the oldest held work up to the free slots, through the
+ * sweep's release code, and nothing else. Real ledger (dynalite), the completion and release code.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { admissionLimits } from '../../src/core/admission.ts';
+import { releaseAdmission } from '../../src/core/admission-pass.ts';
+import { isSlotFreed, SLOT_FREED, signalSlotFreed } from '../../src/core/admission-release.ts';
+import type { PublishEntry } from '../../src/core/agent-health.ts';
+import { handleCompletion } from '../../src/core/completion.ts';
+import { handleEvent } from '../../src/core/engine.ts';
+import { automationStatusEvent, configEvent, world, type World } from './world.ts';
+
+let w: World;
+afterEach(async () => w?.close());
+
+const sg = (i: number) => `sg-${i.toString(16).padStart(17, '0')}`;
+let n = 0;
+const finding = (resourceId: string) =>
+  configEvent({ resourceId, ordering: new Date(Date.UTC(2025, 2, 4, 14, 0, 0, ++n)).toISOString() });
+
+function bus(fail = false) {
+  const put: PublishEntry[] = [];
+  return {
+    put,
+    publisher: {
+      async publish(entries: PublishEntry[]) {
+        if (fail) return { failed: entries.map((entry) => ({ entry, errorCode: 'AccessDeniedException' })) };
+        put.push(...entries);
+        return { failed: [] };
+      },
+    },
+  };
+}
+
+async function finish(executionId: string, slotSignal?: ReturnType<typeof bus>['publisher']) {
+  w.automationStatus.set(executionId, { executionId, status: 'Success' });
+  await handleCompletion(automationStatusEvent(executionId, 'Success'), {
+    ...w.deps,
+    ...(slotSignal ? { slotSignal } : {}),
+  });
+}
+
+describe('prompt admission release', () => {
+  it('a freed slot with work held: one event each; the pass starts the oldest held up to the free slots', async () => {
+    w = await world();
+    w.deps.config.admission = admissionLimits(5 / 100, 0.5);
+    const outcomes = [];
+    for (let i = 0; i < 8; i++) outcomes.push(...(await handleEvent(finding(sg(i)), w.deps)));
+    expect(w.automations).toHaveLength(5);
+    const b = bus();
+
+    // Two end: two signals, both after the slot was given back.
+    await finish(outcomes[0]!.executionId!, b.publisher);
+    await finish(outcomes[1]!.executionId!, b.publisher);
+    expect(b.put).toHaveLength(2);
+    expect(b.put[0]).toMatchObject({ source: 'ssm-remediator', detailType: 'Admission Slot Freed' });
+    const event = { source: b.put[0]!.source, 'detail-type': b.put[0]!.detailType, detail: b.put[0]!.detail };
+    expect(isSlotFreed(event)).toBe(true);
+    expect(isSlotFreed({ source: 'aws.events', 'detail-type': 'Scheduled Event' })).toBe(false);
+
+    // The pass: 2 free slots, the two oldest held start, in arrival order; the third waits.
+    w.clock.advance(1);
+    const pass = await releaseAdmission(w.deps);
+    expect(pass.free).toBe(2);
+    expect(pass.deferrals.map((d) => [d.resourceId, d.result])).toEqual([
+      [sg(5), 'released'],
+      [sg(6), 'released'],
+    ]);
+    expect(w.automations.slice(5).map((a) => a.parameters['GroupId'])).toEqual([[sg(5)], [sg(6)]]);
+    expect((await w.started.ledger.listDeferrals()).map((d) => d.resourceId)).toEqual([sg(7)]);
+
+    // A second event for the same slots (coalesced, or a retry) finds none free: nothing happens.
+    const again = await releaseAdmission(w.deps);
+    expect(again).toEqual({ free: 0, deferrals: [] });
+    expect(w.automations).toHaveLength(7);
+
+    // The last held starts; after that, freed slots put no event (nothing is held).
+    await finish(outcomes[2]!.executionId!, b.publisher);
+    expect(b.put).toHaveLength(3);
+    await releaseAdmission(w.deps);
+    expect(w.automations).toHaveLength(8);
+    expect(await w.started.ledger.listDeferrals()).toEqual([]);
+    await finish(outcomes[3]!.executionId!, b.publisher);
+    expect(b.put).toHaveLength(3);
+  });
+
+  it('the signal never fails the completion: a refused put is logged, the slot is still given back', async () => {
+    w = await world();
+    w.deps.config.admission = admissionLimits(1 / 100, 0.5);
+    const outcomes = [];
+    for (let i = 0; i < 2; i++) outcomes.push(...(await handleEvent(finding(sg(100 + i)), w.deps)));
+    expect(outcomes.map((o) => o.code)).toEqual([undefined, 'admission']);
+    const b = bus(true);
+    await finish(outcomes[0]!.executionId!, b.publisher);
+    expect((await w.started.ledger.slots!()).n).toBe(0);
+    expect(w.logs.some((l) => l.message.includes('not signalled'))).toBe(true);
+    // Without a bus (the sweep closing an execution), no signal at all.
+    expect(await signalSlotFreed({ ledger: w.started.ledger, log: w.deps.log }, 'x')).toBe(false);
+    expect(SLOT_FREED.detailType).toBe('Admission Slot Freed');
+  });
+});
