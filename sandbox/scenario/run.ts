@@ -19,7 +19,7 @@ import type { CallSnapshot } from '../calls.ts';
 import type { FaultRule } from '../faults.ts';
 import { createIds } from '../rng.ts';
 import { PARAMETER_STORE_LIMITS } from '../ratelimit.ts';
-import type { ComplianceType } from '../services/config.ts';
+import { configChangeEnvelope, type ComplianceType } from '../services/config.ts';
 import { packageService } from '../template.ts';
 import type { BusEvent } from '../types.ts';
 import {
@@ -839,17 +839,7 @@ function malformedConfigEvent(
     notificationCreationTime: now.toISOString(),
   };
   delete detail[m.missing];
-  return {
-    version: '0',
-    id,
-    'detail-type': 'Config Rules Compliance Change',
-    source: 'aws.config',
-    account,
-    time: isoSeconds(now),
-    region,
-    resources: [],
-    detail,
-  };
+  return configChangeEnvelope(detail, { id, account, region, now });
 }
 
 export type { World };

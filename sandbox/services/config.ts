@@ -223,17 +223,7 @@ export function createConfigService(opts: ConfigOptions = {}): ConfigService {
     if (previous) detail['oldEvaluationResult'] = evaluationJson(previous);
     detail['notificationCreationTime'] = now.toISOString();
     detail['resourceType'] = next.resourceType;
-    return {
-      version: '0',
-      id: (opts.ids ?? randomUUID)(),
-      'detail-type': 'Config Rules Compliance Change',
-      source: 'aws.config',
-      account,
-      time: isoSeconds(now),
-      region,
-      resources: [],
-      detail,
-    };
+    return configChangeEnvelope(detail, { id: (opts.ids ?? randomUUID)(), account, region, now });
   };
 
   const evaluateRule = (r: RuleState): BusEvent[] => {
@@ -379,5 +369,23 @@ export function createConfigService(opts: ConfigOptions = {}): ConfigService {
     evaluate,
     evaluation: (ruleName, resource) => rules.get(ruleName)?.recorded.get(resourceKey(resource)),
     evaluations: () => [...rules.values()].flatMap((r) => [...r.recorded.values()]),
+  };
+}
+
+/** The EventBridge envelope AWS Config puts around a `Config Rules Compliance Change` detail. */
+export function configChangeEnvelope(
+  detail: Record<string, unknown>,
+  at: { id: string; account: string; region: string; now: Date },
+): BusEvent {
+  return {
+    version: '0',
+    id: at.id,
+    'detail-type': 'Config Rules Compliance Change',
+    source: 'aws.config',
+    account: at.account,
+    time: isoSeconds(at.now),
+    region: at.region,
+    resources: [],
+    detail,
   };
 }
