@@ -18,6 +18,15 @@ import { projectRoot, exampleEvent } from './events.ts';
 export const sharedTemplateDir = async (): Promise<string> => inject('packagedDir');
 
 /** A sandbox account for one test file: virtual time, schedules off, the shared package. */
+/** An SDK client's config for the test account (its endpoint and region, the test credentials). */
+export const clientConfig = (
+  acct: Pick<SandboxAccount, 'url' | 'region'>,
+): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } } => ({
+  endpoint: acct.url,
+  region: acct.region,
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
+
 export async function startTestAccount(opts: SandboxAccountOptions = {}): Promise<SandboxAccount> {
   return startSandboxAccount({
     schedules: false,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SandboxAccount } from '../../sandbox/account.ts';
 import type { BusEvent } from '../../sandbox/types.ts';
 import { associationStateEvent } from '../../src/runbooks/_association-examples.ts';
-import { setModes, startTestAccount } from '../helpers/sandbox.ts';
+import { setModes, startTestAccount, clientConfig } from '../helpers/sandbox.ts';
 
 let acct: SandboxAccount;
 let ssm: SSMClient;
@@ -19,11 +19,7 @@ const DOC = 'SsmRemediator-ReapplyAssociations';
 
 beforeAll(async () => {
   acct = await startTestAccount();
-  ssm = new SSMClient({
-    endpoint: acct.url,
-    region: acct.region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  ssm = new SSMClient(clientConfig(acct));
   await setModes(ssm, ['association-reapply'], 'auto');
 });
 afterAll(async () => {

@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxAccount } from '../../sandbox/account.ts';
 import { sendCommand } from '../../src/cli/sandbox.ts';
-import { configEvent, executionsFor, knownSecurityGroup, startTestAccount } from '../helpers/sandbox.ts';
+import {
+  configEvent,
+  executionsFor,
+  knownSecurityGroup,
+  startTestAccount,
+  clientConfig,
+} from '../helpers/sandbox.ts';
 
 let acct: SandboxAccount;
 let sqs: SQSClient;
@@ -18,11 +24,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'sandbox-delivery-'));
 
 beforeAll(async () => {
   acct = await startTestAccount();
-  sqs = new SQSClient({
-    endpoint: acct.url,
-    region: acct.region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  sqs = new SQSClient(clientConfig(acct));
 });
 afterAll(async () => {
   sqs?.destroy();

@@ -14,7 +14,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SandboxAccount } from '../../sandbox/account.ts';
 import { AGENT_DISCONNECTED, AGENT_EVENT_SOURCE } from '../../src/events/agent.ts';
-import { decisions, setModes, startTestAccount } from '../helpers/sandbox.ts';
+import { decisions, setModes, startTestAccount, clientConfig } from '../helpers/sandbox.ts';
 
 let acct: SandboxAccount;
 let ssm: SSMClient;
@@ -57,11 +57,7 @@ const forged = (
 
 beforeAll(async () => {
   acct = await startTestAccount();
-  ssm = new SSMClient({
-    endpoint: acct.url,
-    region: acct.region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  ssm = new SSMClient(clientConfig(acct));
   attacker = eventsAs('AKIAATTACKER');
   // All agent remediations on: a forged event would act if the service trusted it.
   await setModes(ssm, AGENT_REMEDIATIONS, 'auto');

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxAccount } from '../../sandbox/account.ts';
 import type { BusEvent } from '../../sandbox/types.ts';
 import { patchCommandFailedEvent } from '../../src/runbooks/_instance-examples.ts';
-import { setModes, startTestAccount } from '../helpers/sandbox.ts';
+import { setModes, startTestAccount, clientConfig } from '../helpers/sandbox.ts';
 
 let acct: SandboxAccount;
 let ssm: SSMClient;
@@ -17,11 +17,7 @@ const iid = (n: number): string => `i-${n.toString(16).padStart(17, '0')}`;
 
 beforeAll(async () => {
   acct = await startTestAccount();
-  ssm = new SSMClient({
-    endpoint: acct.url,
-    region: acct.region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  ssm = new SSMClient(clientConfig(acct));
   // Both remediations under test start in shadow; an operator turns them on in Parameter Store.
   await setModes(ssm, ['patch-baseline-install', 'agent-troubleshoot'], 'auto');
 });

@@ -15,6 +15,7 @@ import {
   executionsFor,
   knownSecurityGroup,
   startTestAccount,
+  clientConfig,
 } from '../helpers/sandbox.ts';
 
 let acct: SandboxAccount;
@@ -23,16 +24,8 @@ let ddb: DynamoDBClient;
 
 beforeAll(async () => {
   acct = await startTestAccount();
-  ssm = new SSMClient({
-    endpoint: acct.url,
-    region: acct.region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  ddb = new DynamoDBClient({
-    endpoint: acct.url,
-    region: acct.region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  ssm = new SSMClient(clientConfig(acct));
+  ddb = new DynamoDBClient(clientConfig(acct));
 });
 afterAll(async () => {
   ssm?.destroy();
