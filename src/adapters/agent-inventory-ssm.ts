@@ -1,5 +1,5 @@
 import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import type { AgentInstance, AgentInventoryPort } from '../core/agent-health.ts';
+import type { AgentInstance, AgentInventoryPort } from '../ports/agent-inventory.ts';
 import { systemClock } from './system-clock.ts';
 
 export interface InventoryOptions {

@@ -3,7 +3,7 @@ import {
   StartConfigRulesEvaluationCommand,
   type ConfigServiceClient,
 } from '@aws-sdk/client-config-service';
-import type { CompliancePort, ComplianceResult, ComplianceType } from '../core/ledger-types.ts';
+import type { CompliancePort, ComplianceResult, ComplianceType } from '../ports/compliance.ts';
 import { errorName } from '../core/errors.ts';
 import { transient } from './retry.ts';
 

@@ -3,7 +3,7 @@ import {
   type EventBridgeClient,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import type { EventPublisherPort, PublishEntry, PublishFailure } from '../core/agent-health.ts';
+import type { EventPublisherPort, PublishEntry, PublishFailure } from '../ports/event-publisher.ts';
 import { transient } from './retry.ts';
 import { systemClock } from './system-clock.ts';
 

@@ -40,16 +40,7 @@ import {
   type BreakerOptions,
   type FinishedRun,
 } from '../core/ledger-guards.ts';
-import type {
-  BreakerState,
-  ExecutionPhase,
-  HistoryQuery,
-  LedgerStore,
-  StoredDeferral,
-  StoredExecution,
-  Trip,
-  TripKind,
-} from '../core/ledger-types.ts';
+import type { BreakerState, ExecutionPhase, HistoryQuery, LedgerStore, StoredDeferral, StoredExecution, Trip, TripKind } from '../ports/ledger-store.ts';
 import type { Outcome } from '../core/types.ts';
 import type { ClaimKey, ClaimResult, DeferralRecord, ExecutionRecord, GuardFacts } from '../ports/index.ts';
 import { slotLedger } from './ledger-slots.ts';

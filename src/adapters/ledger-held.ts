@@ -6,7 +6,7 @@
  * oldest admission work, as many as there are free slots), without listing every deferral.
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StoredDeferral } from '../core/ledger-types.ts';
+import type { StoredDeferral } from '../ports/ledger-store.ts';
 
 /** Items a page reads before the filter (DynamoDB applies Limit before FilterExpression). */
 const PAGE = 100;

@@ -4,7 +4,7 @@
  */
 import { DeleteMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { OutboxPort } from '../core/outbox.ts';
+import type { OutboxPort } from '../ports/outbox.ts';
 import type { HeldPublish, OutboxHold } from './notifier-sns.ts';
 import { receiveUpTo } from './sqs-receive.ts';
 

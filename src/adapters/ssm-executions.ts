@@ -5,7 +5,7 @@ import {
   type SSMClient,
   type StepExecution,
 } from '@aws-sdk/client-ssm';
-import type { AutomationDetail, CommandDetail, ExecutionsPort } from '../core/ledger-types.ts';
+import type { AutomationDetail, CommandDetail, ExecutionsPort } from '../ports/executions.ts';
 import { transient } from './retry.ts';
 
 const STEP_FAILED = new Set(['Failed', 'TimedOut', 'Cancelled']);

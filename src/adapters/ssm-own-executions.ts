@@ -3,7 +3,7 @@ import {
   ListTagsForResourceCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { OwnAutomation, OwnExecutionsPort } from '../core/recovery.ts';
+import type { OwnAutomation, OwnExecutionsPort } from '../ports/own-executions.ts';
 import { transient } from './retry.ts';
 
 /**

@@ -4,7 +4,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { SweepCursorPort } from '../core/agent-health.ts';
+import type { SweepCursorPort } from '../ports/sweep-cursor.ts';
 
 /** A cursor older than this is dropped (SSM's NextToken would not be accepted any more anyway). */
 const CURSOR_TTL_SECONDS = 24 * 3600;

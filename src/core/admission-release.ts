@@ -10,9 +10,9 @@
  * only delays the work to the next sweep. See docs/quota-waits.md.
  */
 import { errorMessage } from './errors.ts';
-import type { EventPublisherPort } from './agent-health.ts';
+import type { EventPublisherPort } from '../ports/event-publisher.ts';
 import type { LogPort } from '../ports/index.ts';
-import type { LedgerStore, StoredDeferral } from './ledger-types.ts';
+import type { LedgerStore, StoredDeferral } from '../ports/ledger-store.ts';
 import type { AdmissionLimits } from './admission.ts';
 
 /** The event: the service's own source (the bus policy lets only CompleteRole put this detail-type). */

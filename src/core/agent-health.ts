@@ -14,18 +14,11 @@ import type { LogPort, Notification, NotifierPort } from '../ports/index.ts';
 import { errorMessage } from './errors.ts';
 import { ID_PATTERNS } from './ids.ts';
 import { partitionOf } from './partition.ts';
-import type { LedgerStore } from './ledger-types.ts';
+import type { AgentInstance, AgentInventoryPort } from '../ports/agent-inventory.ts';
+import type { CounterPort } from '../ports/counter.ts';
+import type { EventPublisherPort, PublishFailure } from '../ports/event-publisher.ts';
+import type { SweepCursorPort } from '../ports/sweep-cursor.ts';
 import type { Outcome } from './types.ts';
-
-/** One row of DescribeInstanceInformation, as the inventory adapter returns it. */
-export interface AgentInstance {
-  instanceId: string;
-  pingStatus: string;
-  /** ISO-8601. */
-  lastPingDateTime?: string;
-  platformType?: string;
-  resourceType?: string;
-}
 
 export type Unhealthy = 'connection-lost' | 'stale-ping';
 export type Health = { healthy: true } | { healthy: false; reason: Unhealthy } | { healthy: 'unknown' };
@@ -111,51 +104,9 @@ export function disconnectedDetail(
   };
 }
 
-// ---- Ports the sweep uses ---------------------------------------------------------------------------
+// ---- What the sweep runs on (ports in src/ports/) -------------------------------------------------
 
-export interface AgentInventoryPort {
-  /** Every agent SSM reports not connected (ConnectionLost, Inactive): all pages of a server-side filter. */
-  disconnected(): Promise<AgentInstance[]>;
-  /** These instances as SSM lists them now; one it no longer lists (stopped, terminated) is absent. */
-  byIds(ids: string[]): Promise<AgentInstance[]>;
-  /**
-   * Up to `maxPages` pages of every agent from `cursor` (undefined: from the start). `next` is where
-   * the following sweep resumes; absent when the walk reached the end.
-   */
-  walk(
-    cursor: string | undefined,
-    maxPages: number,
-  ): Promise<{ instances: AgentInstance[]; pages: number; next?: string }>;
-}
-
-/** Where the walk over the fleet resumes (kept in the ledger between sweeps). */
-export interface SweepCursorPort {
-  get(): Promise<string | undefined>;
-  /** undefined: the walk is done, the next one starts from the beginning. */
-  put(cursor: string | undefined): Promise<void>;
-}
-
-export interface PublishEntry {
-  source: string;
-  detailType: string;
-  detail: unknown;
-  resources?: string[];
-}
-
-export interface PublishFailure {
-  entry: PublishEntry;
-  errorCode: string;
-  errorMessage?: string;
-}
-
-export interface EventPublisherPort {
-  /** Publishes every entry; returns the ones that still failed after the publisher's retries. */
-  publish(entries: PublishEntry[]): Promise<{ failed: PublishFailure[] }>;
-}
-
-export type CounterPort = Pick<LedgerStore, 'bumpCounter' | 'listCounters' | 'resetCounter'>;
-
-export interface SweepDeps {
+export interface AgentSweepDeps {
   inventory: AgentInventoryPort;
   counters: CounterPort;
   /** Without one, every sweep walks the whole fleet (small fleets, tests). */
@@ -199,7 +150,7 @@ export function instanceArn(instanceId: string, account?: string, region?: strin
 }
 
 /** One agent-health sweep. Throws (and changes nothing) if the inventory or the counters cannot be read. */
-export async function sweepAgents(deps: SweepDeps, sweepId = 'agent-sweep'): Promise<SweepResult> {
+export async function sweepAgents(deps: AgentSweepDeps, sweepId = 'agent-sweep'): Promise<SweepResult> {
   const now = deps.now();
   const [counts, cursor] = await Promise.all([
     deps.counters.listCounters(COUNTER_SCOPE),

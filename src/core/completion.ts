@@ -8,16 +8,18 @@
  */
 import type { Registry } from './registry.ts';
 import type { LogPort, MetricsPort, NotifierPort } from '../ports/index.ts';
-import { parseCompletion, type CompletionSignal } from '../events/completion.ts';
-import { report } from './announce.ts';
+import { parseCompletion } from '../events/completion.ts';
 import { signalSlotFreed } from './admission-release.ts';
-import type { EventPublisherPort } from './agent-health.ts';
+import type { EventPublisherPort } from '../ports/event-publisher.ts';
 import { errorMessage } from './errors.ts';
-import { automationReason, commandReason, terminalVerdict, type Verdict } from './execution-status.ts';
-import { checkBreaker } from './guard-report.ts';
-import type { CompliancePort, ExecutionsPort, LedgerStore, StoredExecution } from './ledger-types.ts';
+import { automationReason, commandReason, terminalVerdict } from './execution-status.ts';
+import { ignored, reportFinished } from './completion-report.ts';
+import type { CompliancePort } from '../ports/compliance.ts';
+import type { ExecutionsPort } from '../ports/executions.ts';
+import type { LedgerStore, StoredExecution } from '../ports/ledger-store.ts';
 import type { LedgerRuntimeOptions } from './runtime-options.ts';
-import type { Action, Outcome } from './types.ts';
+import type { Outcome } from './types.ts';
+import { verifyExecution } from './verification.ts';
 
 // Moved by capability; re-exported so callers keep importing them from here.
 export * from './execution-status.ts';
@@ -55,31 +57,6 @@ export async function handleCompletion(event: unknown, deps: CompletionDeps): Pr
   if (!exec)
     return ignored(deps, `${signal.kind} ${signal.executionId} was not started by this service`, signal);
   return closeExecution(exec, signal.status, deps, signal.eventId);
-}
-
-function ignored(deps: CompletionDeps, reason: string, s?: CompletionSignal): CompletionResult {
-  deps.log.info('completion ignored', {
-    reason,
-    executionId: s?.executionId,
-    status: s?.status,
-    completionEventId: s?.eventId,
-  });
-  return { status: 'ignored', reason, ...(s ? { executionId: s.executionId } : {}) };
-}
-
-/** The action the execution carried out, as the console link and the notifier expect it. */
-function actionOf(exec: StoredExecution): Action {
-  return exec.kind === 'automation'
-    ? { kind: 'startAutomation', document: exec.document, parameters: {} }
-    : {
-        kind: 'sendCommand',
-        document: exec.document,
-        parameters: {},
-        instanceIds: exec.resourceIds,
-        maxConcurrency: '',
-        maxErrors: '',
-        timeoutSeconds: 0,
-      };
 }
 
 /**
@@ -170,7 +147,7 @@ export async function closeExecution(
       deps,
     );
   }
-  return finalize(
+  return reportFinished(
     exec,
     verdict,
     verdict === 'failed' ? 'execution-failed' : undefined,
@@ -178,96 +155,4 @@ export async function closeExecution(
     deps,
     perInstance,
   );
-}
-
-/**
- * Verification of a Config fix: COMPLIANT → succeeded ("fixed"); NON_COMPLIANT re-evaluated after
- * the run, or still not compliant after the timeout → failed ("ran but not fixed"); else wait.
- */
-export async function verifyExecution(
-  exec: StoredExecution,
-  deps: CompletionDeps,
-): Promise<CompletionResult> {
-  const now = deps.now();
-  const rule = exec.rule!;
-  const resourceId = exec.resourceIds[0]!;
-  let c;
-  try {
-    c = await deps.compliance.check(rule, exec.resourceType, resourceId);
-  } catch (e) {
-    deps.log.warn('Config compliance unreadable; verification retried on the next sweep', {
-      executionId: exec.executionId,
-      error: errorMessage(e),
-    });
-    return { status: 'verifying', executionId: exec.executionId };
-  }
-  const requested = exec.verifyRequestedAt ?? exec.finishedAt ?? exec.startedAt;
-  const timedOut = now.getTime() - Date.parse(requested) >= deps.options.verifyTimeoutMinutes * 60_000;
-  let verdict: Verdict | undefined;
-  let reason = '';
-  if (c.compliance === 'COMPLIANT' || c.compliance === 'NOT_APPLICABLE') {
-    verdict = 'succeeded';
-    reason = `fixed: Config reports ${rule} ${c.compliance} for ${resourceId} after ${exec.reason ?? 'the run'}`;
-  } else if (c.compliance === 'NON_COMPLIANT' && c.evaluatedAt && c.evaluatedAt >= requested) {
-    verdict = 'failed';
-    reason = `ran but not fixed: ${exec.reason ?? 'the run succeeded'}, yet Config re-evaluated ${rule} at ${c.evaluatedAt} and still reports ${resourceId} NON_COMPLIANT`;
-  } else if (timedOut) {
-    verdict = 'failed';
-    reason = `ran but not fixed: ${exec.reason ?? 'the run succeeded'}, yet ${deps.options.verifyTimeoutMinutes} min later Config reports ${rule} ${c.compliance} for ${resourceId}`;
-  }
-  if (!verdict) return { status: 'verifying', executionId: exec.executionId };
-  const won = await deps.ledger.transitionExecution(
-    exec.executionId,
-    'verifying',
-    'done',
-    { result: verdict, reason },
-    now,
-  );
-  if (!won) return ignored(deps, `execution ${exec.executionId} was already verified`);
-  return finalize(exec, verdict, verdict === 'succeeded' ? 'verified' : 'not-fixed', reason, deps);
-}
-
-async function finalize(
-  exec: StoredExecution,
-  verdict: Verdict,
-  code: Outcome['code'],
-  reason: string,
-  deps: CompletionDeps,
-  perInstance?: Record<string, string>,
-): Promise<CompletionResult> {
-  const now = deps.now();
-  const base: Omit<Outcome, 'resourceId' | 'outcome' | 'reason'> = {
-    eventId: exec.eventId,
-    remediation: exec.remediationId,
-    family: exec.family,
-    resourceType: exec.resourceType,
-    account: exec.account,
-    region: exec.region,
-    executionId: exec.executionId,
-    actions: [actionOf(exec)],
-    ...(code ? { code } : {}),
-    at: now.toISOString(),
-  };
-  const outcomes: Outcome[] = exec.resourceIds.map((resourceId) => {
-    const own = perInstance?.[resourceId];
-    const ownVerdict =
-      exec.resourceIds.length > 1 && own ? (own === 'Success' ? 'succeeded' : 'failed') : verdict;
-    return {
-      ...base,
-      resourceId,
-      outcome: ownVerdict,
-      reason: exec.resourceIds.length > 1 && own ? `${own} on ${resourceId}; ${reason}` : reason,
-    };
-  });
-  try {
-    await deps.ledger.recordFinished(exec.remediationId, exec.executionId, verdict, now, reason);
-  } catch (e) {
-    deps.log.error('finished execution not recorded for the circuit breaker', {
-      executionId: exec.executionId,
-      error: errorMessage(e),
-    });
-  }
-  await report(outcomes, deps);
-  if (verdict === 'failed') await checkBreaker(exec.remediationId, deps);
-  return { status: 'closed', executionId: exec.executionId, outcomes };
 }

@@ -2,7 +2,7 @@
  * SSM's final statuses of the executions the service starts, and the sentence an operator reads
  * about one that ended (the failed step, the per-instance counts). Pure.
  */
-import type { AutomationDetail, CommandDetail } from './ledger-types.ts';
+import type { AutomationDetail, CommandDetail } from '../ports/executions.ts';
 
 export type Verdict = 'succeeded' | 'failed';
 

@@ -5,7 +5,7 @@
 import { report } from './announce.ts';
 import type { CompletionDeps } from './completion.ts';
 import { errorMessage } from './errors.ts';
-import type { TripKind } from './ledger-types.ts';
+import type { TripKind } from '../ports/ledger-store.ts';
 import type { Outcome } from './types.ts';
 
 /** A guard tripping or resetting, as an outcome an operator reads (and the ledger keeps). */

@@ -1,9 +1,9 @@
 /**
  * Guard resets, announced by the reconcile sweep: the account budget available again, a circuit
- * breaker closed; expired loop-guard trips close quietly. (Moved out of deferral.ts.)
+ * breaker closed; expired loop-guard trips close quietly. Run by the reconcile sweep (src/core/reconcile.ts).
  */
 import { guardOutcome, guardTitle, report } from './completion.ts';
-import type { ReconcileDeps } from './deferral.ts';
+import type { ReconcileDeps } from './reconcile.ts';
 import { errorMessage } from './errors.ts';
 
 /** Announces budget and circuit-breaker resets; lets expired loop-guard trips go quietly. */

@@ -2,7 +2,7 @@
  * Pure rules of the blast-radius guards the ledger keeps: the circuit breaker's verdict from a
  * remediation's recently finished executions, and which outcomes are guard trips.
  */
-import type { BreakerState, TripKind } from './ledger-types.ts';
+import type { BreakerState, TripKind } from '../ports/ledger-store.ts';
 import type { Outcome } from './types.ts';
 
 export interface BreakerOptions {

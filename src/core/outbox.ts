@@ -4,13 +4,8 @@
  * it is published. If Publish fails again, the rest stay for the next sweep (SNS is still down).
  */
 import { errorMessage } from './errors.ts';
-import type { LogPort } from '../ports/index.ts';
-
-export interface OutboxPort {
-  receive(max: number): Promise<Array<{ handle: string; body: string }>>;
-  publish(body: string): Promise<void>;
-  remove(handle: string): Promise<void>;
-}
+import type { LogPort } from '../ports/log.ts';
+import type { OutboxPort } from '../ports/outbox.ts';
 
 export interface OutboxReport {
   /** Held notifications published this sweep. */

@@ -11,27 +11,13 @@
  * and no finding; recovery does not rebuild them (docs/guards.md "Recovery").
  */
 import type { ExecutionRecord, LogPort } from '../ports/index.ts';
+import type { OwnAutomation, OwnExecutionsPort } from '../ports/own-executions.ts';
 import { TAG_EVENT, TAG_FINDING, TAG_REMEDIATION, TAG_RESOURCE, TAG_RULE } from './act-plan.ts';
 import { admits, healedSlots, type AdmissionLimits } from './admission.ts';
 import { closeExecution, type CompletionDeps, type CompletionResult } from './completion.ts';
 import { errorMessage } from './errors.ts';
 import { terminalVerdict } from './execution-status.ts';
 import { TRIGGER_FAMILIES, type TriggerFamily } from './types.ts';
-
-/** One of the service's Automation executions as SSM lists it. */
-export interface OwnAutomation {
-  executionId: string;
-  document: string;
-  status: string;
-  startTime?: string;
-}
-
-export interface OwnExecutionsPort {
-  /** Executions carrying tag key `tagKey` that started in (startedAfter, startedBefore). */
-  list(tagKey: string, startedAfter: Date, startedBefore: Date): Promise<OwnAutomation[]>;
-  /** The tags of one execution. */
-  tags(executionId: string): Promise<Record<string, string>>;
-}
 
 /** Executions started this long ago or less are compared with the ledger at each sweep (three 15-min sweeps). */
 export const RECOVERY_WINDOW_MINUTES = 45;

@@ -3,7 +3,7 @@
  * Store, the ledger, the queues); this module judges and words them. Pure.
  */
 import { HOLD_CODES } from './hold.ts';
-import type { BreakerState, StoredDeferral, StoredExecution, Trip } from './ledger-types.ts';
+import type { BreakerState, StoredDeferral, StoredExecution, Trip } from '../ports/ledger-store.ts';
 import { MODES, type Mode, type TriggerFamily } from './types.ts';
 
 export interface StatusFacts {

@@ -13,17 +13,17 @@ import { dynamoDbClient, eventBridgeClient } from '../adapters/aws-clients.ts';
 import { ledgerDocumentClient } from '../adapters/ledger-dynamodb.ts';
 import { dynamoSweepCursor } from '../adapters/sweep-cursor-dynamodb.ts';
 import { createLogger } from '../adapters/logger.ts';
-import { COUNTER_SCOPE, sweepAgents, type SweepDeps } from '../core/agent-health.ts';
+import { COUNTER_SCOPE, sweepAgents, type AgentSweepDeps } from '../core/agent-health.ts';
 import { sharedDeps } from './lib/deps.ts';
 import { lambda } from './lib/middleware.ts';
 
 const logger = createLogger();
-let deps: SweepDeps | undefined;
+let deps: AgentSweepDeps | undefined;
 
 /** Account id from the function's own ARN (arn:aws:lambda:<region>:<account>:function:<name>). */
 const accountOf = (arn: string | undefined) => arn?.split(':')[4];
 
-function sweepDeps(context: Context): SweepDeps {
+function agentSweepDeps(context: Context): AgentSweepDeps {
   if (deps) return deps;
   const s = sharedDeps(logger);
   const e = s.config.env;
@@ -50,7 +50,7 @@ function sweepDeps(context: Context): SweepDeps {
 
 export const handler = lambda(logger, async (event: unknown, context: Context) => {
   const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : undefined;
-  const r = await sweepAgents(sweepDeps(context), id);
+  const r = await sweepAgents(agentSweepDeps(context), id);
   return {
     instances: r.instances,
     walk: r.walk,

@@ -5,12 +5,12 @@
  * Each sweep also redrives the findings whose invocation failed into the on-failure queue
  * (src/core/redrive.ts) and publishes the notifications held in the outbox (src/core/outbox.ts).
  * An `Admission Slot Freed` event (the complete function's, docs/quota-waits.md) runs only the
- * admission release pass (src/core/admission-pass.ts). Glue only: the logic is src/core/deferral.ts,
- * completion.ts and redrive.ts.
+ * admission release pass (src/core/admission-pass.ts). Glue only: the logic is src/core/reconcile.ts,
+ * held-release.ts, completion.ts and redrive.ts.
  */
 import type { Context } from 'aws-lambda';
 import { createLogger } from '../adapters/logger.ts';
-import { reconcile } from '../core/deferral.ts';
+import { reconcile } from '../core/reconcile.ts';
 import { handleEvent } from '../core/engine.ts';
 import { redriveFailedInvocations } from '../core/redrive.ts';
 import { sqsFailedInvocations } from '../adapters/failed-invocations-sqs.ts';

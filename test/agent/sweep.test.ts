@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { ssmAgentInventory } from '../../src/adapters/agent-inventory-ssm.ts';
 import { eventBridgePublisher } from '../../src/adapters/events-publisher.ts';
 import { dynamoSweepCursor } from '../../src/adapters/sweep-cursor-dynamodb.ts';
-import { COUNTER_SCOPE, sweepAgents, type SweepDeps } from '../../src/core/agent-health.ts';
+import { COUNTER_SCOPE, sweepAgents, type AgentSweepDeps } from '../../src/core/agent-health.ts';
 import { parseFinding } from '../../src/events/finding.ts';
 import type { Notification } from '../../src/ports/index.ts';
 import { startLedger, type StartedLedger } from '../helpers/dynalite.ts';
@@ -76,7 +76,7 @@ function acceptAll() {
   }));
 }
 
-function deps(): SweepDeps {
+function deps(): AgentSweepDeps {
   return {
     inventory: ssmAgentInventory(ssmClient, { sleep: async () => undefined }),
     counters: ledger.ledger,

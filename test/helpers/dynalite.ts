@@ -17,7 +17,7 @@ import {
   ledgerDocumentClient,
   type LedgerOptions,
 } from '../../src/adapters/ledger-dynamodb.ts';
-import type { LedgerStore } from '../../src/core/ledger-types.ts';
+import type { LedgerStore } from '../../src/ports/ledger-store.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { admissionLimits } from '../../src/core/admission.ts';
 import { releaseAdmission } from '../../src/core/admission-pass.ts';
 import { isSlotFreed, SLOT_FREED, signalSlotFreed } from '../../src/core/admission-release.ts';
-import type { PublishEntry } from '../../src/core/agent-health.ts';
+import type { PublishEntry } from '../../src/ports/event-publisher.ts';
 import { handleCompletion } from '../../src/core/completion.ts';
 import { handleEvent } from '../../src/core/engine.ts';
 import { automationStatusEvent, configEvent, world, type World } from './world.ts';

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { admissionLimits } from '../../src/core/admission.ts';
 import { handleCompletion } from '../../src/core/completion.ts';
-import { reconcile } from '../../src/core/deferral.ts';
+import { reconcile } from '../../src/core/reconcile.ts';
 import { handleEvent } from '../../src/core/engine.ts';
 import { SLOT_QUIET_MS } from '../../src/core/recovery.ts';
 import { automationStatusEvent, configEvent, world, type World } from './world.ts';

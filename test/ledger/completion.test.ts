@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleEvent } from '../../src/core/engine.ts';
 import { handleCompletion } from '../../src/core/completion.ts';
-import { reconcile } from '../../src/core/deferral.ts';
+import { reconcile } from '../../src/core/reconcile.ts';
 import {
   automationStatusEvent,
   commandInvocationFailedEvent,

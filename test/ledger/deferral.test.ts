@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleEvent } from '../../src/core/engine.ts';
-import { reconcile, waitsOn } from '../../src/core/deferral.ts';
+import { waitsOn } from '../../src/core/deferral.ts';
+import { reconcile } from '../../src/core/reconcile.ts';
 import { calendarEvent, configEvent, FREEZE, FREEZE_ARN, SG, world, type World, scheduled } from './world.ts';
 
 let w: World;

@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { startLedger, type StartedLedger } from '../helpers/dynalite.ts';
 import { DEFAULT_RUNTIME_OPTIONS, type LedgerRuntimeOptions } from '../../src/core/completion.ts';
-import type { ReconcileDeps } from '../../src/core/deferral.ts';
+import type { ReconcileDeps } from '../../src/core/reconcile.ts';
 import { DEFAULT_LIMITS, type Limits } from '../../src/core/gates.ts';
-import type { AutomationDetail, CommandDetail, ComplianceResult } from '../../src/core/ledger-types.ts';
+import type { AutomationDetail, CommandDetail } from '../../src/ports/executions.ts';
+import type { ComplianceResult } from '../../src/ports/compliance.ts';
 import { createRegistry } from '../../src/core/registry.ts';
 import { defineRemediation, startAutomation } from '../../src/core/remediation.ts';
 import type { Action } from '../../src/core/types.ts';

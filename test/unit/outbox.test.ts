@@ -1,6 +1,7 @@
 /** The notification outbox sweep (src/core/outbox.ts). */
 import { expect, test } from 'vitest';
-import { flushOutbox, type OutboxPort } from '../../src/core/outbox.ts';
+import { flushOutbox } from '../../src/core/outbox.ts';
+import type { OutboxPort } from '../../src/ports/outbox.ts';
 import type { LogPort } from '../../src/ports/index.ts';
 
 const log: LogPort = { debug() {}, info() {}, warn() {}, error() {} } as unknown as LogPort;

@@ -34,9 +34,9 @@ import { parameterStoreSwitches } from '../../adapters/switches-parameter-store.
 import { taggingApiTags } from '../../adapters/tags-tagging-api.ts';
 import { admissionLimits } from '../../core/admission.ts';
 import { runtimeOptionsFromEnv, type CompletionDeps } from '../../core/completion.ts';
-import type { ReconcileDeps } from '../../core/deferral.ts';
+import type { ReconcileDeps } from '../../core/reconcile.ts';
 import type { EngineDeps } from '../../core/engine.ts';
-import type { LedgerStore } from '../../core/ledger-types.ts';
+import type { LedgerStore } from '../../ports/ledger-store.ts';
 import { createRegistry, type Registry } from '../../core/registry.ts';
 import type { LogPort, MetricsPort, NotifierPort } from '../../ports/index.ts';
 import { containerMetrics } from './metrics.ts';
