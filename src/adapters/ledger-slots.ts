@@ -5,24 +5,10 @@
  * back never goes below zero; the reconcile sweep re-derives a leaked counter conditionally on the
  * value it read.
  */
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SlotCounter } from '../core/admission.ts';
+import type { LedgerTable } from './ledger-table.ts';
 
 const Key = { pk: 'SLOTS#automation', sk: 'SLOTS' };
-
-function conditionFailed(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && 'name' in e && e.name === 'ConditionalCheckFailedException';
-}
-
-async function conditional(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (e) {
-    if (conditionFailed(e)) return false;
-    throw e;
-  }
-}
 
 export interface SlotLedger {
   /** Takes `want` slots if `n + want <= limit`: true when taken. */
@@ -34,81 +20,61 @@ export interface SlotLedger {
   setSlots(from: SlotCounter, to: number): Promise<boolean>;
 }
 
-export function slotLedger(doc: DynamoDBDocumentClient, TableName: string): SlotLedger {
+export function slotLedger(table: LedgerTable): SlotLedger {
   return {
     async acquireSlots(want, limit, now) {
       if (want <= 0) return true;
       if (want > limit) return false;
-      return conditional(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName,
-            Key,
-            UpdateExpression: 'ADD #n :want SET takenAt = :at',
-            ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
-            ExpressionAttributeNames: { '#n': 'n' },
-            ExpressionAttributeValues: { ':want': want, ':room': limit - want, ':at': now.toISOString() },
-          }),
-        ),
-      );
+      return table.update({
+        Key,
+        UpdateExpression: 'ADD #n :want SET takenAt = :at',
+        ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
+        ExpressionAttributeNames: { '#n': 'n' },
+        ExpressionAttributeValues: { ':want': want, ':room': limit - want, ':at': now.toISOString() },
+      });
     },
 
     async returnSlots(count) {
       if (count <= 0) return;
-      const back = await conditional(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName,
-            Key,
-            UpdateExpression: 'ADD #n :less',
-            ConditionExpression: '#n >= :count',
-            ExpressionAttributeNames: { '#n': 'n' },
-            ExpressionAttributeValues: { ':less': -count, ':count': count },
-          }),
-        ),
-      );
+      const back = await table.update({
+        Key,
+        UpdateExpression: 'ADD #n :less',
+        ConditionExpression: '#n >= :count',
+        ExpressionAttributeNames: { '#n': 'n' },
+        ExpressionAttributeValues: { ':less': -count, ':count': count },
+      });
       // Fewer taken than given back (a healed counter): it goes to zero, not below.
       if (!back)
-        await conditional(() =>
-          doc.send(
-            new UpdateCommand({
-              TableName,
-              Key,
-              UpdateExpression: 'SET #n = :zero',
-              ConditionExpression: '#n < :count',
-              ExpressionAttributeNames: { '#n': 'n' },
-              ExpressionAttributeValues: { ':zero': 0, ':count': count },
-            }),
-          ),
-        );
+        await table.update({
+          Key,
+          UpdateExpression: 'SET #n = :zero',
+          ConditionExpression: '#n < :count',
+          ExpressionAttributeNames: { '#n': 'n' },
+          ExpressionAttributeValues: { ':zero': 0, ':count': count },
+        });
     },
 
     async slots() {
-      const out = await doc.send(new GetCommand({ TableName, Key, ConsistentRead: true }));
-      const n = typeof out.Item?.['n'] === 'number' ? out.Item['n'] : 0;
-      const takenAt = typeof out.Item?.['takenAt'] === 'string' ? out.Item['takenAt'] : undefined;
+      const item = await table.get(Key.pk, Key.sk);
+      const n = typeof item?.['n'] === 'number' ? item['n'] : 0;
+      const takenAt = typeof item?.['takenAt'] === 'string' ? item['takenAt'] : undefined;
       return { n, ...(takenAt ? { takenAt } : {}) };
     },
 
     async setSlots(from, to) {
-      return conditional(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName,
-            Key,
-            UpdateExpression: 'SET #n = :to',
-            ConditionExpression: from.takenAt
-              ? '#n = :from AND takenAt = :takenAt'
-              : '#n = :from AND attribute_not_exists(takenAt)',
-            ExpressionAttributeNames: { '#n': 'n' },
-            ExpressionAttributeValues: {
-              ':to': to,
-              ':from': from.n,
-              ...(from.takenAt ? { ':takenAt': from.takenAt } : {}),
-            },
-          }),
-        ),
-      );
+      return table.update({
+        Key,
+        UpdateExpression: 'SET #n = :to',
+        ConditionExpression: from.takenAt
+          ? '#n = :from AND takenAt = :takenAt'
+          : '#n = :from AND attribute_not_exists(takenAt)',
+        ExpressionAttributeNames: { '#n': 'n' },
+        ExpressionAttributeValues: {
+          ':to': to,
+          ':from': from.n,
+          ...(from.takenAt ? { ':takenAt': from.takenAt } : {}),
+        },
+      });
     },
   };
 }

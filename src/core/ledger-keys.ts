@@ -1,5 +1,5 @@
 /**
- * The ledger's partition-key prefixes (src/adapters/ledger-dynamodb.ts writes `<PREFIX>#…`), for the
+ * The ledger's partition-key prefixes (src/adapters/ledger-*.ts write `<PREFIX>#…`), for the
  * `dynamodb:LeadingKeys` conditions the plugin puts on every role's ledger writes. A test reads the
  * adapter and fails on a prefix missing here: a write under an unlisted prefix would be denied by IAM.
  */

@@ -1,8 +1,8 @@
 /**
- * Every partition-key prefix the ledger adapter writes is listed in src/core/ledger-keys.ts, which the
+ * Every partition-key prefix the ledger adapters (src/adapters/ledger-*.ts) write is listed in src/core/ledger-keys.ts, which the
  * plugin turns into dynamodb:LeadingKeys conditions: an unlisted prefix would be denied by IAM.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from 'vitest';
 import {
@@ -13,7 +13,12 @@ import {
   SWEEP_KEY_PREFIXES,
 } from '../../src/core/ledger-keys.ts';
 
-const adapter = readFileSync(resolve(import.meta.dirname, '../../src/adapters/ledger-dynamodb.ts'), 'utf8');
+// The ledger is one adapter per thing it stores (src/adapters/ledger-*.ts) over one table helper.
+const adapterDir = resolve(import.meta.dirname, '../../src/adapters');
+const adapter = readdirSync(adapterDir)
+  .filter((f) => /^ledger-.*\.ts$/.test(f))
+  .map((f) => readFileSync(resolve(adapterDir, f), 'utf8'))
+  .join('\n');
 
 test('the adapter writes no partition-key prefix the LeadingKeys conditions do not know', () => {
   const used = new Set([...adapter.matchAll(/`([A-Z]+)#\$\{/g)].map((m) => m[1]!));
