@@ -15,7 +15,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
-import { FUNCTION_NAMES, SETTING_LIST, type Setting } from '../src/settings.ts';
+import { DOCS } from '../src/settings-docs.ts';
+import { FUNCTION_NAMES, SETTING_LIST, type Setting, type SettingName } from '../src/settings.ts';
+
+const docOf = (x: Setting) => DOCS[x.param as SettingName];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -28,8 +31,8 @@ function paramsRegion(): string[] {
   const out: string[] = [];
   let group = '';
   for (const x of SETTING_LIST) {
-    if (x.group !== group) out.push(`# ---- ${(group = x.group)} ----`);
-    out.push(`# ${x.doc}`, `${x.param}: ${yamlValue(x)}`);
+    if (docOf(x).group !== group) out.push(`# ---- ${(group = docOf(x).group)} ----`);
+    out.push(`# ${docOf(x).doc}`, `${x.param}: ${yamlValue(x)}`);
   }
   return out;
 }
@@ -61,7 +64,7 @@ export function docsTable(): string[] {
       (x) =>
         `| \`${x.param}\` | ${x.env ? `\`${x.env}\`` : '(package time)'} | ${
           x.default === '' ? "`''`" : `\`${cell(String(x.default))}\``
-        } | ${x.env ? (x.functions ?? ['all']).join(', ') : '—'} | ${cell(x.doc)} |`,
+        } | ${x.env ? (x.functions ?? ['all']).join(', ') : '—'} | ${cell(docOf(x).doc)} |`,
     ),
   ];
 }

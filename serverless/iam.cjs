@@ -13,7 +13,8 @@
  *      ssm:AddTagsToResource on the executions, iam:PassRole on their Automation assume roles only;
  * and then the plugin's cross-cutting rules (least-privilege.cjs): ledger writes only under the
  * dynamodb:LeadingKeys of those families (`ledgerKeys: 'all'` for a function that completes every
- * remediation), an explicit Deny on the Slack webhook SecureString for all but its reader, kms:Decrypt
+ * remediation, or its own patterns from src/core/ledger-keys.ts; a function that writes the ledger with
+ * neither is refused), an explicit Deny on the Slack webhook SecureString for all but its reader, kms:Decrypt
  * on the stage's webhookKmsKeyArn for every role that reads parameters.
  *
  * Adding a function: its entry in FUNCTIONS (`role`, `adapters`, optional `acts`/`ledgerKeys`), and an

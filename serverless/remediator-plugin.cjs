@@ -215,20 +215,24 @@ RemediatorPlugin.prototype.leastPrivilege = function leastPrivilege(template, de
     }
   }
 
-  // Ledger writes: acting roles for their families' remediations, CompleteRole for every remediation.
-  const ledgerRoles = {
-    ...ACTING_ROLES,
-    ...Object.fromEntries(
-      Object.values(FUNCTIONS)
-        .filter((f) => f.ledgerKeys === 'all')
-        .map((f) => [f.role, null]),
-    ),
-  };
-  for (const roleId of Object.keys(ledgerRoles).filter((id) => template.Resources[id])) {
-    const families = ledgerRoles[roleId];
-    const every = !families || Object.keys(derived.families).every((f) => families.includes(f));
-    const patterns = every ? derived.ledgerKeys.all : families.flatMap((f) => derived.ledgerKeys[f] ?? []);
-    lp.splitLedgerWrites(policyOf(roleId), patterns);
+  // Ledger writes only under dynamodb:LeadingKeys: a function's `ledgerKeys` ('all', or patterns), else
+  // those of the remediations of the families it acts for; a role with ledger writes and neither is refused.
+  for (const [name, f] of Object.entries(FUNCTIONS).filter(([, x]) => template.Resources[x.role])) {
+    const every =
+      f.ledgerKeys === 'all' || (f.acts && Object.keys(derived.families).every((x) => f.acts.includes(x)));
+    const patterns = every
+      ? derived.ledgerKeys.all
+      : Array.isArray(f.ledgerKeys)
+        ? f.ledgerKeys
+        : (f.acts ?? []).flatMap((x) => derived.ledgerKeys[x] ?? []);
+    const writes = policyOf(f.role).some(
+      (st) => st.Sid === 'Ledger' && [].concat(st.Action).some((a) => lp.LEDGER_WRITES.includes(a)),
+    );
+    if (writes && patterns.length === 0)
+      throw new Error(
+        `remediator: ${name} writes the ledger: give it ledgerKeys or acts in serverless/iam.cjs`,
+      );
+    lp.splitLedgerWrites(policyOf(f.role), patterns);
   }
 
   const kmsKey = lp.kmsKeyParam(custom.webhookKmsKeyArn);

@@ -107,3 +107,18 @@ describe('the Lambda side reads the same table', () => {
     expect(() => loadConfig({ ...wiring, AGENT_SWEEP_RPS: '-1' })).toThrow(/AGENT_SWEEP_RPS/);
   });
 });
+
+describe('sandbox scenarios', () => {
+  test("a scenario's params are checked against the same table", async () => {
+    const { parseScenario } = await import('../../sandbox/scenario/schema.ts');
+    const example = read('docs/scenario-example.yaml');
+    expect(example).toContain("budgetPerHour: '200'");
+    expect(parseScenario(example, 'example').params).toEqual({ budgetPerHour: '200' });
+    expect(() => parseScenario(example.replace('budgetPerHour:', 'budgetPerHuor:'), 'x')).toThrow(
+      /budgetPerHuor: not a setting/,
+    );
+    expect(() =>
+      parseScenario(example.replace("budgetPerHour: '200'", "budgetPerHour: 'lots'"), 'x'),
+    ).toThrow(/budgetPerHour: "lots"/);
+  });
+});
