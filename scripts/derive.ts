@@ -11,6 +11,7 @@ import { permissionAction, UNSCOPED_ACTIONS } from '../src/core/permissions.ts';
 import type { Remediation } from '../src/core/remediation.ts';
 import { TRIGGER_FAMILIES, type TriggerFamily } from '../src/core/types.ts';
 import { leadingKeyPatterns } from '../src/core/ledger-keys.ts';
+import { settingProblems } from '../src/settings.ts';
 import { AWS_DOCUMENTS } from '../src/runbooks/_aws-documents.ts';
 import { runbookFiles } from './runbooks-module.ts';
 
@@ -190,5 +191,19 @@ export function derive(
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const projectRoot = process.argv[2] ? resolve(process.argv[2]) : root;
+  // The stage's resolved settings (serverless.yml custom.settings), checked against src/settings.ts.
+  if (process.argv[3]) {
+    const { stage, values } = JSON.parse(process.argv[3]) as {
+      stage: string;
+      values: Record<string, unknown>;
+    };
+    const problems = settingProblems(values, stage);
+    if (problems.length > 0) {
+      process.stderr.write(
+        `remediator: stage ${stage} settings (src/settings.ts):\n  ${problems.join('\n  ')}\n`,
+      );
+      process.exit(1);
+    }
+  }
   process.stdout.write(JSON.stringify(derive(await loadRemediations(projectRoot), projectRoot)));
 }

@@ -9,21 +9,15 @@ const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { busPolicy, operatorPrincipals, assumeRoleParam } = require('./bus-policy.cjs');
 const lp = require('./least-privilege.cjs');
+const iam = require('./iam.cjs');
 
-/**
- * Roles of functions that start runbooks or send commands (the engine acts from these), with the
- * trigger families each function runs: a role gets only the statements of those remediations.
- * remediate: the Config rule, our SSM Agent Disconnected rule and the association rules (serverless.yml events);
- * patchFanout: the patch failures queue; reconcile: releases deferred work of every family.
- */
-const ACTING_ROLES = {
-  RemediateRole: ['config.noncompliant', 'agent.disconnected', 'association.failed'],
-  PatchFanoutRole: ['patch.failed'],
-  ReconcileRole: ['config.noncompliant', 'agent.disconnected', 'patch.failed', 'association.failed'],
-};
+/** Each function's role is built from serverless/iam.cjs (its adapters, its config, its remediations). */
+const { ACTING_ROLES, FUNCTIONS, functionStatements, lambdaRole } = iam;
 
-/** The one role that may read the Slack webhook SecureString (serverless.yml, notifySlack). */
-const WEBHOOK_READER = 'NotifySlackRole';
+/** The roles that may read the Slack webhook SecureString: those whose function wires its adapter. */
+const WEBHOOK_READERS = Object.values(FUNCTIONS)
+  .filter((f) => f.adapters.includes('slack-webhook-param'))
+  .map((f) => f.role);
 
 class RemediatorPlugin {
   constructor(serverless) {
@@ -53,9 +47,14 @@ class RemediatorPlugin {
   }
 
   derive() {
-    const derived = JSON.parse(this.tsx('scripts/derive.ts', [this.root]));
+    const settings = {
+      stage: this.serverless.service.provider.stage,
+      values: this.serverless.service.custom?.settings ?? {},
+    };
+    const derived = JSON.parse(this.tsx('scripts/derive.ts', [this.root, JSON.stringify(settings)]));
     this.failClosedCalendars(derived);
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    this.functionRoles(template);
     const roles = Object.keys(ACTING_ROLES).filter((logicalId) => template.Resources[logicalId]);
     if (roles.length === 0) {
       throw new Error(
@@ -92,6 +91,32 @@ class RemediatorPlugin {
   }
 
   /**
+   * One role per function, from serverless/iam.cjs: a role written by hand in serverless.yml is refused,
+   * so a function's permissions have one home.
+   */
+  functionRoles(template) {
+    const service = this.serverless.service;
+    const fns = service.functions ?? {};
+    const webhookParam =
+      Object.values(fns)
+        .map((f) => f.environment?.SLACK_WEBHOOK_PARAM)
+        .find((v) => typeof v === 'string') ?? '';
+    const ctx = { stage: service.provider.stage, webhookParam };
+    for (const [name, fn] of Object.entries(fns)) {
+      const decl = FUNCTIONS[name];
+      if (!decl)
+        throw new Error(`remediator: function ${name} has no IAM entry in serverless/iam.cjs FUNCTIONS`);
+      if (fn.role !== decl.role)
+        throw new Error(`remediator: function ${name} must use role: ${decl.role} (serverless/iam.cjs)`);
+      if (template.Resources[decl.role])
+        throw new Error(
+          `remediator: ${decl.role} is written by hand in serverless.yml: declare its permissions in serverless/iam.cjs`,
+        );
+      template.Resources[decl.role] = lambdaRole(name, functionStatements(name, fn, ctx));
+    }
+  }
+
+  /**
    * The Slack webhook SecureString is read by notifySlack alone: every other role's parameter reads
    * (/ssm-remediator/<stage>/*, for the switches) get an explicit Deny on it.
    */
@@ -102,7 +127,7 @@ class RemediatorPlugin {
     const name = fn?.Properties.Environment.Variables.SLACK_WEBHOOK_PARAM;
     if (!name) return;
     for (const [id, r] of Object.entries(template.Resources)) {
-      if (r.Type !== 'AWS::IAM::Role' || id === WEBHOOK_READER) continue;
+      if (r.Type !== 'AWS::IAM::Role' || WEBHOOK_READERS.includes(id)) continue;
       r.Properties.Policies[0].PolicyDocument.Statement.push({
         Sid: 'NotTheSlackWebhook',
         Effect: 'Deny',
@@ -190,13 +215,24 @@ RemediatorPlugin.prototype.leastPrivilege = function leastPrivilege(template, de
     }
   }
 
-  // Ledger writes: acting roles for their families' remediations, CompleteRole for every remediation.
-  const ledgerRoles = { ...ACTING_ROLES, CompleteRole: null };
-  for (const roleId of Object.keys(ledgerRoles).filter((id) => template.Resources[id])) {
-    const families = ledgerRoles[roleId];
-    const every = !families || Object.keys(derived.families).every((f) => families.includes(f));
-    const patterns = every ? derived.ledgerKeys.all : families.flatMap((f) => derived.ledgerKeys[f] ?? []);
-    lp.splitLedgerWrites(policyOf(roleId), patterns);
+  // Ledger writes only under dynamodb:LeadingKeys: a function's `ledgerKeys` ('all', or patterns), else
+  // those of the remediations of the families it acts for; a role with ledger writes and neither is refused.
+  for (const [name, f] of Object.entries(FUNCTIONS).filter(([, x]) => template.Resources[x.role])) {
+    const every =
+      f.ledgerKeys === 'all' || (f.acts && Object.keys(derived.families).every((x) => f.acts.includes(x)));
+    const patterns = every
+      ? derived.ledgerKeys.all
+      : Array.isArray(f.ledgerKeys)
+        ? f.ledgerKeys
+        : (f.acts ?? []).flatMap((x) => derived.ledgerKeys[x] ?? []);
+    const writes = policyOf(f.role).some(
+      (st) => st.Sid === 'Ledger' && [].concat(st.Action).some((a) => lp.LEDGER_WRITES.includes(a)),
+    );
+    if (writes && patterns.length === 0)
+      throw new Error(
+        `remediator: ${name} writes the ledger: give it ledgerKeys or acts in serverless/iam.cjs`,
+      );
+    lp.splitLedgerWrites(policyOf(f.role), patterns);
   }
 
   const kmsKey = lp.kmsKeyParam(custom.webhookKmsKeyArn);
@@ -204,7 +240,10 @@ RemediatorPlugin.prototype.leastPrivilege = function leastPrivilege(template, de
     for (const [roleId, r] of Object.entries(template.Resources)) {
       if (r.Type !== 'AWS::IAM::Role' || roleId.startsWith('AutomationRole')) continue;
       const st = r.Properties.Policies?.[0]?.PolicyDocument?.Statement ?? [];
-      if (st.some((s) => /Webhook/.test(s.Sid ?? ''))) st.push(lp.kmsDecryptStatement(kmsKey));
+      const readsParameters = st.some(
+        (s) => s.Effect === 'Allow' && [].concat(s.Action).some((a) => a.startsWith('ssm:GetParameter')),
+      );
+      if (readsParameters) st.push(lp.kmsDecryptStatement(kmsKey));
     }
   }
 };

@@ -4,32 +4,17 @@
  */
 import * as z from 'zod';
 import { ConfigError } from './core/errors.ts';
-import { DEFAULT_CONCURRENT_SHARE, DEFAULT_QUEUED_SHARE } from './core/admission.ts';
-import { DEFAULT_LIMITS, type Limits } from './core/gates.ts';
+import type { Limits } from './core/gates.ts';
 import { ID_PATTERNS } from './core/ids.ts';
+import { envSchemas } from './settings.ts';
 
-const csv = z
-  .string()
-  .default('')
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  );
-const int = (d: number) => z.coerce.number().int().positive().default(d);
-/** A share in (0, 1], e.g. 0.5. */
-const share = (d: number) => z.coerce.number().gt(0).max(1).default(d);
-
-const schema = z.object({
+/**
+ * Wiring: names and addresses of the stack's own resources, set by serverless.yml (not settings: a
+ * stage does not choose them). Settings come from src/settings.ts.
+ */
+const wiring = {
   STAGE: z.string().min(1),
-  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   RESULTS_TOPIC_ARN: z.string().min(1),
-  SLACK_WEBHOOK_PARAM: z.string().default(''),
-  DEFAULT_CALENDARS: csv.pipe(
-    z.array(z.string().regex(ID_PATTERNS.calendarName, 'must be a calendar name or ARN')),
-  ),
-  AUTOMATION_ASSUME_ROLE_ARN: z.union([z.literal(''), z.string().regex(ID_PATTERNS.iamRoleArn)]).default(''),
   /** JSON: { "<remediation id>": "<role ARN>" }, the Automation assume roles the service ships (plugin). */
   AUTOMATION_ASSUME_ROLES: z
     .string()
@@ -45,63 +30,16 @@ const schema = z.object({
   SWITCHES_PREFIX: z
     .string()
     .regex(/^\/[\w./-]+$/, 'must be a Parameter Store path like /ssm-remediator/dev'),
-  SWITCHES_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
-  /** Seconds a container reuses a Change Calendar state (never past its next transition); 0 = never. */
-  CALENDAR_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
-  /** Seconds a container reuses a resource's tags (the opt-out gate); 0 = never. */
-  TAGS_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   LEDGER_TABLE: z.string().min(1),
   DEAD_LETTER_QUEUE_URL: z.string().min(1),
   /** The on-failure queue the reconcile sweep redrives (src/core/redrive.ts); '' : no redrive. */
   FAILED_INVOCATIONS_QUEUE_URL: z.string().default(''),
   /** Where a notification waits when Publish fails ('' = nowhere: it is logged and lost). */
   NOTIFY_OUTBOX_QUEUE_URL: z.string().default(''),
-  OPT_OUT_TAG: z.string().min(1).default(DEFAULT_LIMITS.optOutTag),
-  COOLDOWN_MAX_RUNS: int(DEFAULT_LIMITS.cooldownMaxRuns),
-  COOLDOWN_WINDOW_HOURS: int(DEFAULT_LIMITS.cooldownWindowHours),
-  BUDGET_PER_HOUR: int(DEFAULT_LIMITS.budgetPerHour),
-  /** Admission (src/core/admission.ts): the service's share of SSM's 100 running Automation executions. */
-  AUTOMATION_CONCURRENT_SHARE: share(DEFAULT_CONCURRENT_SHARE),
-  /** Admission: the service's share of SSM's 1,000 queued Automation executions. */
-  AUTOMATION_QUEUED_SHARE: share(DEFAULT_QUEUED_SHARE),
-  /** JSON: { "<remediation id>": { "<setting>": "<value>" } } */
-  REMEDIATION_SETTINGS: z
-    .string()
-    .default('{}')
-    .transform((s, ctx) => {
-      try {
-        return z.record(z.string(), z.record(z.string(), z.string())).parse(JSON.parse(s));
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of objects of strings' });
-        return z.NEVER;
-      }
-    }),
   EVENT_BUS_NAME: z.string().default('default'),
-  /** Agent-health sweep: an Online agent whose last ping is older than this many minutes is stale. */
-  AGENT_STALE_MINUTES: int(15),
-  /** Agent-health sweep: consecutive failing sweeps before an instance is announced disconnected. */
-  AGENT_DEBOUNCE_SWEEPS: int(3),
-  /** Agent-health sweep: pages (50 agents each) of Online agents read per sweep; the walk resumes at the next sweep. */
-  AGENT_SWEEP_PAGES: int(100),
-  /** Agent-health sweep: DescribeInstanceInformation calls per second at most (SSM publishes no rate; stay low). */
-  AGENT_SWEEP_RPS: int(5),
-  /** Ledger (README "Guards"): deferred work older than this expires with a notification. */
-  DEFERRAL_MAX_AGE_HOURS: int(168),
-  /** Ledger: minutes to wait for Config to confirm a fix before "ran but not fixed". */
-  VERIFY_TIMEOUT_MINUTES: int(30),
-  /** Ledger: the circuit breaker opens at BREAKER_FAILURES failed of the last BREAKER_LAST_RUNS within BREAKER_WINDOW_MINUTES. */
-  BREAKER_FAILURES: int(3),
-  BREAKER_LAST_RUNS: int(5),
-  BREAKER_WINDOW_MINUTES: int(60),
-  /** Ledger: seconds a container reuses the guards' account-wide reads (budget counter, breaker); 0 = never. */
-  GUARD_CACHE_SECONDS: z.coerce.number().int().min(0).default(10),
-  /** Ledger: in-flight executions older than this are polled by the reconcile sweep. */
-  RECONCILE_POLL_MINUTES: int(5),
-  /** Reconcile: findings backfill feeds per scheduled sweep (src/core/backfill.ts); 0 = off. */
-  BACKFILL_PER_RUN: z.coerce.number().int().min(0).max(500).default(0),
-  /** Ledger: outcome history is kept this many days. */
-  HISTORY_TTL_DAYS: int(90),
-});
+};
+
+const schema = z.object({ ...wiring, ...envSchemas() });
 
 export type Env = z.infer<typeof schema>;
 

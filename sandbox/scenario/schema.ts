@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
+import { settingProblems } from '../../src/settings.ts';
 import { didYouMean } from './nearest.ts';
 import { projectRemediations } from './runbooks.ts';
 
@@ -234,7 +235,14 @@ export const scenarioSchema = z.strictObject({
     taggedShares: [],
   }),
   /** Stage parameters the service is packaged with (serverless.yml `params`), e.g. budgetPerHour. */
-  params: z.record(z.string(), z.string()).default({}),
+  params: z
+    .record(z.string(), z.string())
+    .default({})
+    .superRefine((params, ctx) => {
+      // The same table serverless.yml and the functions take them from (src/settings.ts).
+      for (const problem of settingProblems(params, 'sandbox'))
+        ctx.addIssue({ code: 'custom', message: problem });
+    }),
   calendars: z.array(calendar).default([]),
   findings: z.array(findingsAt).default([]),
   patchWindows: z.array(patchWindow).default([]),

@@ -2,32 +2,12 @@ import {
   GetResourcesCommand,
   type ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
-import { partitionOf } from '../core/partition.ts';
-import type { ResourceRef, TagsPort } from '../ports/index.ts';
+import { resourceArn } from '../core/resource-arns.ts';
+import type { TagsPort } from '../ports/index.ts';
 import { systemClock } from './system-clock.ts';
 
-/**
- * ARN of a resource from its Config resource type and id, in the partition of its region (aws-cn,
- * aws-us-gov, …); undefined for types we cannot map.
- */
-export function resourceArn(r: ResourceRef): string | undefined {
-  const { account: a, region: g, resourceId: id } = r;
-  const p = partitionOf(g);
-  switch (r.resourceType) {
-    case 'AWS::EC2::SecurityGroup':
-      return `arn:${p}:ec2:${g}:${a}:security-group/${id}`;
-    case 'AWS::EC2::Instance':
-      return `arn:${p}:ec2:${g}:${a}:instance/${id}`;
-    case 'AWS::SSM::ManagedInstance':
-      return `arn:${p}:ssm:${g}:${a}:managed-instance/${id}`;
-    case 'AWS::S3::Bucket':
-      return `arn:${p}:s3:::${id}`;
-    case 'AWS::EC2::Volume':
-      return `arn:${p}:ec2:${g}:${a}:volume/${id}`;
-    default:
-      return undefined;
-  }
-}
+/** The ARN of a resource (src/core/resource-arns.ts, the one table). */
+export { resourceArn };
 
 /**
  * Resource tags through the Resource Groups Tagging API (the opt-out gate reads these). A resource's

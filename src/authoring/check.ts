@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ID_PATTERNS } from '../core/ids.ts';
 import { parseFinding } from '../events/finding.ts';
+import { RESOURCE_ARNS } from '../core/resource-arns.ts';
 import { permissionAction } from '../core/permissions.ts';
 import type { Remediation, RemediationExample } from '../core/remediation.ts';
 import { MODES, TRIGGER_FAMILIES, type Action } from '../core/types.ts';
@@ -112,12 +113,13 @@ export function checkRemediations(input: CheckInput): Problem[] {
         return;
       }
       if (d.file === undefined) {
-        const aws = input.awsDocuments[d.name];
+        // The remediation file's own declaration first; else the shared table of AWS documents.
+        const aws = d.parameters ? { type: d.type, parameters: d.parameters } : input.awsDocuments[d.name];
         if (!aws) {
           bad(
             `${field}.name`,
-            `${q(d.name)} is not a known AWS-owned document: add it with its parameters to src/runbooks/_aws-documents.ts, ` +
-              `or, if it is ours, set file: 'documents/${d.name}.yaml'`,
+            `${q(d.name)} is not a known AWS-owned document: declare its parameters here (parameters: { Name: { required: true } }, ` +
+              `and assumeRole for an Automation runbook), or, if it is ours, set file: 'documents/${d.name}.yaml'`,
           );
           return;
         }
@@ -195,8 +197,19 @@ export function checkRemediations(input: CheckInput): Problem[] {
     if (r.examples.length === 0)
       bad('examples', 'has no worked examples; the examples are the remediation’s test');
     const kinds = new Set<Acting['kind']>();
+    const unmapped = new Set<string>();
     r.examples.forEach((ex, i) => {
       const field = `examples[${i}]`;
+      // The opt-out gate reads the resource's tags by its ARN: a type with no ARN builder fails every finding.
+      const type = ex.expect.applies === false ? undefined : resourceTypeOf(ex.event);
+      if (type !== undefined && !Object.hasOwn(RESOURCE_ARNS, type) && !unmapped.has(type)) {
+        unmapped.add(type);
+        bad(
+          `${field}.event`,
+          `(${q(ex.name)}) resource type ${type} has no ARN builder, so the opt-out gate cannot read its tags ` +
+            `and every finding would fail: add it to src/core/resource-arns.ts`,
+        );
+      }
       let failures: string[];
       try {
         failures = input.runExample(r, ex);
@@ -350,6 +363,15 @@ function dedupe(problems: Problem[]): Problem[] {
     seen.add(k);
     return true;
   });
+}
+
+/** The resource type of a well-formed finding event, else undefined. */
+function resourceTypeOf(event: unknown): string | undefined {
+  try {
+    return parseFinding(event).resourceType;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The trigger family of a well-formed finding event, else undefined (rejected examples are checked elsewhere). */

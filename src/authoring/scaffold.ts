@@ -19,7 +19,7 @@ import { defineRemediation, startAutomation } from '../core/remediation.ts';
 import { configEvent } from './_examples.ts';
 
 // TODO: the Config rule this answers (managed rule name or yours), the resource type it reports,
-// and the document that fixes it (AWS-owned documents are listed in ./_aws-documents.ts).
+// and the document that fixes it (an AWS-owned document not in ./_aws-documents.ts: declare its parameters on it).
 const RULE = '${id}';
 const RESOURCE_TYPE = 'AWS::EC2::SecurityGroup';
 const DOCUMENT = 'AWS-DisablePublicAccessForSecurityGroup';
@@ -80,7 +80,7 @@ import { requireId } from '../core/ids.ts';
 import { defineRemediation } from '../core/remediation.ts';
 import type { Action, DocumentParameters } from '../core/types.ts';
 
-// TODO: the document to send (AWS-owned ones are listed in ./_aws-documents.ts) and its parameters.
+// TODO: the document to send (AWS-owned: in ./_aws-documents.ts, or declare its parameters on it) and its parameters.
 const DOCUMENT = 'AWS-RunPatchBaseline';
 const PARAMETERS: DocumentParameters = { Operation: ['Install'], RebootOption: ['RebootIfNeeded'] };
 const EXAMPLE_INSTANCE = 'i-0fedcba9876543210';

@@ -28,11 +28,17 @@ export interface DocumentRef {
   /** Ours: the YAML file, relative to src/runbooks/ (e.g. `documents/ssm-remediator-Foo.yaml`). */
   file?: string;
   /**
-   * Ours, Automation: what its steps call (one entry per IAM action, resources as Fn::Sub ARNs or `*` for
-   * actions with no resource type). The service ships an assume role with exactly these; AWS-owned
-   * runbooks have theirs in src/runbooks/_aws-documents.ts.
+   * Automation: what its steps call (one entry per IAM action, resources as Fn::Sub ARNs or `*` for
+   * actions with no resource type). The service ships an assume role with exactly these. An AWS-owned
+   * runbook not in the shared src/runbooks/_aws-documents.ts declares them here.
    */
   assumeRole?: { action: string; resources: string[] }[];
+  /**
+   * AWS-owned: the parameters the document declares (from its page in the runbook reference), so the
+   * remediation file alone is enough for `remediator check` to verify what its plan passes; when set,
+   * the shared table's entry for the document (if any) is not used.
+   */
+  parameters?: Record<string, { required?: boolean }>;
 }
 
 /** Facts an example (or `remediator plan`) decides with; anything unset takes the plan defaults. */

@@ -2,7 +2,7 @@
 import { requireId } from '../core/ids.ts';
 import { startAutomation, type Remediation } from '../core/remediation.ts';
 import type { Facts, Finding } from '../core/types.ts';
-import { pingOf } from './_instance-examples.ts';
+import { pingOf } from '../core/instance-facts.ts';
 
 /**
  * The agent is back: SSM reports it Online now and, when both pings are known, it has pinged since

@@ -1,6 +1,5 @@
 /** Example events for the instance trigger families (patch.failed, agent.disconnected), as EventBridge delivers them. */
 import { AGENT_DISCONNECTED, AGENT_EVENT_SOURCE } from '../events/agent.ts';
-import type { InstanceFact } from '../core/types.ts';
 
 const envelope = (id: string, source: string, detailType: string, time: string, detail: unknown) => ({
   version: '0',
@@ -72,12 +71,4 @@ export function agentDisconnectedEvent(
       detectedAt,
     },
   );
-}
-
-/** The finding's own instance status, as the engine read it; Unknown when it was not read. */
-export function pingOf(
-  instances: Record<string, InstanceFact> | undefined,
-  instanceId: string,
-): InstanceFact['pingStatus'] {
-  return instances?.[instanceId]?.pingStatus ?? 'Unknown';
 }

@@ -8,7 +8,8 @@ import { requireId } from '../core/ids.ts';
 import { defineRemediation } from '../core/remediation.ts';
 import type { Action } from '../core/types.ts';
 import { agentBack, backReason } from './_agent.ts';
-import { agentDisconnectedEvent, pingOf, STALE_PING } from './_instance-examples.ts';
+import { pingOf } from '../core/instance-facts.ts';
+import { agentDisconnectedEvent, STALE_PING } from './_instance-examples.ts';
 
 const DOCUMENT = 'SsmRemediator-RestartAgent';
 /** One instance per command; give up on delivery after 2 minutes (the agent may be past saving). */

@@ -9,7 +9,8 @@ import { ValidationError } from '../core/errors.ts';
 import { requireId } from '../core/ids.ts';
 import { defineRemediation } from '../core/remediation.ts';
 import type { Action, Finding } from '../core/types.ts';
-import { patchCommandFailedEvent, patchNonCompliantEvent, pingOf } from './_instance-examples.ts';
+import { pingOf } from '../core/instance-facts.ts';
+import { patchCommandFailedEvent, patchNonCompliantEvent } from './_instance-examples.ts';
 
 const DOCUMENT = 'AWS-RunPatchBaseline';
 /** AWS-RunPatchBaseline's allowed values for RebootOption (AWS-FACTS §6). */

@@ -1,0 +1,357 @@
+/**
+ * Every setting of the service, in one place: its stage parameter (serverless.yml `params`), its type
+ * and validation, its default, the stages that may override it, the Lambda environment variable it
+ * becomes (and on which functions), and one line of documentation.
+ *
+ * Generated from this table (`npx tsx scripts/settings.ts --write`, checked by
+ * test/config/settings.test.ts): serverless.yml `params.default`, `custom.settings`, the functions'
+ * environment, and the table in docs/operating.md "Settings". Read from it: src/config.ts (the Lambda
+ * side), the plugin's package-time validation (scripts/derive.ts), the sandbox scenarios' `params`.
+ *
+ * Adding a setting: one entry below, its line in ./settings-docs.ts, then `npx tsx scripts/settings.ts --write`.
+ */
+import * as z from 'zod';
+import { DEFAULT_CONCURRENT_SHARE, DEFAULT_QUEUED_SHARE } from './core/admission.ts';
+import { DEFAULT_LIMITS } from './core/gates.ts';
+import { ID_PATTERNS } from './core/ids.ts';
+
+/** The service's functions (serverless.yml `functions`). */
+export const FUNCTION_NAMES = [
+  'remediate',
+  'complete',
+  'reconcile',
+  'patchFanout',
+  'notifySlack',
+  'agentSweep',
+] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+export interface Setting<S extends z.ZodType = z.ZodType> {
+  /** The stage parameter: serverless.yml `params.<stage>.<param>`, `--param <param>=…`. */
+  param: string;
+  /** Default for every stage (a number is written as a YAML number: CloudFormation wants one there). */
+  default: string | number;
+  /** Parses the value (always a string in the Lambda environment); carries the runtime default. */
+  schema: S;
+  /** The Lambda environment variable it becomes; none = read at package time only. */
+  env?: string;
+  /** The functions that get the variable (default: all, through `provider.environment`). */
+  functions?: readonly FunctionName[];
+  /** The stages that may override the default ('any' = every stage). */
+  stages: 'any' | readonly string[];
+}
+
+const csv = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+const jsonOf = <T extends z.ZodType>(inner: T, message: string) =>
+  z
+    .string()
+    .default('{}')
+    .transform((s, ctx): z.infer<T> => {
+      try {
+        return inner.parse(JSON.parse(s)) as z.infer<T>;
+      } catch {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+    });
+const positive = (d: number) => z.coerce.number().int().positive().default(d);
+const atLeastZero = (d: number) => z.coerce.number().int().min(0).default(d);
+/** A share in (0, 1], e.g. 0.5. */
+const share = (d: number) => z.coerce.number().gt(0).max(1).default(d);
+const bool = z.enum(['true', 'false']).default('false');
+const rate = z
+  .string()
+  .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'rate(…) or cron(…)');
+
+type Opt = Partial<Pick<Setting, 'env' | 'functions' | 'stages'>>;
+function s<S extends z.ZodType, const O extends Opt = Record<never, never>>(
+  param: string,
+  dflt: string | number,
+  schema: S,
+  opt?: O,
+): Setting<S> & O {
+  return { param, default: dflt, schema, stages: 'any', ...opt } as Setting<S> & O;
+}
+
+/** The table. Order is the order of serverless.yml and the docs. */
+export const SETTINGS = {
+  logLevel: s(
+    'logLevel',
+    'INFO',
+    z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+
+    { env: 'LOG_LEVEL' },
+  ),
+  slackWebhookParam: s(
+    'slackWebhookParam',
+    '/ssm-remediator/${sls:stage}/slack-webhook-url',
+    z
+      .union([z.literal(''), z.string().regex(/^\/[\w./${}:-]+$/, 'must be a parameter name like /a/b')])
+      .default(''),
+
+    { env: 'SLACK_WEBHOOK_PARAM', functions: ['notifySlack'] },
+  ),
+  defaultCalendars: s(
+    'defaultCalendars',
+    '',
+    csv.pipe(z.array(z.string().regex(ID_PATTERNS.calendarName, 'must be a calendar name or ARN'))),
+
+    { env: 'DEFAULT_CALENDARS' },
+  ),
+  automationAssumeRole: s(
+    'automationAssumeRole',
+    '',
+    z.union([z.literal(''), z.string().regex(ID_PATTERNS.iamRoleArn, 'must be an IAM role ARN')]).default(''),
+
+    { env: 'AUTOMATION_ASSUME_ROLE_ARN' },
+  ),
+  remediationSettings: s(
+    'remediationSettings',
+    '{}',
+    jsonOf(
+      z.record(z.string(), z.record(z.string(), z.string())),
+      'must be a JSON object of objects of strings',
+    ),
+
+    { env: 'REMEDIATION_SETTINGS' },
+  ),
+  optOutTag: s(
+    'optOutTag',
+    DEFAULT_LIMITS.optOutTag,
+    z.string().min(1).default(DEFAULT_LIMITS.optOutTag),
+
+    { env: 'OPT_OUT_TAG' },
+  ),
+  cooldownMaxRuns: s(
+    'cooldownMaxRuns',
+    DEFAULT_LIMITS.cooldownMaxRuns,
+    positive(DEFAULT_LIMITS.cooldownMaxRuns),
+
+    { env: 'COOLDOWN_MAX_RUNS' },
+  ),
+  cooldownWindowHours: s(
+    'cooldownWindowHours',
+    DEFAULT_LIMITS.cooldownWindowHours,
+    positive(DEFAULT_LIMITS.cooldownWindowHours),
+
+    { env: 'COOLDOWN_WINDOW_HOURS' },
+  ),
+  budgetPerHour: s(
+    'budgetPerHour',
+    DEFAULT_LIMITS.budgetPerHour,
+    positive(DEFAULT_LIMITS.budgetPerHour),
+
+    { env: 'BUDGET_PER_HOUR' },
+  ),
+  breakerFailures: s(
+    'breakerFailures',
+    3,
+    positive(3),
+
+    { env: 'BREAKER_FAILURES' },
+  ),
+  breakerLastRuns: s('breakerLastRuns', 5, positive(5), {
+    env: 'BREAKER_LAST_RUNS',
+  }),
+  breakerWindowMinutes: s(
+    'breakerWindowMinutes',
+    60,
+    positive(60),
+
+    { env: 'BREAKER_WINDOW_MINUTES' },
+  ),
+  guardCacheSeconds: s(
+    'guardCacheSeconds',
+    10,
+    atLeastZero(10),
+
+    { env: 'GUARD_CACHE_SECONDS' },
+  ),
+  automationConcurrentShare: s(
+    'automationConcurrentShare',
+    DEFAULT_CONCURRENT_SHARE,
+    share(DEFAULT_CONCURRENT_SHARE),
+
+    { env: 'AUTOMATION_CONCURRENT_SHARE' },
+  ),
+  automationQueuedShare: s(
+    'automationQueuedShare',
+    DEFAULT_QUEUED_SHARE,
+    share(DEFAULT_QUEUED_SHARE),
+
+    { env: 'AUTOMATION_QUEUED_SHARE' },
+  ),
+  switchesCacheSeconds: s(
+    'switchesCacheSeconds',
+    30,
+    atLeastZero(30),
+
+    { env: 'SWITCHES_CACHE_SECONDS' },
+  ),
+  calendarCacheSeconds: s(
+    'calendarCacheSeconds',
+    30,
+    atLeastZero(30),
+
+    { env: 'CALENDAR_CACHE_SECONDS' },
+  ),
+  tagsCacheSeconds: s(
+    'tagsCacheSeconds',
+    30,
+    atLeastZero(30),
+
+    { env: 'TAGS_CACHE_SECONDS' },
+  ),
+  agentSweepRate: s('agentSweepRate', 'rate(5 minutes)', rate),
+  agentStaleMinutes: s(
+    'agentStaleMinutes',
+    DEFAULT_LIMITS.agentStaleMinutes,
+    positive(DEFAULT_LIMITS.agentStaleMinutes),
+
+    { env: 'AGENT_STALE_MINUTES' },
+  ),
+  agentDebounceSweeps: s(
+    'agentDebounceSweeps',
+    3,
+    positive(3),
+
+    { env: 'AGENT_DEBOUNCE_SWEEPS' },
+  ),
+  agentSweepPages: s(
+    'agentSweepPages',
+    100,
+    positive(100),
+
+    { env: 'AGENT_SWEEP_PAGES' },
+  ),
+  agentSweepRps: s(
+    'agentSweepRps',
+    5,
+    positive(5),
+
+    { env: 'AGENT_SWEEP_RPS' },
+  ),
+  reconcileRate: s('reconcileRate', 'rate(15 minutes)', rate),
+  deferralMaxAgeHours: s(
+    'deferralMaxAgeHours',
+    168,
+    positive(168),
+
+    { env: 'DEFERRAL_MAX_AGE_HOURS', functions: ['reconcile'] },
+  ),
+  verifyTimeoutMinutes: s(
+    'verifyTimeoutMinutes',
+    30,
+    positive(30),
+
+    { env: 'VERIFY_TIMEOUT_MINUTES' },
+  ),
+  reconcilePollMinutes: s(
+    'reconcilePollMinutes',
+    5,
+    positive(5),
+
+    { env: 'RECONCILE_POLL_MINUTES' },
+  ),
+  backfillPerRun: s(
+    'backfillPerRun',
+    0,
+    z.coerce.number().int().min(0).max(500).default(0),
+
+    { env: 'BACKFILL_PER_RUN', functions: ['reconcile'] },
+  ),
+  historyTtlDays: s(
+    'historyTtlDays',
+    90,
+    positive(90),
+
+    { env: 'HISTORY_TTL_DAYS' },
+  ),
+  remediateConcurrency: s('remediateConcurrency', 5, z.coerce.number().int().positive()),
+  completeConcurrency: s('completeConcurrency', 5, z.coerce.number().int().positive()),
+  reconcileConcurrency: s('reconcileConcurrency', 1, z.coerce.number().int().positive()),
+  patchFanoutConcurrency: s('patchFanoutConcurrency', 2, z.coerce.number().int().min(2)),
+  slackDigestWindow: s('slackDigestWindow', 300, z.coerce.number().int().min(0).max(300)),
+  notifySlackConcurrency: s('notifySlackConcurrency', 2, z.coerce.number().int().min(2)),
+  operatorPrincipals: s(
+    'operatorPrincipals',
+    '',
+    csv.pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/,
+            'must be IAM role or user ARNs, no wildcards',
+          ),
+      ),
+    ),
+  ),
+  webhookKmsKeyArn: s(
+    'webhookKmsKeyArn',
+    '',
+    z.union([
+      z.literal(''),
+      z
+        .string()
+        .regex(
+          /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-fA-F-]{32,36}$/,
+          'must be a KMS key ARN',
+        ),
+    ]),
+  ),
+  production: s('production', 'false', bool),
+  derivedAutomationRoles: s('derivedAutomationRoles', 'false', bool),
+  heldAlarmMinutes: s('heldAlarmMinutes', 360, z.coerce.number().int().positive()),
+} satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export const SETTING_LIST: Setting[] = Object.values(SETTINGS);
+
+type Settings = typeof SETTINGS;
+/** The Lambda-environment half of the table, keyed by variable: what src/config.ts parses. */
+export type EnvSchemas = {
+  [
+    K in keyof Settings as Settings[K] extends { env: infer E extends string } ? E : never
+  ]: Settings[K]['schema'];
+};
+
+export function envSchemas(): EnvSchemas {
+  return Object.fromEntries(
+    SETTING_LIST.filter((x) => x.env).map((x) => [x.env!, x.schema]),
+  ) as unknown as EnvSchemas;
+}
+
+/** The functions that get a setting's variable. */
+export const functionsOf = (x: Setting): readonly FunctionName[] => x.functions ?? FUNCTION_NAMES;
+
+/**
+ * Problems with a stage's values (resolved params): unknown names, values that do not parse. Values
+ * still holding a variable (`${…}`) are not judged.
+ */
+export function settingProblems(values: Record<string, unknown>, stage?: string): string[] {
+  const out: string[] = [];
+  for (const [name, raw] of Object.entries(values)) {
+    const x = (SETTINGS as Record<string, Setting>)[name];
+    if (!x) {
+      out.push(`${name}: not a setting (src/settings.ts)`);
+      continue;
+    }
+    if (stage && x.stages !== 'any' && !x.stages.includes(stage) && raw !== x.default)
+      out.push(`${name}: stage ${stage} may not override it (allowed: ${x.stages.join(', ')})`);
+    const value = raw === undefined || raw === null ? '' : String(raw);
+    if (value.includes('${')) continue;
+    const r = x.schema.safeParse(value);
+    if (!r.success) out.push(`${name}: ${JSON.stringify(value)}: ${r.error.issues[0]!.message}`);
+  }
+  return out;
+}
