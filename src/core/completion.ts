@@ -17,7 +17,7 @@ import { automationReason, commandReason, terminalVerdict, type Verdict } from '
 import { checkBreaker } from './guard-report.ts';
 import type { CompliancePort, ExecutionsPort, LedgerStore, StoredExecution } from './ledger-types.ts';
 import type { LedgerRuntimeOptions } from './runtime-options.ts';
-import type { Action, Outcome } from './types.ts';
+import type { Action, Outcome, OutcomeBase } from './types.ts';
 
 // Moved by capability; re-exported so callers keep importing them from here.
 export * from './execution-status.ts';
@@ -230,13 +230,13 @@ export async function verifyExecution(
 async function finalize(
   exec: StoredExecution,
   verdict: Verdict,
-  code: Outcome['code'],
+  code: 'verified' | 'execution-failed' | 'not-fixed' | undefined,
   reason: string,
   deps: CompletionDeps,
   perInstance?: Record<string, string>,
 ): Promise<CompletionResult> {
   const now = deps.now();
-  const base: Omit<Outcome, 'resourceId' | 'outcome' | 'reason'> = {
+  const base: Omit<OutcomeBase, 'resourceId' | 'reason'> & { executionId: string } = {
     eventId: exec.eventId,
     remediation: exec.remediationId,
     family: exec.family,
@@ -245,19 +245,30 @@ async function finalize(
     region: exec.region,
     executionId: exec.executionId,
     actions: [actionOf(exec)],
-    ...(code ? { code } : {}),
     at: now.toISOString(),
   };
-  const outcomes: Outcome[] = exec.resourceIds.map((resourceId) => {
+  const outcomes: Outcome[] = exec.resourceIds.map((resourceId): Outcome => {
     const own = perInstance?.[resourceId];
     const ownVerdict =
       exec.resourceIds.length > 1 && own ? (own === 'Success' ? 'succeeded' : 'failed') : verdict;
-    return {
-      ...base,
-      resourceId,
-      outcome: ownVerdict,
-      reason: exec.resourceIds.length > 1 && own ? `${own} on ${resourceId}; ${reason}` : reason,
-    };
+    const ownReason = exec.resourceIds.length > 1 && own ? `${own} on ${resourceId}; ${reason}` : reason;
+    // Each instance's outcome carries the code of its own kind (an instance that succeeded in a
+    // command that failed elsewhere is `succeeded`, with no failure code).
+    return ownVerdict === 'succeeded'
+      ? {
+          ...base,
+          resourceId,
+          outcome: 'succeeded',
+          reason: ownReason,
+          ...(code === 'verified' ? { code } : {}),
+        }
+      : {
+          ...base,
+          resourceId,
+          outcome: 'failed',
+          reason: ownReason,
+          code: code === 'not-fixed' ? code : 'execution-failed',
+        };
   });
   try {
     await deps.ledger.recordFinished(exec.remediationId, exec.executionId, verdict, now, reason);

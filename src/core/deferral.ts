@@ -27,7 +27,8 @@ import { admissionRoom, recoverByTag, type OwnExecutionsPort, type RecoveryRepor
 
 export { guardResets } from './guard-resets.ts';
 import type { CompliancePort, ExecutionsPort, LedgerStore, StoredDeferral } from './ledger-types.ts';
-import { TRIGGER_FAMILIES, type Finding, type Outcome } from './types.ts';
+import { TRIGGER_FAMILIES, type Finding, type Outcome, type OutcomeBase } from './types.ts';
+import { typedFinding } from './finding.ts';
 
 export type ReconcileDeps = EngineDeps & {
   ledger: LedgerStore;
@@ -90,9 +91,9 @@ const storedFinding = z.object({
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.undefined()])),
 });
 
-/** The finding a deferral keeps, validated again before it is replayed. */
+/** The finding a deferral keeps, validated again before it is replayed (typed detail: src/core/finding.ts). */
 export function revivedFinding(d: StoredDeferral): Finding {
-  return storedFinding.parse(d.finding);
+  return typedFinding(storedFinding.parse(d.finding));
 }
 
 export interface ReleaseReport {
@@ -113,7 +114,7 @@ export interface ReleaseReport {
   error?: string;
 }
 
-function baseOutcome(d: StoredDeferral, now: Date): Omit<Outcome, 'outcome' | 'reason' | 'code'> {
+function baseOutcome(d: StoredDeferral, now: Date): Omit<OutcomeBase, 'reason'> {
   return {
     eventId: d.eventId,
     remediation: d.remediationId,

@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, type Limits } from '../../src/core/gates.ts';
 import type { AutomationDetail, CommandDetail, ComplianceResult } from '../../src/core/ledger-types.ts';
 import { createRegistry } from '../../src/core/registry.ts';
 import { defineRemediation, startAutomation } from '../../src/core/remediation.ts';
-import type { Action } from '../../src/core/types.ts';
+import type { SendCommandAction } from '../../src/core/types.ts';
 import type { LedgerOptions } from '../../src/adapters/ledger-dynamodb.ts';
 import type { Notification, StartAutomationRequest, SendCommandRequest } from '../../src/ports/index.ts';
 
@@ -43,7 +43,7 @@ export const patchNow = defineRemediation({
   calendars: [FREEZE],
   documents: [{ name: 'AWS-RunPatchBaseline', type: 'Command' }],
   permissions: ['ssm:SendCommand'],
-  plan: (f): Action[] => [
+  plan: (f): SendCommandAction[] => [
     {
       kind: 'sendCommand',
       document: 'AWS-RunPatchBaseline',
