@@ -40,7 +40,7 @@ export function slackMessage(n: Notification): { text: string; blocks: unknown[]
       elements: [{ type: 'mrkdwn', text: `${n.outcomes.length} resources: ${e(summary)}` }],
     });
   }
-  if (o.nextTransitionTime) {
+  if (o.outcome === 'deferred' && o.nextTransitionTime) {
     blocks.push({
       type: 'context',
       elements: [{ type: 'mrkdwn', text: `Calendar opens again at ${e(o.nextTransitionTime)}` }],

@@ -17,7 +17,7 @@ export function snsMessage(n: Notification): Record<string, unknown> {
     reason: o.reason,
     executionId: o.executionId ?? null,
     consoleUrl: n.consoleUrl ?? null,
-    nextTransitionTime: o.nextTransitionTime ?? null,
+    nextTransitionTime: (o.outcome === 'deferred' ? o.nextTransitionTime : undefined) ?? null,
     mode: o.mode ?? null,
     eventId: o.eventId,
     ...(o.requestedBy ? { requestedBy: o.requestedBy } : {}),

@@ -78,14 +78,14 @@ function patch(id: string): string {
   return `${header(id, 'patch.failed')}
 import { requireId } from '../core/ids.ts';
 import { defineRemediation } from '../core/remediation.ts';
-import type { Action, DocumentParameters } from '../core/types.ts';
+import type { DocumentParameters, SendCommandAction } from '../core/types.ts';
 
 // TODO: the document to send (AWS-owned: in ./_aws-documents.ts, or declare its parameters on it) and its parameters.
 const DOCUMENT = 'AWS-RunPatchBaseline';
 const PARAMETERS: DocumentParameters = { Operation: ['Install'], RebootOption: ['RebootIfNeeded'] };
 const EXAMPLE_INSTANCE = 'i-0fedcba9876543210';
 
-const sendCommand = (instanceId: string): Action => ({
+const sendCommand = (instanceId: string): SendCommandAction => ({
   kind: 'sendCommand',
   document: DOCUMENT,
   parameters: PARAMETERS,
@@ -193,8 +193,8 @@ export default defineRemediation({
   title: 'TODO: say what this remediation does for a disconnected agent',
   description: \`The agent-health sweep found an instance whose SSM Agent lost its connection; \${DOCUMENT} runs on it.\`,
   trigger: 'agent.disconnected',
-  // TODO: which disconnects this handles (f.detail carries reason, pingStatus, platformType).
-  applies: (f) => f.detail.reason === 'connection-lost',
+  // TODO: which disconnects this handles (the sweep's f.detail carries reason, pingStatus, platformType).
+  applies: (f) => f.detail.source === 'agent-sweep' && f.detail.reason === 'connection-lost',
   defaultMode: 'shadow',
   documents: [{ name: DOCUMENT, type: 'Automation' }],
   permissions: ['ssm:StartAutomationExecution'],
@@ -273,7 +273,7 @@ export default defineRemediation({
   title: 'TODO: say what this remediation does for a failed association',
   description: \`A State Manager association failed on an instance; \${DOCUMENT} runs on it.\`,
   trigger: 'association.failed',
-  // TODO: which failures this handles (f.rule is the association's document; f.detail.associationId, if the event named it).
+  // TODO: which failures this handles (f.rule is the association's document; f.detail.associationId when f.detail.source is 'association-state').
   applies: () => true,
   defaultMode: 'shadow',
   documents: [{ name: DOCUMENT, type: 'Automation' }],

@@ -1,6 +1,7 @@
 /** `remediator plan <event.json>`: what the service would decide, with no AWS call. */
 import { readFileSync } from 'node:fs';
 import { dryRun, type DryRunFacts } from '../core/dry-run.ts';
+import { EXAMPLE_STAGE_CALENDARS } from '../core/facts.ts';
 import type { Registry } from '../core/registry.ts';
 import { MODES } from '../core/types.ts';
 import { parseCommand, usageError, type CommandSpec } from './args.ts';
@@ -18,6 +19,11 @@ export const PLAN = {
     json: { type: 'boolean', help: 'print the plan as JSON' },
     calendar: { type: 'string', choices: ['OPEN', 'CLOSED'], help: 'change calendar state (default OPEN)' },
     'next-transition': { type: 'string', value: 'ISO', help: "the calendar's next transition time" },
+    'default-calendars': {
+      type: 'string',
+      value: 'NAMES',
+      help: `the stage's default calendars, comma-separated ('' = none; default ${EXAMPLE_STAGE_CALENDARS.join(',')})`,
+    },
     mode: { type: 'string', choices: MODES, help: "the remediation's mode (default: its defaultMode)" },
     'kill-switch': { type: 'string', choices: ['on', 'off'], help: 'the kill switch (default off)' },
     tag: { type: 'string', value: 'KEY=VALUE', multiple: true, help: 'a tag on the resource' },
@@ -71,6 +77,11 @@ export function planCommand(argv: string[], io: Io, registry: Registry): number 
       );
     facts.nextTransitionTime = values['next-transition'];
   }
+  if (values['default-calendars'] !== undefined)
+    facts.defaultCalendars = values['default-calendars']
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   if (values.mode) facts.mode = values.mode;
   if (values['kill-switch']) facts.killSwitch = values['kill-switch'] === 'on';
   if (values.tag) {

@@ -7,7 +7,7 @@
 import type { ExecutionRecord, SendCommandRequest, StartAutomationRequest } from '../ports/index.ts';
 import type { Remediation } from './remediation.ts';
 import { clientToken } from './token.ts';
-import type { Action, Finding, Outcome } from './types.ts';
+import type { Action, DecidedOutcome, Finding } from './types.ts';
 
 /**
  * Tags put on every execution the service starts (at most 5 at start). With them the reconcile sweep
@@ -36,7 +36,7 @@ export interface PlanMember {
   finding: Finding;
   remediation: Remediation;
   /** The decision's outcome: the base of the member's final outcome (`at` set when it ends, if unset). */
-  outcome: Omit<Outcome, 'at'> & { at?: string };
+  outcome: DecidedOutcome & { at?: string };
   /** The queue record the finding came from (fan-out), so that only it is redelivered. */
   recordId?: string;
 }

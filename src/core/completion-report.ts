@@ -11,7 +11,7 @@ import { errorMessage } from './errors.ts';
 import type { Verdict } from './execution-status.ts';
 import { checkBreaker } from './guard-report.ts';
 import type { StoredExecution } from '../ports/ledger-store.ts';
-import type { Action, Outcome } from './types.ts';
+import type { Action, Outcome, OutcomeBase } from './types.ts';
 
 /** A completion that changes nothing (not ours, not terminal, already reported): logged, not announced. */
 export function ignored(deps: CompletionDeps, reason: string, s?: CompletionSignal): CompletionResult {
@@ -43,13 +43,13 @@ function actionOf(exec: StoredExecution): Action {
 export async function reportFinished(
   exec: StoredExecution,
   verdict: Verdict,
-  code: Outcome['code'],
+  code: 'verified' | 'execution-failed' | 'not-fixed' | undefined,
   reason: string,
   deps: CompletionDeps,
   perInstance?: Record<string, string>,
 ): Promise<CompletionResult> {
   const now = deps.now();
-  const base: Omit<Outcome, 'resourceId' | 'outcome' | 'reason'> = {
+  const base: Omit<OutcomeBase, 'resourceId' | 'reason'> & { executionId: string } = {
     eventId: exec.eventId,
     remediation: exec.remediationId,
     family: exec.family,
@@ -58,19 +58,30 @@ export async function reportFinished(
     region: exec.region,
     executionId: exec.executionId,
     actions: [actionOf(exec)],
-    ...(code ? { code } : {}),
     at: now.toISOString(),
   };
-  const outcomes: Outcome[] = exec.resourceIds.map((resourceId) => {
+  const outcomes: Outcome[] = exec.resourceIds.map((resourceId): Outcome => {
     const own = perInstance?.[resourceId];
     const ownVerdict =
       exec.resourceIds.length > 1 && own ? (own === 'Success' ? 'succeeded' : 'failed') : verdict;
-    return {
-      ...base,
-      resourceId,
-      outcome: ownVerdict,
-      reason: exec.resourceIds.length > 1 && own ? `${own} on ${resourceId}; ${reason}` : reason,
-    };
+    const ownReason = exec.resourceIds.length > 1 && own ? `${own} on ${resourceId}; ${reason}` : reason;
+    // Each instance's outcome carries the code of its own kind (an instance that succeeded in a
+    // command that failed elsewhere is `succeeded`, with no failure code).
+    return ownVerdict === 'succeeded'
+      ? {
+          ...base,
+          resourceId,
+          outcome: 'succeeded',
+          reason: ownReason,
+          ...(code === 'verified' ? { code } : {}),
+        }
+      : {
+          ...base,
+          resourceId,
+          outcome: 'failed',
+          reason: ownReason,
+          code: code === 'not-fixed' ? code : 'execution-failed',
+        };
   });
   try {
     await deps.ledger.recordFinished(exec.remediationId, exec.executionId, verdict, now, reason);

@@ -3,15 +3,15 @@
  * then the mode. Shadow mode runs everything and reports what it would have done.
  */
 import { ValidationError, errorMessage } from './errors.ts';
-import { evaluateGates, type GateDecision, type GateInput } from './gates.ts';
+import { evaluateGates, type GateDecision, type GateInput, type GateStop } from './gates.ts';
 import type { PlanContext } from './remediation.ts';
-import type { Action, Outcome } from './types.ts';
+import type { Action, CallAction, DecidedOutcome, SkipAction } from './types.ts';
 
 export interface Decision {
   gates: GateDecision[];
   /** `act`: carry out `actions`. Otherwise the outcome is final and nothing is done. */
   verdict: 'act' | 'stop';
-  outcome: Omit<Outcome, 'at'>;
+  outcome: DecidedOutcome;
   actions: Action[];
 }
 
@@ -29,28 +29,30 @@ export function decide(input: GateInput, ctx: PlanContext): Decision {
   };
   const gates = evaluateGates(input);
   /** A final outcome: nothing is carried out, `actions` is what the plan said (for the report). */
-  const stopWith = (
-    actions: Action[],
-    o: Omit<Decision['outcome'], keyof typeof base | 'actions'>,
-  ): Decision => ({
+  const stopWith = (actions: Action[], o: StopOutcome): Decision => ({
     gates,
     verdict: 'stop',
     actions,
-    outcome: { ...base, ...o, actions },
+    outcome: { ...base, ...o, actions } as DecidedOutcome,
   });
-  const stop = gates.find((g) => !g.pass);
+  const stop = gates.find((g): g is GateStop => !g.pass);
   if (stop) {
-    return stopWith([], {
-      outcome: stop.outcome ?? 'skipped',
-      code: stop.code,
-      reason: stop.reason,
-      ...(stop.nextTransitionTime ? { nextTransitionTime: stop.nextTransitionTime } : {}),
-    });
+    return stopWith(
+      [],
+      stop.outcome === 'deferred'
+        ? {
+            outcome: 'deferred',
+            code: stop.code,
+            reason: stop.reason,
+            ...(stop.nextTransitionTime ? { nextTransitionTime: stop.nextTransitionTime } : {}),
+          }
+        : { outcome: 'skipped', code: stop.code, reason: stop.reason },
+    );
   }
 
-  let actions: Action[];
+  let planned: Action[];
   try {
-    actions = remediation.plan(finding, facts, ctx);
+    planned = remediation.plan(finding, facts, ctx);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     return stopWith([], {
@@ -61,33 +63,53 @@ export function decide(input: GateInput, ctx: PlanContext): Decision {
     });
   }
 
-  const acting = actions.filter((a) => a.kind === 'startAutomation' || a.kind === 'sendCommand');
-  const skip = actions.find((a): a is Extract<Action, { kind: 'skip' }> => a.kind === 'skip');
-  const defer = actions.find((a): a is Extract<Action, { kind: 'defer' }> => a.kind === 'defer');
-  if (acting.length === 0) {
-    const reason = skip?.reason ?? defer?.reason ?? 'the plan has nothing to do';
-    return stopWith(actions, {
-      outcome: defer ? 'deferred' : 'skipped',
-      reason,
-      ...(!defer && skip?.code ? { code: skip.code } : {}),
-      ...(defer?.until ? { nextTransitionTime: defer.until } : {}),
+  // The contract (types.ts PlanResult): SSM calls, or one skip. A plan that mixes them is a bug in
+  // the remediation: rejected, never half carried out.
+  const calls = planned.filter(
+    (a): a is CallAction => a.kind === 'startAutomation' || a.kind === 'sendCommand',
+  );
+  const skip = planned.find((a): a is SkipAction => a.kind === 'skip');
+  if (skip && calls.length > 0) {
+    return stopWith(planned, {
+      outcome: 'rejected',
+      code: 'invalid-parameters',
+      field: 'plan()',
+      reason: `${remediation.id}: the plan returned both SSM calls and a skip; a plan returns calls or one skip`,
+    });
+  }
+  if (calls.length === 0) {
+    return stopWith(planned, {
+      outcome: 'skipped',
+      reason: skip?.reason ?? 'the plan has nothing to do',
+      ...(skip ? { code: skip.code } : {}),
     });
   }
 
   if (facts.mode === 'shadow') {
-    return stopWith(actions, {
+    return stopWith(planned, {
       outcome: 'skipped',
       code: 'shadow',
-      reason: `shadow mode: would ${describe(acting)}`,
+      reason: `shadow mode: would ${describe(calls)}`,
     });
   }
   return {
     gates,
     verdict: 'act',
-    actions,
-    outcome: { ...base, outcome: 'started', reason: describe(acting), actions },
+    actions: planned,
+    outcome: { ...base, outcome: 'started', reason: describe(calls), actions: planned },
   };
 }
+
+/** What a stop says: one outcome kind and the fields it carries (the decision adds the finding's). */
+type StopOutcome =
+  | { outcome: 'skipped'; code?: SkipAction['code'] | undefined; reason: string }
+  | {
+      outcome: 'deferred';
+      code: Extract<GateStop, { outcome: 'deferred' }>['code'];
+      reason: string;
+      nextTransitionTime?: string;
+    }
+  | { outcome: 'rejected'; code: 'invalid-parameters'; field?: string; reason: string };
 
 export function describe(actions: Action[]): string {
   return actions

@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import type { StoredDeferral } from '../ports/ledger-store.ts';
 import { TRIGGER_FAMILIES, type Finding } from './types.ts';
+import { typedFinding } from './finding.ts';
 
 const calendarEvent = z.object({
   source: z.literal('aws.ssm'),
@@ -60,7 +61,7 @@ const storedFinding = z.object({
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.undefined()])),
 });
 
-/** The finding a deferral keeps, validated again before it is replayed. */
+/** The finding a deferral keeps, validated again before it is replayed (typed detail: src/core/finding.ts). */
 export function revivedFinding(d: StoredDeferral): Finding {
-  return storedFinding.parse(d.finding);
+  return typedFinding(storedFinding.parse(d.finding));
 }

@@ -6,25 +6,34 @@ import { NotAFindingError, parseFinding } from '../events/finding.ts';
 import type { GuardFacts } from '../ports/index.ts';
 import { decide } from './decide.ts';
 import { ValidationError } from './errors.ts';
+import {
+  EXAMPLE_STAGE_CALENDARS,
+  assembleFacts,
+  factRequest,
+  type FactRequest,
+  type Readings,
+} from './facts.ts';
 import { DEFAULT_LIMITS, type GateDecision, type Limits } from './gates.ts';
 import type { Registry } from './registry.ts';
-import type { ExampleFacts, Remediation, RemediationExample } from './remediation.ts';
-import type { Action, Facts, Finding, Outcome } from './types.ts';
+import { appliesTo, type ExampleFacts, type Remediation, type RemediationExample } from './remediation.ts';
+import type { Action, Facts, Finding, Outcome, OutcomeCode } from './types.ts';
 
-/** Example facts, plus ledger guards and stage settings. `mode` unset: each remediation's default mode. */
+/**
+ * Example facts, plus ledger guards and stage settings. `mode` unset: each remediation's default mode;
+ * `defaultCalendars` unset: the sandbox stage's (EXAMPLE_STAGE_CALENDARS).
+ */
 export interface DryRunFacts extends ExampleFacts {
   guards?: Partial<GuardFacts>;
   assumeRoleArn?: string;
   now?: string;
   limits?: Partial<Limits>;
-  defaultCalendars?: string[];
 }
 
 export interface DryRunRemediation {
   id: string;
   title: string;
   outcome: Outcome['outcome'];
-  code?: string;
+  code?: OutcomeCode;
   reason: string;
   field?: string;
   gates: GateDecision[];
@@ -38,46 +47,67 @@ export interface DryRunResult {
   remediations: DryRunRemediation[];
 }
 
-export function factsFor(finding: Finding, r: Remediation, f: DryRunFacts): Facts {
-  const calendars = r.calendars ?? f.defaultCalendars ?? [];
-  // Like the engine: a remediation that names no calendar (`calendars: []`) is never gated; one that
-  // names none of its own follows the stage default, whose state the caller gives.
-  const gated = r.calendars === undefined || r.calendars.length > 0;
+/**
+ * The dry run's readings for a request (src/core/facts.ts): what the caller says, else the defaults
+ * (calendar OPEN, no tags, the agent Online, or ConnectionLost for an agent finding; the event's own
+ * association only; an empty ledger). Only what the request names is given, as the engine reads it.
+ */
+export function dryRunReadings(finding: Finding, req: FactRequest, f: DryRunFacts): Readings {
+  const guards: GuardFacts = { recentRuns: 0, startedLastHour: 0, breakerOpen: false, ...f.guards };
+  const ping = f.pingStatus ?? (finding.family === 'agent.disconnected' ? 'ConnectionLost' : 'Online');
   return {
-    now: f.now ?? new Date().toISOString(),
-    killSwitch: f.killSwitch ?? false,
-    mode: f.mode ?? r.defaultMode,
-    tags: f.tags ?? {},
-    calendar: {
-      state: gated ? (f.calendar ?? 'OPEN') : 'OPEN',
-      calendars,
-      ...(f.nextTransitionTime ? { nextTransitionTime: f.nextTransitionTime } : {}),
-    },
-    ...(finding.family !== 'config.noncompliant'
+    ...(req.tags ? { tags: f.tags ?? {} } : {}),
+    ...(req.calendar === 'read'
       ? {
-          instances: {
-            [finding.resourceId]: {
-              instanceId: finding.resourceId,
-              pingStatus:
-                f.pingStatus ?? (finding.family === 'agent.disconnected' ? 'ConnectionLost' : 'Online'),
-              ...(f.lastPingDateTime ? { lastPingDateTime: f.lastPingDateTime } : {}),
-            },
+          calendar: {
+            state: f.calendar ?? 'OPEN',
+            ...(f.nextTransitionTime ? { nextTransitionTime: f.nextTransitionTime } : {}),
           },
         }
       : {}),
-    ...(finding.family === 'association.failed' && f.associations
-      ? { associations: f.associations.map((a) => ({ ...a })) }
+    ...(req.instances.length > 0
+      ? {
+          instances: Object.fromEntries(
+            req.instances.map((id) => [
+              id,
+              {
+                instanceId: id,
+                pingStatus: ping,
+                ...(f.lastPingDateTime ? { lastPingDateTime: f.lastPingDateTime } : {}),
+              },
+            ]),
+          ),
+        }
       : {}),
+    ...(req.associationsOf !== undefined
+      ? { associations: (f.associations ?? []).map((a) => ({ ...a })) }
+      : {}),
+    guards,
+  };
+}
+
+/** The facts and guards a dry run decides with: the engine's own builder over the caller's readings. */
+export function dryRunFacts(
+  finding: Finding,
+  r: Remediation,
+  f: DryRunFacts,
+): { facts: Facts; guards: GuardFacts } {
+  const switches = { killSwitch: f.killSwitch ?? false, modes: f.mode ? { [r.id]: f.mode } : {} };
+  const req = factRequest(finding, r, switches, f.defaultCalendars ?? EXAMPLE_STAGE_CALENDARS);
+  const readings = dryRunReadings(finding, req, f);
+  return {
+    facts: assembleFacts(req, readings, f.now ? new Date(f.now) : new Date()),
+    guards: readings.guards,
   };
 }
 
 export function dryRunRemediation(finding: Finding, r: Remediation, f: DryRunFacts): DryRunRemediation {
-  const guards: GuardFacts = { recentRuns: 0, startedLastHour: 0, breakerOpen: false, ...f.guards };
+  const { facts, guards } = dryRunFacts(finding, r, f);
   const d = decide(
     {
       remediation: r,
       finding,
-      facts: factsFor(finding, r, f),
+      facts,
       guards,
       limits: { ...DEFAULT_LIMITS, ...f.limits },
     },
@@ -89,7 +119,7 @@ export function dryRunRemediation(finding: Finding, r: Remediation, f: DryRunFac
     outcome: d.outcome.outcome,
     ...(d.outcome.code ? { code: d.outcome.code } : {}),
     reason: d.outcome.reason,
-    ...(d.outcome.field ? { field: d.outcome.field } : {}),
+    ...(d.outcome.outcome === 'rejected' && d.outcome.field ? { field: d.outcome.field } : {}),
     gates: d.gates,
     actions: d.actions,
   };
@@ -126,7 +156,7 @@ export function runExample(r: Remediation, ex: RemediationExample): string[] {
     return ex.expect.outcome === 'rejected' ? [] : [`the event is rejected (${e.message})`];
   }
   const problems: string[] = [];
-  const applies = r.trigger === finding.family && r.applies(finding);
+  const applies = appliesTo(r, finding);
   if (applies !== (ex.expect.applies ?? true)) problems.push(`applies() is ${applies}, expected ${!applies}`);
   if (!applies) return problems;
   const got = dryRunRemediation(finding, r, { mode: 'auto', ...ex.facts });

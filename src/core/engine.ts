@@ -10,7 +10,6 @@ import type {
   DeadLetterPort,
   ExecutionRecord,
   FleetPort,
-  GuardFacts,
   LedgerPort,
   LogPort,
   MetricsPort,
@@ -22,7 +21,8 @@ import type {
 import { parseFinding } from '../events/finding.ts';
 import type { Home } from '../events/origin.ts';
 import { decide, type Decision } from './decide.ts';
-import { GateUnreadableError, ValidationError, errorMessage, errorName } from './errors.ts';
+import { GateUnreadableError, ValidationError, errorMessage } from './errors.ts';
+import { gatherFacts } from './facts.ts';
 import type { Limits } from './gates.ts';
 import { holdCodeOf } from './hold.ts';
 import { decisionPlan } from './act-plan.ts';
@@ -35,7 +35,7 @@ import { manualFinding, withRequester } from './manual.ts';
 import { operatorEventType, REMEDIATION_REQUESTED } from '../events/operator.ts';
 import { rejectEvent } from './reject.ts';
 import type { Remediation } from './remediation.ts';
-import type { CalendarFact, Facts, Finding, InstanceFact, Outcome } from './types.ts';
+import { outcomeBase, type DeferCode, type Finding, type Outcome, type SkipReason } from './types.ts';
 
 export interface EngineConfig {
   stage: string;
@@ -124,7 +124,11 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
     return [
       {
         remediation: undefined,
-        decision: stopped(finding, 'skipped', 'no-match', 'no remediation applies to this finding'),
+        decision: stopped(finding, {
+          outcome: 'skipped',
+          code: 'no-match',
+          reason: 'no remediation applies to this finding',
+        }),
       },
     ];
   }
@@ -136,16 +140,17 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
     return matching.map((r) => ({ remediation: r, decision: unreadable(finding, r, 'ledger', e) }));
   }
   if (own) {
-    const d = stopped(
+    const decision = stopped(
       finding,
-      'skipped',
-      'own-action',
-      `${finding.resourceId} failed in command ${own.executionId}, which this service started (${own.remediationId}); its completion reports it, so no new remediation starts`,
+      {
+        outcome: 'skipped',
+        code: 'own-action',
+        reason: `${finding.resourceId} failed in command ${own.executionId}, which this service started (${own.remediationId}); its completion reports it, so no new remediation starts`,
+        executionId: own.executionId,
+      },
       deps.registry.get(own.remediationId),
     );
-    return [
-      { remediation: undefined, decision: { ...d, outcome: { ...d.outcome, executionId: own.executionId } } },
-    ];
+    return [{ remediation: undefined, decision }];
   }
   let switches: Switches;
   try {
@@ -158,10 +163,16 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
   }
   const out: RemediationDecision[] = [];
   for (const r of matching) {
-    const mode = switches.modes[r.id] ?? r.defaultMode;
     try {
-      const facts = await gatherFacts(finding, r, switches.killSwitch, mode, at, deps);
-      const guards = await readGuards(r, finding, at, deps);
+      // The one facts builder (src/core/facts.ts), shared with the dry run and `remediator plan`.
+      const { facts, guards } = await gatherFacts(
+        finding,
+        r,
+        switches,
+        deps.config.defaultCalendars,
+        deps,
+        at,
+      );
       const ctx = {
         assumeRoleArn: deps.config.assumeRoleArns?.[r.id] ?? deps.config.assumeRoleArn,
         settings: { ...r.settings, ...deps.config.settings[r.id] },
@@ -180,74 +191,16 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
 
 /** The service's own execution a finding reports on (a patch run it sent that failed), if any. */
 async function ownExecution(finding: Finding, deps: EngineDeps): Promise<ExecutionRecord | undefined> {
-  const id = finding.detail.commandId;
-  return typeof id === 'string' ? deps.ledger.getExecution(id) : undefined;
+  if (finding.family !== 'patch.failed' || finding.detail.source !== 'command-invocation') return undefined;
+  return deps.ledger.getExecution(finding.detail.commandId);
 }
 
-async function read<T>(gate: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw new GateUnreadableError(gate, `${errorName(e)}: ${errorMessage(e)}`, { cause: e });
-  }
-}
+/** A decision that stops before any gate: a skip (no match, the service's own action) or a hold. */
+type Stop =
+  | { outcome: 'skipped'; code: SkipReason; reason: string; executionId?: string }
+  | { outcome: 'deferred'; code: DeferCode; reason: string };
 
-async function gatherFacts(
-  finding: Finding,
-  r: Remediation,
-  killSwitch: boolean,
-  mode: Facts['mode'],
-  at: Date,
-  deps: EngineDeps,
-): Promise<Facts> {
-  const facts: Facts = {
-    now: at.toISOString(),
-    killSwitch,
-    mode,
-    tags: {},
-    calendar: { state: 'OPEN', calendars: [] },
-  };
-  // The kill switch and mode 'off' stop everything: no need to read further gates.
-  if (killSwitch || mode === 'off') return facts;
-  facts.tags = await read('resource tags', () => deps.tags.tagsFor(finding));
-  const calendars = r.calendars ?? deps.config.defaultCalendars;
-  const state = calendars.length
-    ? await read('change calendar', () => deps.calendar.state(calendars))
-    : ({ state: 'OPEN' } as const);
-  facts.calendar = {
-    ...state,
-    calendars,
-    // Fail closed: no own calendar, no stage default, and not exempt (`calendars: []`).
-    ...(calendars.length === 0 && r.calendars === undefined ? { unset: true as const } : {}),
-  } satisfies CalendarFact;
-  if (finding.resourceType === 'AWS::EC2::Instance' || finding.resourceType === 'AWS::SSM::ManagedInstance') {
-    if (finding.family !== 'config.noncompliant') {
-      const instances: Record<string, InstanceFact> = await read('instance agent status', () =>
-        deps.fleet.describe([finding.resourceId]),
-      );
-      facts.instances = instances;
-    }
-  }
-  if (finding.family === 'association.failed') {
-    facts.associations = await read('instance associations', () => {
-      if (!deps.associations) throw new Error('no State Manager associations port is wired');
-      return deps.associations.onInstance(finding.resourceId);
-    });
-  }
-  return facts;
-}
-
-async function readGuards(r: Remediation, finding: Finding, at: Date, deps: EngineDeps): Promise<GuardFacts> {
-  return read('ledger', () => deps.ledger.guards(r.id, finding.resourceId, at));
-}
-
-function stopped(
-  finding: Finding,
-  outcome: Outcome['outcome'],
-  code: Outcome['code'],
-  reason: string,
-  r?: Remediation,
-): Decision {
+function stopped(finding: Finding, stop: Stop, r?: Remediation): Decision {
   return {
     gates: [],
     verdict: 'stop',
@@ -260,9 +213,7 @@ function stopped(
       account: finding.account,
       region: finding.region,
       ...(r ? { remediation: r.id } : {}),
-      outcome,
-      code,
-      reason,
+      ...stop,
       actions: [],
     },
   };
@@ -272,9 +223,11 @@ function stopped(
 function unreadable(finding: Finding, r: Remediation, gate: string, e: unknown): Decision {
   return stopped(
     finding,
-    'deferred',
-    'gate-unreadable',
-    `${gate} could not be read, so nothing was done: ${errorMessage(e)}`,
+    {
+      outcome: 'deferred',
+      code: 'gate-unreadable',
+      reason: `${gate} could not be read, so nothing was done: ${errorMessage(e)}`,
+    },
     r,
   );
 }
@@ -303,7 +256,8 @@ export async function carryOut(
   } catch (e) {
     // Nothing claimed, nothing started: hold the work so the retry may act.
     const o: Outcome = {
-      ...outcome,
+      ...outcomeBase(outcome),
+      at,
       outcome: 'deferred',
       code: 'gate-unreadable',
       reason: `ledger could not be written, so nothing was done: ${errorMessage(e)}`,

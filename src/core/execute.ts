@@ -14,7 +14,7 @@ import { TransientError, classifyActionError, errorMessage, errorName } from './
 import type { Limits } from './gates.ts';
 import { holdRecord, type HoldCode } from './hold.ts';
 import type { Remediation } from './remediation.ts';
-import type { Finding, Outcome } from './types.ts';
+import { outcomeBase, type Finding, type Outcome } from './types.ts';
 
 export interface ExecuteDeps {
   config: {
@@ -72,7 +72,8 @@ export async function claimOrSkip(
   const claim = await deps.ledger.claim(claimKey(m.remediation, m.finding), deps.now());
   if (claim.status !== 'duplicate') return undefined;
   return {
-    ...base,
+    ...outcomeBase(base),
+    at: base.at,
     outcome: 'skipped',
     code: 'duplicate',
     reason: claim.reason,
@@ -91,7 +92,14 @@ export async function executePlan(
 ): Promise<ExecuteResult> {
   const result: ExecuteResult = { outcomes: [], redeliver: [], started: [] };
   const at = (m: PlanMember) => m.outcome.at ?? deps.now().toISOString();
-  const end = (m: PlanMember, o: Partial<Outcome>): Outcome => ({ ...m.outcome, at: at(m), ...o });
+  /** A member's final outcome: started (the decision's, with the execution), failed or held. */
+  const end = (
+    m: PlanMember,
+    o:
+      | { outcome: 'started'; reason?: string; executionId?: string }
+      | { outcome: 'failed'; code: 'api-error'; reason: string }
+      | { outcome: 'deferred'; code: HoldCode; reason: string },
+  ): Outcome => ({ ...outcomeBase(m.outcome), at: at(m), ...o });
   const limit = deps.config.limits.budgetPerHour;
 
   // The budget is exact: one conditional counter per clock hour, one slot per plan, taken before acting.
@@ -165,7 +173,9 @@ export async function executePlan(
   const last = result.started.at(-1);
   for (const m of plan.members) {
     if (!plan.shared) {
-      result.outcomes.push(end(m, last ? { executionId: last.executionId } : {}));
+      result.outcomes.push(
+        end(m, { outcome: 'started', ...(last ? { executionId: last.executionId } : {}) }),
+      );
       continue;
     }
     const { request, resourceIds } = plan.calls[0]!;

@@ -182,7 +182,9 @@ export function fanoutNotification(
     : '';
   const single = commands.length === 1 ? commands[0]! : undefined;
   const first = told[0]!;
-  const headline: Outcome = {
+  // The batch's headline, for the notification's title: the most severe kind among its findings
+  // (each of which carries its own code), not an outcome of one finding.
+  const headline = {
     eventId: first.eventId,
     outcome: worst,
     reason: `${sent}${told.length} finding(s): ${summary}`,
@@ -193,7 +195,7 @@ export function fanoutNotification(
     ...(single ? { executionId: single.commandId } : {}),
     actions: commands.map(({ commandId: _id, remediationId: _r, ...c }) => ({ kind: 'sendCommand', ...c })),
     at,
-  };
+  } as Outcome;
   return {
     outcome: headline,
     outcomes: told,

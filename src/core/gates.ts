@@ -5,7 +5,7 @@
 import type { GuardFacts } from '../ports/index.ts';
 import { classify } from './agent-health.ts';
 import type { Remediation } from './remediation.ts';
-import type { Facts, Finding, OutcomeKind, SkipReason } from './types.ts';
+import type { DeferCode, Facts, Finding, SkipReason } from './types.ts';
 
 export interface Limits {
   /** Loop guard: at most this many runs of one remediation on one resource within the window. */
@@ -27,23 +27,31 @@ export const DEFAULT_LIMITS: Limits = {
   agentStaleMinutes: 15,
 };
 
-export interface GateDecision {
-  gate:
-    | 'kill-switch'
-    | 'mode'
-    | 'agent-state'
-    | 'opt-out'
-    | 'reapplied'
-    | 'cooldown'
-    | 'circuit-breaker'
-    | 'budget'
-    | 'calendar';
-  pass: boolean;
-  reason: string;
-  outcome?: Extract<OutcomeKind, 'skipped' | 'deferred'>;
-  code?: SkipReason;
-  nextTransitionTime?: string;
-}
+export type GateName =
+  | 'kill-switch'
+  | 'mode'
+  | 'agent-state'
+  | 'opt-out'
+  | 'reapplied'
+  | 'cooldown'
+  | 'circuit-breaker'
+  | 'budget'
+  | 'calendar';
+
+/** One gate's decision: it passes, or it stops the remediation with a skip or a hold (deferred). */
+export type GateDecision = { gate: GateName; reason: string } & (
+  | { pass: true }
+  | { pass: false; outcome: 'skipped'; code: SkipReason }
+  | {
+      pass: false;
+      outcome: 'deferred';
+      code: Extract<DeferCode, 'calendar-closed' | 'budget'>;
+      nextTransitionTime?: string;
+    }
+);
+
+/** A gate that stopped the remediation. */
+export type GateStop = Extract<GateDecision, { pass: false }>;
 
 export interface GateInput {
   remediation: Remediation;

@@ -16,7 +16,7 @@ import { heldWork } from './metrics.ts';
 import type { ReconcileDeps } from './reconcile.ts';
 import { admissionRoom } from './recovery.ts';
 import type { StoredDeferral } from '../ports/ledger-store.ts';
-import type { Finding, Outcome } from './types.ts';
+import type { Finding, Outcome, OutcomeBase } from './types.ts';
 
 export interface ReleaseReport {
   remediationId: string;
@@ -36,7 +36,7 @@ export interface ReleaseReport {
   error?: string;
 }
 
-function baseOutcome(d: StoredDeferral, now: Date): Omit<Outcome, 'outcome' | 'reason' | 'code'> {
+function baseOutcome(d: StoredDeferral, now: Date): Omit<OutcomeBase, 'reason'> {
   return {
     eventId: d.eventId,
     remediation: d.remediationId,

@@ -60,7 +60,7 @@ export function nextTryAt(
 export function holdRecord(
   finding: Finding,
   r: Remediation,
-  o: Pick<Outcome, 'reason' | 'nextTransitionTime'>,
+  o: Pick<Outcome, 'reason'> & { nextTransitionTime?: string | undefined },
   code: HoldCode,
   calendars: string[],
   attempt: number,

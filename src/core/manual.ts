@@ -13,7 +13,7 @@ import { remediationRequested } from '../events/operator.ts';
 import { ValidationError } from './errors.ts';
 import { ID_PATTERNS } from './ids.ts';
 import type { Registry } from './registry.ts';
-import type { Finding, Outcome } from './types.ts';
+import type { Finding, Outcome, RequestedDetail } from './types.ts';
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.infer<T> {
   const r = schema.safeParse(value);
@@ -33,53 +33,49 @@ export function manualFinding(event: unknown, registry: Registry, home: Home = {
   const d = parse(remediationRequested, env.detail, 'detail');
   const r = registry.get(d.remediation);
   if (!r) throw new ValidationError('detail.remediation', `unknown remediation ${d.remediation}`);
+  const detail: RequestedDetail = {
+    source: 'operator',
+    requestedRemediation: r.id,
+    requestedBy: d.requestedBy,
+    ...(d.note ? { note: d.note } : {}),
+  };
   const base = {
-    family: r.trigger,
     eventId: env.id,
     account: env.account,
     region: env.region,
     resourceId: d.resourceId,
     orderingTime: env.time,
     time: env.time,
-    detail: {
-      source: 'operator',
-      requestedRemediation: r.id,
-      requestedBy: d.requestedBy,
-      ...(d.note ? { note: d.note } : {}),
-    },
+    detail,
   };
   if (r.trigger === 'config.noncompliant') {
     const ref = r.configRules?.[0];
     if (!ref)
       throw new ValidationError('detail.remediation', `${r.id} declares no configRules to request it by`);
-    return { ...base, resourceType: ref.resourceType, rule: ref.rule };
+    return { ...base, family: r.trigger, resourceType: ref.resourceType, rule: ref.rule };
   }
   if (!ID_PATTERNS.managedInstanceId.test(d.resourceId))
     throw new ValidationError(
       'detail.resourceId',
       `${r.id} acts on instances: give an instance id (i-… or mi-…)`,
     );
+  // A requested detail is a member of every family's details (types.ts FindingDetails).
   return {
     ...base,
+    family: r.trigger,
     resourceType: instanceType(d.resourceId),
     ...(r.trigger === 'patch.failed' ? { rule: 'AWS-RunPatchBaseline' } : {}),
-  };
+  } as Finding;
 }
 
 /** The remediation a manual finding names, if it is one. */
 export function requestedRemediation(finding: Pick<Finding, 'detail'>): string | undefined {
-  const v = finding.detail['requestedRemediation'];
-  return typeof v === 'string' ? v : undefined;
+  return finding.detail.source === 'operator' ? finding.detail.requestedRemediation : undefined;
 }
 
 /** An outcome of a manual or backfilled finding says who asked and how it came (ledger and notification). */
 export function withRequester(finding: Pick<Finding, 'detail'>, o: Outcome): Outcome {
-  const by = finding.detail['requestedBy'];
-  const source = finding.detail['source'];
-  const origin = source === 'operator' || source === 'backfill' ? source : undefined;
-  return {
-    ...o,
-    ...(typeof by === 'string' ? { requestedBy: by } : {}),
-    ...(origin ? { origin } : {}),
-  };
+  const d = finding.detail;
+  if (d.source !== 'operator' && d.source !== 'backfill') return o;
+  return { ...o, ...(d.requestedBy ? { requestedBy: d.requestedBy } : {}), origin: d.source };
 }

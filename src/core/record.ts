@@ -23,7 +23,7 @@ export async function recordOutcome(
     code: o.code,
     reason: o.reason,
     executionId: o.executionId,
-    field: o.field,
+    field: o.outcome === 'rejected' ? o.field : undefined,
     mode: o.mode,
   });
   try {

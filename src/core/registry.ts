@@ -1,4 +1,4 @@
-import type { Remediation } from './remediation.ts';
+import { appliesTo, type Remediation } from './remediation.ts';
 import { requestedRemediation } from './manual.ts';
 import type { Finding } from './types.ts';
 
@@ -29,7 +29,7 @@ export function createRegistry(entries: ReadonlyArray<RegistryEntry>): Registry 
       // An operator's request (`Remediation Requested`) names its one remediation (src/core/manual.ts).
       const named = requestedRemediation(finding);
       if (named !== undefined) return all.filter((r) => r.id === named && r.trigger === finding.family);
-      return all.filter((r) => r.trigger === finding.family && r.applies(finding));
+      return all.filter((r) => appliesTo(r, finding));
     },
   };
 }

@@ -10,8 +10,11 @@ import type {
   Finding,
   InstanceFact,
   Mode,
+  PlanResult,
+  StartAutomationAction,
   TriggerFamily,
 } from './types.ts';
+import type { Need } from './facts.ts';
 
 /** What a plan may read besides the finding and facts: stage configuration. */
 export interface PlanContext {
@@ -57,6 +60,11 @@ export interface ExampleFacts {
    * unset: only the event's own association is known (as Failed).
    */
   associations?: { associationId: string; status: string }[];
+  /**
+   * The stage's default change calendars (serverless.yml `defaultCalendars`); unset: the sandbox
+   * stage's (`EXAMPLE_STAGE_CALENDARS`, src/core/facts.ts). `[]`: a stage with none (fail closed).
+   */
+  defaultCalendars?: string[];
 }
 
 export interface RemediationExample {
@@ -75,14 +83,25 @@ export interface RemediationExample {
   };
 }
 
-export interface Remediation {
+/**
+ * A remediation of one trigger family `F`: `applies` and `plan` receive that family's findings only
+ * (`Finding<F>`, with its typed `detail`). `Remediation` (no argument) is one of any family.
+ */
+export interface Remediation<F extends TriggerFamily = TriggerFamily> {
   /** Unique, kebab-case; by convention the file name. */
   id: string;
   title: string;
-  trigger: TriggerFamily;
+  trigger: F;
   description?: string;
-  /** Pure: does this remediation handle this finding? */
-  applies(finding: Finding): boolean;
+  /** Pure: does this remediation handle this finding? (Only asked for findings of its family.) */
+  applies(finding: Finding<F>): boolean;
+  /**
+   * Facts the plan reads beyond the event (src/core/facts.ts): `instance` (the agent's status),
+   * `associations` (the instance's State Manager associations). The gates' own facts (switches,
+   * tags, calendar, history) are always read; only what is declared is read, by the engine and the
+   * dry run alike. Unset: none.
+   */
+  needs?: readonly Need[];
   /**
    * config.noncompliant: the Config rules (and the resource type each evaluates) this remediation
    * answers. Backfill lists each rule's NON_COMPLIANT resources (GetComplianceDetailsByConfigRule),
@@ -110,10 +129,11 @@ export interface Remediation {
   permissions: Permission[];
   /** Settings read from the stage (name → default), passed in PlanContext.settings. */
   settings?: Record<string, string>;
-  /** For Run Command fan-out: rate control (defaults: 10% concurrency, 50% errors, 600 s delivery timeout). */
-  rateControl?: { maxConcurrency?: string; maxErrors?: string; timeoutSeconds?: number };
-  /** Pure: the actions to take. Throw ValidationError (via requireId) for a parameter of the wrong shape. */
-  plan(finding: Finding, facts: Facts, ctx: PlanContext): Action[];
+  /**
+   * Pure: the SSM calls to make (in order), or one skip. A `sendCommand` carries its own rate control.
+   * Throw ValidationError (via requireId) for a parameter of the wrong shape.
+   */
+  plan(finding: Finding<F>, facts: Facts, ctx: PlanContext): PlanResult;
   examples: RemediationExample[];
 }
 
@@ -124,14 +144,25 @@ export interface ConfigRuleRef {
 
 const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
-/** Declares a remediation; checks the cheap things at load time so mistakes fail fast. */
-export function defineRemediation(r: Remediation): Remediation {
+/**
+ * Declares a remediation of the family its `trigger` names: `applies` and `plan` are typed for that
+ * family's findings. Checks the cheap things at load time so mistakes fail fast.
+ */
+export function defineRemediation<F extends TriggerFamily>(r: Remediation<F>): Remediation<F> {
   if (!ID.test(r.id)) throw new Error(`remediation id ${JSON.stringify(r.id)} must be kebab-case`);
   return Object.freeze({ whenClosed: 'defer', ...r });
 }
 
+/**
+ * Whether a remediation handles a finding: its family, then its own `applies` (the only place a
+ * finding meets a remediation of another family, so the only place the family is checked at run time).
+ */
+export function appliesTo(r: Remediation, finding: Finding): boolean {
+  return r.trigger === finding.family && r.applies(finding);
+}
+
 /** Convenience builders for plans. */
-export const startAutomation = (document: string, parameters: DocumentParameters): Action => ({
+export const startAutomation = (document: string, parameters: DocumentParameters): StartAutomationAction => ({
   kind: 'startAutomation',
   document,
   parameters,

@@ -46,7 +46,7 @@ export class NotAFindingError extends ValidationError {
   }
 }
 
-const base = (env: Envelope, family: TriggerFamily) => ({
+const base = <F extends TriggerFamily>(env: Envelope, family: F) => ({
   family,
   eventId: env.id,
   account: env.account,
@@ -73,7 +73,11 @@ const parsers: Record<string, Parser> = {
       resourceId: d.resourceId,
       rule: d.configRuleName,
       orderingTime: d.newEvaluationResult.evaluationResultIdentifier.orderingTimestamp,
-      detail: { configRuleArn: d.configRuleARN, annotation: d.newEvaluationResult.annotation ?? undefined },
+      detail: {
+        source: 'config-rule',
+        configRuleArn: d.configRuleARN,
+        annotation: d.newEvaluationResult.annotation ?? undefined,
+      },
     };
   },
   'aws.ssm|EC2 Command Invocation Status-change Notification': (env) => {
@@ -132,6 +136,7 @@ const parsers: Record<string, Parser> = {
       resourceId: d.instanceId,
       orderingTime: d.detectedAt,
       detail: {
+        source: 'agent-sweep',
         pingStatus: d.pingStatus,
         reason: d.reason,
         lastPingDateTime: d.lastPingDateTime,
@@ -153,7 +158,7 @@ function nonCompliant(status: string, env: Envelope): void {
 }
 
 /** `Configuration Compliance State Change` for compliance-type Association: names only the instance. */
-function associationCompliance(env: Envelope): Finding {
+function associationCompliance(env: Envelope): Finding<'association.failed'> {
   const d = parse(associationComplianceChange, env.detail, 'detail');
   nonCompliant(d['compliance-status'], env);
   return {

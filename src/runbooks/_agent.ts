@@ -8,10 +8,12 @@ import { pingOf } from '../core/instance-facts.ts';
  * The agent is back: SSM reports it Online now and, when both pings are known, it has pinged since
  * the sweep saw it (an Online-but-stale agent that has not pinged since is not back).
  */
-export function agentBack(f: Finding, facts: Facts): boolean {
+export function agentBack(f: Finding<'agent.disconnected'>, facts: Facts): boolean {
   const now = facts.instances?.[f.resourceId];
   if (pingOf(facts.instances, f.resourceId) !== 'Online') return false;
-  const seen = typeof f.detail.lastPingDateTime === 'string' ? Date.parse(f.detail.lastPingDateTime) : NaN;
+  // An operator's request carries no sweep observation: the agent is not known to be back.
+  if (f.detail.source !== 'agent-sweep') return false;
+  const seen = f.detail.lastPingDateTime ? Date.parse(f.detail.lastPingDateTime) : NaN;
   const latest = now?.lastPingDateTime ? Date.parse(now.lastPingDateTime) : NaN;
   if (!Number.isNaN(seen) && !Number.isNaN(latest)) return latest > seen;
   // Without both pings: back if the sweep flagged ConnectionLost and SSM now says Online.
@@ -25,7 +27,7 @@ export const backReason = (id: string) =>
  * The plan of an Automation runbook that takes the instance as `InstanceId`: nothing to do if the
  * agent is back; the assume role passed when the stage has one.
  */
-export function instanceAutomationPlan(document: string): Remediation['plan'] {
+export function instanceAutomationPlan(document: string): Remediation<'agent.disconnected'>['plan'] {
   return (f, facts, ctx) => {
     const id = requireId('instanceId', f.resourceId, 'detail.instanceId');
     if (agentBack(f, facts)) return [{ kind: 'skip', code: 'already-compliant', reason: backReason(id) }];

@@ -79,6 +79,17 @@ export function configRuleRemediation(c: ConfigRuleRemediation): Remediation {
         facts: { calendar: 'CLOSED', nextTransitionTime: '2025-03-10T06:00:00Z' },
         expect: { outcome: 'deferred', actions: [] },
       },
+      // It relies on the stage's default calendar: a stage with none never acts (packaging refuses it).
+      ...(c.calendars
+        ? []
+        : [
+            {
+              name: 'a stage with no default calendar → skipped (no-calendar), fail closed',
+              event: configEvent(rule, c.resourceType, c.exampleId),
+              facts: { defaultCalendars: [] },
+              expect: { outcome: 'skipped' as const, actions: [] },
+            },
+          ]),
       ...(c.extraExamples ?? []),
     ],
   });

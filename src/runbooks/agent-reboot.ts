@@ -23,7 +23,10 @@ export default defineRemediation({
     'Only EC2 instances (i-), only when the change calendar is open (deferred until it opens), and only if ' +
     'the agent has not come back meanwhile.',
   trigger: 'agent.disconnected',
-  applies: (f) => ID_PATTERNS.instanceId.test(f.resourceId) && f.detail.reason === 'connection-lost',
+  applies: (f) =>
+    ID_PATTERNS.instanceId.test(f.resourceId) &&
+    f.detail.source === 'agent-sweep' &&
+    f.detail.reason === 'connection-lost',
   defaultMode: 'shadow',
   documents: [
     {

@@ -6,7 +6,7 @@
  */
 import { requireId } from '../core/ids.ts';
 import { defineRemediation } from '../core/remediation.ts';
-import type { Action } from '../core/types.ts';
+import type { SendCommandAction } from '../core/types.ts';
 import { agentBack, backReason } from './_agent.ts';
 import { pingOf } from '../core/instance-facts.ts';
 import { agentDisconnectedEvent, STALE_PING } from './_instance-examples.ts';
@@ -16,7 +16,7 @@ const DOCUMENT = 'SsmRemediator-RestartAgent';
 const RATE = { maxConcurrency: '1', maxErrors: '1', timeoutSeconds: 120 };
 const A = 'i-0123456789abcdef0';
 
-const restart = (id: string): Action => ({
+const restart = (id: string): SendCommandAction => ({
   kind: 'sendCommand',
   document: DOCUMENT,
   parameters: { DelaySeconds: ['10'], Reason: ['ssm-remediator stale agent ping'] },
@@ -32,11 +32,11 @@ export default defineRemediation({
     'Restarting the agent usually restores its health reports. Runs only while SSM still reports the agent ' +
     'Online (Run Command cannot reach a ConnectionLost agent).',
   trigger: 'agent.disconnected',
-  applies: (f) => f.detail.reason === 'stale-ping',
+  applies: (f) => f.detail.source === 'agent-sweep' && f.detail.reason === 'stale-ping',
   defaultMode: 'shadow',
   documents: [{ name: DOCUMENT, type: 'Command', file: `documents/${DOCUMENT}.yaml` }],
   permissions: ['ssm:SendCommand'],
-  rateControl: RATE,
+  needs: ['instance'],
   plan(f, facts) {
     const id = requireId('managedInstanceId', f.resourceId, 'detail.instanceId');
     if (agentBack(f, facts)) return [{ kind: 'skip', code: 'already-compliant', reason: backReason(id) }];

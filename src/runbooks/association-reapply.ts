@@ -8,7 +8,7 @@
  */
 import { requireId } from '../core/ids.ts';
 import { defineRemediation, startAutomation } from '../core/remediation.ts';
-import type { Action } from '../core/types.ts';
+import type { StartAutomationAction } from '../core/types.ts';
 import {
   EXAMPLE_ASSOCIATION,
   associationComplianceEvent,
@@ -19,7 +19,7 @@ const DOCUMENT = 'SsmRemediator-ReapplyAssociations';
 const A = 'i-0123456789abcdef0';
 const OTHER = '6e37940a-23ba-4ab0-9b96-5d0a1a05464f';
 
-const reapply = (instanceId: string, ids: string[], role?: string): Action =>
+const reapply = (instanceId: string, ids: string[], role?: string): StartAutomationAction =>
   startAutomation(DOCUMENT, {
     InstanceId: [instanceId],
     AssociationIds: ids,
@@ -50,6 +50,8 @@ export default defineRemediation({
       ],
     },
   ],
+  // The plan reads the instance's associations from SSM (the compliance event names none).
+  needs: ['associations'],
   permissions: [
     'ssm:StartAutomationExecution',
     // The engine reads the instance's associations (the compliance event names none).
@@ -65,7 +67,7 @@ export default defineRemediation({
     const id = requireId('managedInstanceId', f.resourceId, 'detail.instance-id');
     const reported = new Map((facts.associations ?? []).map((a) => [a.associationId, a.status]));
     const ids = (facts.associations ?? []).filter((a) => a.status === 'Failed').map((a) => a.associationId);
-    const named = f.detail.associationId;
+    const named = f.detail.source === 'association-state' ? f.detail.associationId : undefined;
     if (named !== undefined) {
       const aid = requireId('associationId', named, 'detail.association-id');
       const now = reported.get(aid);

@@ -8,7 +8,7 @@
 import { ValidationError } from '../core/errors.ts';
 import { requireId } from '../core/ids.ts';
 import { defineRemediation } from '../core/remediation.ts';
-import type { Action, Finding } from '../core/types.ts';
+import type { Finding, SendCommandAction, SkipAction } from '../core/types.ts';
 import { pingOf } from '../core/instance-facts.ts';
 import { patchCommandFailedEvent, patchNonCompliantEvent } from './_instance-examples.ts';
 
@@ -17,12 +17,12 @@ const DOCUMENT = 'AWS-RunPatchBaseline';
 const REBOOT_OPTIONS = ['NoReboot', 'RebootIfNeeded'];
 const RATE = { maxConcurrency: '10%', maxErrors: '50%', timeoutSeconds: 600 };
 
-const isPatchFailure = (f: Finding): boolean =>
+const isPatchFailure = (f: Finding<'patch.failed'>): boolean =>
   f.detail.source === 'command-invocation'
     ? f.rule === DOCUMENT && (f.detail.status === 'Failed' || f.detail.status === 'TimedOut')
     : f.detail.source === 'compliance' && f.rule === 'Patch';
 
-const install = (instanceId: string, rebootOption: string): Action => ({
+const install = (instanceId: string, rebootOption: string): SendCommandAction => ({
   kind: 'sendCommand',
   document: DOCUMENT,
   parameters: { Operation: ['Install'], RebootOption: [rebootOption] },
@@ -47,7 +47,8 @@ export default defineRemediation({
   documents: [{ name: DOCUMENT, type: 'Command' }],
   permissions: ['ssm:SendCommand'],
   settings: { RebootOption: 'NoReboot' },
-  rateControl: RATE,
+  // The plan reads the agent's status: Run Command cannot reach an offline agent.
+  needs: ['instance'],
   plan(f, facts, ctx) {
     const field = f.detail.source === 'compliance' ? 'detail.resource-id' : 'detail.instance-id';
     const id = requireId('managedInstanceId', f.resourceId, field);
@@ -116,7 +117,7 @@ export default defineRemediation({
   ],
 });
 
-function expectSkip(): Action {
+function expectSkip(): SkipAction {
   return {
     kind: 'skip',
     code: 'agent-offline',

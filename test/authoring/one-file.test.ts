@@ -24,13 +24,13 @@ const DOC = 'ssm-remediator-ClearPackageLock';
 const REMEDIATION = `/** After a failed patch run, clear a stale package-manager lock so the next run can install. */
 import { requireId } from '../core/ids.ts';
 import { defineRemediation } from '../core/remediation.ts';
-import type { Action } from '../core/types.ts';
+import type { SendCommandAction } from '../core/types.ts';
 
 const DOCUMENT = '${DOC}';
 const INSTANCE = 'i-0fedcba9876543210';
 const COMMAND_ID = '7a1c2e3f-4b5d-4c6e-8f90-a1b2c3d4e5f6';
 
-const send = (instanceId: string, commandId: string): Action => ({
+const send = (instanceId: string, commandId: string): SendCommandAction => ({
   kind: 'sendCommand',
   document: DOCUMENT,
   parameters: { FailedCommandId: [commandId] },
@@ -66,9 +66,10 @@ export default defineRemediation({
   defaultMode: 'shadow',
   documents: [{ name: DOCUMENT, type: 'Command', file: 'documents/${DOC}.yaml' }],
   permissions: ['ssm:SendCommand'],
-  plan: (f) => [
-    send(requireId('managedInstanceId', f.resourceId, 'detail.instance-id'), requireId('commandId', f.detail.commandId, 'detail.command-id')),
-  ],
+  plan: (f) =>
+    f.detail.source === 'command-invocation'
+      ? [send(requireId('managedInstanceId', f.resourceId, 'detail.instance-id'), requireId('commandId', f.detail.commandId, 'detail.command-id'))]
+      : [{ kind: 'skip', code: 'no-match', reason: 'not a failed command' }],
   examples: [
     { name: 'failed patch run → clear the lock', event: failedRun(INSTANCE), expect: { outcome: 'started', actions: [send(INSTANCE, COMMAND_ID)] } },
     { name: 'calendar closed → deferred', event: failedRun(INSTANCE), facts: { calendar: 'CLOSED' }, expect: { outcome: 'deferred' } },

@@ -11,7 +11,7 @@ import type { AutomationDetail, CommandDetail } from '../../src/ports/executions
 import type { ComplianceResult } from '../../src/ports/compliance.ts';
 import { createRegistry } from '../../src/core/registry.ts';
 import { defineRemediation, startAutomation } from '../../src/core/remediation.ts';
-import type { Action } from '../../src/core/types.ts';
+import type { SendCommandAction } from '../../src/core/types.ts';
 import type { LedgerOptions } from '../../src/adapters/ledger-dynamodb.ts';
 import type { Notification, StartAutomationRequest, SendCommandRequest } from '../../src/ports/index.ts';
 
@@ -44,7 +44,7 @@ export const patchNow = defineRemediation({
   calendars: [FREEZE],
   documents: [{ name: 'AWS-RunPatchBaseline', type: 'Command' }],
   permissions: ['ssm:SendCommand'],
-  plan: (f): Action[] => [
+  plan: (f): SendCommandAction[] => [
     {
       kind: 'sendCommand',
       document: 'AWS-RunPatchBaseline',

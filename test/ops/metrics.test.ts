@@ -17,15 +17,16 @@ function recorder() {
   return { port, seen, names: () => seen.map((s) => s.name) };
 }
 
-const outcome = (o: Partial<Outcome>): Outcome => ({
-  eventId: 'e1',
-  outcome: 'started',
-  reason: 'r',
-  remediation: 'restricted-ssh',
-  actions: [],
-  at: '2026-01-05T08:00:00.000Z',
-  ...o,
-});
+const outcome = (o: Partial<Outcome>): Outcome =>
+  ({
+    eventId: 'e1',
+    outcome: 'started',
+    reason: 'r',
+    remediation: 'restricted-ssh',
+    actions: [],
+    at: '2026-01-05T08:00:00.000Z',
+    ...o,
+  }) as Outcome;
 
 describe('what the core measures', () => {
   test('a started outcome counts the outcome and an execution started, by remediation', () => {

@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from '../../src/core/gates.ts';
 import { chunk, fanoutNotification, planFanout, type FanoutCandidate } from '../../src/core/fanout.ts';
 import { parseFinding } from '../../src/events/finding.ts';
 import { createRegistry } from '../../src/core/registry.ts';
-import type { Facts } from '../../src/core/types.ts';
+import type { Facts, Outcome } from '../../src/core/types.ts';
 import { patchCommandFailedEvent } from '../../src/runbooks/_instance-examples.ts';
 import { eventId, instanceId } from './world.ts';
 
@@ -95,14 +95,15 @@ describe('planFanout', () => {
 
 describe('fanoutNotification', () => {
   test('one message with every outcome; the headline is the most severe', () => {
-    const o = (outcome: 'started' | 'failed' | 'skipped', code?: 'agent-offline' | 'duplicate') => ({
-      eventId: 'e',
-      outcome,
-      ...(code ? { code } : {}),
-      reason: 'r',
-      actions: [],
-      at: 'now',
-    });
+    const o = (outcome: 'started' | 'failed' | 'skipped', code?: 'agent-offline' | 'duplicate'): Outcome =>
+      ({
+        eventId: 'e',
+        outcome,
+        ...(code ? { code } : {}),
+        reason: 'r',
+        actions: [],
+        at: 'now',
+      }) as Outcome;
     const n = fanoutNotification(
       [o('started'), o('failed'), o('skipped', 'agent-offline'), o('skipped', 'duplicate')],
       [],

@@ -85,8 +85,8 @@ test('a failed run: status Failed, both events (each a finding of the same run),
   const a = parseFinding(state1[0]);
   const b = parseFinding(compliance[0]);
   expect([a.family, b.family]).toEqual(['association.failed', 'association.failed']);
-  expect(a.detail.associationId).toBe(id);
-  expect(b.detail.associationId).toBeUndefined();
+  expect(a.detail).toMatchObject({ source: 'association-state', associationId: id });
+  expect(b.detail).toEqual({ source: 'compliance' });
   expect(a.orderingTime).toBe(b.orderingTime);
 
   await ssm.send(new StartAssociationsOnceCommand({ AssociationIds: [id] }));

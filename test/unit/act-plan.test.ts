@@ -16,7 +16,7 @@ import { commandPlan, planFanout, type FanoutCandidate } from '../../src/core/fa
 import { createRegistry } from '../../src/core/registry.ts';
 import { SEVERITY, mostSevere } from '../../src/core/severity.ts';
 import { clientToken } from '../../src/core/token.ts';
-import type { Finding, Outcome, OutcomeKind } from '../../src/core/types.ts';
+import type { DecidedOutcome, Finding, OutcomeKind } from '../../src/core/types.ts';
 
 const registry = createRegistry(entries);
 const sshFix = registry.get('restricted-ssh')!;
@@ -26,18 +26,19 @@ const finding = (
   resourceId: string,
   orderingTime: string,
   family: Finding['family'] = 'patch.failed',
-): Finding => ({
-  eventId: `e-${resourceId}`,
-  family,
-  resourceType: 'AWS::EC2::Instance',
-  resourceId,
-  account: '123456789012',
-  region: 'us-east-1',
-  time: orderingTime,
-  orderingTime,
-  detail: {},
-});
-const base = (f: Finding): Omit<Outcome, 'at'> => ({
+): Finding =>
+  ({
+    eventId: `e-${resourceId}`,
+    family,
+    resourceType: 'AWS::EC2::Instance',
+    resourceId,
+    account: '123456789012',
+    region: 'us-east-1',
+    time: orderingTime,
+    orderingTime,
+    detail: { source: 'compliance' },
+  }) as Finding;
+const base = (f: Finding): DecidedOutcome => ({
   eventId: f.eventId,
   outcome: 'started',
   reason: 'decided',
@@ -49,7 +50,7 @@ describe('decisionPlan', () => {
     const f = finding('sg-0a1b2c3d4e5f67890', '2025-03-04T14:21:55.118Z', 'config.noncompliant');
     const plan = decisionPlan({ finding: f, remediation: sshFix, outcome: base(f) }, [
       { kind: 'startAutomation', document: 'A', parameters: {} },
-      { kind: 'notify', message: 'not an SSM call' },
+      { kind: 'skip', code: 'shadow', reason: 'not an SSM call' },
       { kind: 'startAutomation', document: 'B', parameters: {} },
     ]);
     expect(plan.calls.map((c) => c.kind)).toEqual(['automation', 'automation']);

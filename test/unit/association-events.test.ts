@@ -38,7 +38,7 @@ describe('association.failed findings', () => {
       orderingTime: '2025-03-04T03:30:05Z',
       detail: { source: 'compliance' },
     });
-    expect(f.detail.associationId).toBeUndefined();
+    expect(f.detail).not.toHaveProperty('associationId');
   });
   test('a Patch compliance change is still patch.failed', () => {
     expect(parseFinding(exampleEvent('ssm-configuration-compliance-patch-noncompliant')).family).toBe(
