@@ -8,7 +8,6 @@
  * the finding through the normal gates with `handleFinding`. The sweep also closes executions
  * whose completion events never came, verifies Config fixes, and announces guard resets.
  */
-import * as z from 'zod';
 import { handleFinding, type EngineDeps } from './engine.ts';
 import { errorMessage } from './errors.ts';
 import {
@@ -27,7 +26,9 @@ import { admissionRoom, recoverByTag, type OwnExecutionsPort, type RecoveryRepor
 
 export { guardResets } from './guard-resets.ts';
 import type { CompliancePort, ExecutionsPort, LedgerStore, StoredDeferral } from './ledger-types.ts';
-import { TRIGGER_FAMILIES, type Finding, type Outcome } from './types.ts';
+import type { Finding, Outcome } from './types.ts';
+import { parseCalendarEvent } from '../events/calendar.ts';
+import { revivedFinding } from '../events/stored-finding.ts';
 
 export type ReconcileDeps = EngineDeps & {
   ledger: LedgerStore;
@@ -37,25 +38,6 @@ export type ReconcileDeps = EngineDeps & {
   /** The service's own executions by tag (recovery, src/core/recovery.ts); unset: no recovery. */
   own?: OwnExecutionsPort;
 };
-
-const calendarEvent = z.object({
-  source: z.literal('aws.ssm'),
-  'detail-type': z.literal('Calendar State Change'),
-  resources: z.array(z.string()).min(1),
-  detail: z.object({
-    state: z.enum(['OPEN', 'CLOSED']),
-    atTime: z.string().optional(),
-    nextTransitionTime: z.string().optional(),
-  }),
-});
-
-/** The calendar and its new state, if the event is a `Calendar State Change`. */
-export function parseCalendarEvent(
-  event: unknown,
-): { calendarArn: string; state: 'OPEN' | 'CLOSED' } | undefined {
-  const r = calendarEvent.safeParse(event);
-  return r.success ? { calendarArn: r.data.resources[0]!, state: r.data.detail.state } : undefined;
-}
 
 /** The document name of a calendar ARN (`arn:aws:ssm:r:a:document/Name` → `Name`), or the name itself. */
 export function calendarName(ref: string): string {
@@ -75,24 +57,6 @@ export function deferralExpired(
   maxAgeHours: number,
 ): boolean {
   return now.getTime() - Date.parse(d.deferredAt) > maxAgeHours * 3_600_000;
-}
-
-const storedFinding = z.object({
-  family: z.enum(TRIGGER_FAMILIES),
-  eventId: z.string().min(1),
-  account: z.string(),
-  region: z.string(),
-  resourceType: z.string().min(1),
-  resourceId: z.string().min(1),
-  rule: z.string().optional(),
-  orderingTime: z.string().min(1),
-  time: z.string().min(1),
-  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.undefined()])),
-});
-
-/** The finding a deferral keeps, validated again before it is replayed. */
-export function revivedFinding(d: StoredDeferral): Finding {
-  return storedFinding.parse(d.finding);
 }
 
 export interface ReleaseReport {
