@@ -2,16 +2,16 @@
  * `Calendar State Change` (aws.ssm): a change calendar opened or closed. The calendar is only in
  * resources[0]; the reconcile sweep releases work deferred by it when it opens.
  */
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 const calendarEvent = z.object({
   source: z.literal('aws.ssm'),
   'detail-type': z.literal('Calendar State Change'),
-  resources: z.array(z.string()).min(1),
+  resources: z.array(z.string()).check(z.minLength(1)),
   detail: z.object({
     state: z.enum(['OPEN', 'CLOSED']),
-    atTime: z.string().optional(),
-    nextTransitionTime: z.string().optional(),
+    atTime: z.optional(z.string()),
+    nextTransitionTime: z.optional(z.string()),
   }),
 });
 
