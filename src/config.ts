@@ -2,61 +2,77 @@
  * The environment, parsed once and typed. Required values have no silent default: a missing one is
  * a ConfigError naming the variable, which fails the function at start rather than acting wrongly.
  */
-import * as z from 'zod';
+import * as z from './events/zod.ts';
 import { ConfigError } from './core/errors.ts';
 import { DEFAULT_CONCURRENT_SHARE, DEFAULT_QUEUED_SHARE } from './core/admission.ts';
 import { DEFAULT_LIMITS, type Limits } from './core/gates.ts';
 import { ID_PATTERNS } from './core/ids.ts';
 
-const csv = z
-  .string()
-  .default('')
-  .transform((s) =>
+const csv = z.pipe(
+  z._default(z.string(), ''),
+  z.transform((s: string) =>
     s
       .split(',')
       .map((x) => x.trim())
       .filter(Boolean),
-  );
-const int = (d: number) => z.coerce.number().int().positive().default(d);
-/** A share in (0, 1], e.g. 0.5. */
-const share = (d: number) => z.coerce.number().gt(0).max(1).default(d);
-
-const schema = z.object({
-  STAGE: z.string().min(1),
-  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-  RESULTS_TOPIC_ARN: z.string().min(1),
-  SLACK_WEBHOOK_PARAM: z.string().default(''),
-  DEFAULT_CALENDARS: csv.pipe(
-    z.array(z.string().regex(ID_PATTERNS.calendarName, 'must be a calendar name or ARN')),
   ),
-  AUTOMATION_ASSUME_ROLE_ARN: z.union([z.literal(''), z.string().regex(ID_PATTERNS.iamRoleArn)]).default(''),
-  /** JSON: { "<remediation id>": "<role ARN>" }, the Automation assume roles the service ships (plugin). */
-  AUTOMATION_ASSUME_ROLES: z
-    .string()
-    .default('{}')
-    .transform((s, ctx) => {
+);
+const int = (d: number) => z._default(z.coerce.number().check(z.int(), z.positive()), d);
+/** An integer ≥ 0 (0 usually means "off"), at most `max`. */
+const count = (d: number, max?: number) =>
+  z._default(z.coerce.number().check(z.int(), z.gte(0), ...(max === undefined ? [] : [z.lte(max)])), d);
+/** A share in (0, 1], e.g. 0.5. */
+const share = (d: number) => z._default(z.coerce.number().check(z.gt(0), z.lte(1)), d);
+/** A JSON string parsed with `schema`; anything else is one issue with `message`. */
+const json = <T extends z.ZodMiniType>(schema: T, fallback: string, message: string) =>
+  z.pipe(
+    z._default(z.string(), fallback),
+    z.transform((s: string, ctx): z.output<T> => {
       try {
-        return z.record(z.string(), z.string().regex(ID_PATTERNS.iamRoleArn)).parse(JSON.parse(s));
+        return schema.parse(JSON.parse(s));
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of remediation id to IAM role ARN' });
+        ctx.issues.push({ code: 'custom', message, input: s });
         return z.NEVER;
       }
     }),
+  );
+const text = (d: string) => z._default(z.string(), d);
+const required = () => z.string().check(z.minLength(1));
+
+const schema = z.object({
+  STAGE: required(),
+  LOG_LEVEL: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
+  RESULTS_TOPIC_ARN: required(),
+  SLACK_WEBHOOK_PARAM: text(''),
+  DEFAULT_CALENDARS: z.pipe(
+    csv,
+    z.array(z.string().check(z.regex(ID_PATTERNS.calendarName, 'must be a calendar name or ARN'))),
+  ),
+  AUTOMATION_ASSUME_ROLE_ARN: z._default(
+    z.union([z.literal(''), z.string().check(z.regex(ID_PATTERNS.iamRoleArn))]),
+    '',
+  ),
+  /** JSON: { "<remediation id>": "<role ARN>" }, the Automation assume roles the service ships (plugin). */
+  AUTOMATION_ASSUME_ROLES: json(
+    z.record(z.string(), z.string().check(z.regex(ID_PATTERNS.iamRoleArn))),
+    '{}',
+    'must be a JSON object of remediation id to IAM role ARN',
+  ),
   SWITCHES_PREFIX: z
     .string()
-    .regex(/^\/[\w./-]+$/, 'must be a Parameter Store path like /ssm-remediator/dev'),
-  SWITCHES_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+    .check(z.regex(/^\/[\w./-]+$/, 'must be a Parameter Store path like /ssm-remediator/dev')),
+  SWITCHES_CACHE_SECONDS: count(30),
   /** Seconds a container reuses a Change Calendar state (never past its next transition); 0 = never. */
-  CALENDAR_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  CALENDAR_CACHE_SECONDS: count(30),
   /** Seconds a container reuses a resource's tags (the opt-out gate); 0 = never. */
-  TAGS_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
-  LEDGER_TABLE: z.string().min(1),
-  DEAD_LETTER_QUEUE_URL: z.string().min(1),
+  TAGS_CACHE_SECONDS: count(30),
+  LEDGER_TABLE: required(),
+  DEAD_LETTER_QUEUE_URL: required(),
   /** The on-failure queue the reconcile sweep redrives (src/core/redrive.ts); '' : no redrive. */
-  FAILED_INVOCATIONS_QUEUE_URL: z.string().default(''),
+  FAILED_INVOCATIONS_QUEUE_URL: text(''),
   /** Where a notification waits when Publish fails ('' = nowhere: it is logged and lost). */
-  NOTIFY_OUTBOX_QUEUE_URL: z.string().default(''),
-  OPT_OUT_TAG: z.string().min(1).default(DEFAULT_LIMITS.optOutTag),
+  NOTIFY_OUTBOX_QUEUE_URL: text(''),
+  OPT_OUT_TAG: z._default(required(), DEFAULT_LIMITS.optOutTag),
   COOLDOWN_MAX_RUNS: int(DEFAULT_LIMITS.cooldownMaxRuns),
   COOLDOWN_WINDOW_HOURS: int(DEFAULT_LIMITS.cooldownWindowHours),
   BUDGET_PER_HOUR: int(DEFAULT_LIMITS.budgetPerHour),
@@ -65,18 +81,12 @@ const schema = z.object({
   /** Admission: the service's share of SSM's 1,000 queued Automation executions. */
   AUTOMATION_QUEUED_SHARE: share(DEFAULT_QUEUED_SHARE),
   /** JSON: { "<remediation id>": { "<setting>": "<value>" } } */
-  REMEDIATION_SETTINGS: z
-    .string()
-    .default('{}')
-    .transform((s, ctx) => {
-      try {
-        return z.record(z.string(), z.record(z.string(), z.string())).parse(JSON.parse(s));
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of objects of strings' });
-        return z.NEVER;
-      }
-    }),
-  EVENT_BUS_NAME: z.string().default('default'),
+  REMEDIATION_SETTINGS: json(
+    z.record(z.string(), z.record(z.string(), z.string())),
+    '{}',
+    'must be a JSON object of objects of strings',
+  ),
+  EVENT_BUS_NAME: text('default'),
   /** Agent-health sweep: an Online agent whose last ping is older than this many minutes is stale. */
   AGENT_STALE_MINUTES: int(15),
   /** Agent-health sweep: consecutive failing sweeps before an instance is announced disconnected. */
@@ -94,11 +104,11 @@ const schema = z.object({
   BREAKER_LAST_RUNS: int(5),
   BREAKER_WINDOW_MINUTES: int(60),
   /** Ledger: seconds a container reuses the guards' account-wide reads (budget counter, breaker); 0 = never. */
-  GUARD_CACHE_SECONDS: z.coerce.number().int().min(0).default(10),
+  GUARD_CACHE_SECONDS: count(10),
   /** Ledger: in-flight executions older than this are polled by the reconcile sweep. */
   RECONCILE_POLL_MINUTES: int(5),
   /** Reconcile: findings backfill feeds per scheduled sweep (src/core/backfill.ts); 0 = off. */
-  BACKFILL_PER_RUN: z.coerce.number().int().min(0).max(500).default(0),
+  BACKFILL_PER_RUN: count(0, 500),
   /** Ledger: outcome history is kept this many days. */
   HISTORY_TTL_DAYS: int(90),
 });
