@@ -34,7 +34,11 @@ export function lambdaBuildOptions(projectRoot: string, name: string): BuildOpti
     mainFields: ['module', 'main'],
     legalComments: 'none',
     // Lambda passes credentials in the environment: bundle only that provider (see the file).
-    alias: { '@aws-sdk/credential-provider-node': resolve(projectRoot, 'src/adapters/credentials-env.ts') },
+    // No operation the functions call streams events: the SDK's event-stream codec stays out (see the file).
+    alias: {
+      '@aws-sdk/credential-provider-node': resolve(projectRoot, 'src/adapters/credentials-env.ts'),
+      '@smithy/core/event-streams': resolve(projectRoot, 'src/adapters/no-event-streams.ts'),
+    },
     // Some CommonJS dependencies call require() at run time; give the ESM bundle one.
     banner: { js: cliBanner },
     plugins: [esbuildRunbooksPlugin(projectRoot)],

@@ -2,7 +2,7 @@
  * The environment, parsed once and typed. Required values have no silent default: a missing one is
  * a ConfigError naming the variable, which fails the function at start rather than acting wrongly.
  */
-import * as z from 'zod';
+import * as z from './events/zod.ts';
 import { ConfigError } from './core/errors.ts';
 import type { Limits } from './core/gates.ts';
 import { ID_PATTERNS } from './core/ids.ts';
@@ -13,30 +13,34 @@ import { envSchemas } from './settings.ts';
  * stage does not choose them). Settings come from src/settings.ts.
  */
 const wiring = {
-  STAGE: z.string().min(1),
-  RESULTS_TOPIC_ARN: z.string().min(1),
+  STAGE: z.string().check(z.minLength(1)),
+  RESULTS_TOPIC_ARN: z.string().check(z.minLength(1)),
   /** JSON: { "<remediation id>": "<role ARN>" }, the Automation assume roles the service ships (plugin). */
-  AUTOMATION_ASSUME_ROLES: z
-    .string()
-    .default('{}')
-    .transform((s, ctx) => {
+  AUTOMATION_ASSUME_ROLES: z.pipe(
+    z._default(z.string(), '{}'),
+    z.transform((s: string, ctx) => {
       try {
-        return z.record(z.string(), z.string().regex(ID_PATTERNS.iamRoleArn)).parse(JSON.parse(s));
+        return z.record(z.string(), z.string().check(z.regex(ID_PATTERNS.iamRoleArn))).parse(JSON.parse(s));
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of remediation id to IAM role ARN' });
+        ctx.issues.push({
+          code: 'custom',
+          message: 'must be a JSON object of remediation id to IAM role ARN',
+          input: s,
+        });
         return z.NEVER;
       }
     }),
+  ),
   SWITCHES_PREFIX: z
     .string()
-    .regex(/^\/[\w./-]+$/, 'must be a Parameter Store path like /ssm-remediator/dev'),
-  LEDGER_TABLE: z.string().min(1),
-  DEAD_LETTER_QUEUE_URL: z.string().min(1),
+    .check(z.regex(/^\/[\w./-]+$/, 'must be a Parameter Store path like /ssm-remediator/dev')),
+  LEDGER_TABLE: z.string().check(z.minLength(1)),
+  DEAD_LETTER_QUEUE_URL: z.string().check(z.minLength(1)),
   /** The on-failure queue the reconcile sweep redrives (src/core/redrive.ts); '' : no redrive. */
-  FAILED_INVOCATIONS_QUEUE_URL: z.string().default(''),
+  FAILED_INVOCATIONS_QUEUE_URL: z._default(z.string(), ''),
   /** Where a notification waits when Publish fails ('' = nowhere: it is logged and lost). */
-  NOTIFY_OUTBOX_QUEUE_URL: z.string().default(''),
-  EVENT_BUS_NAME: z.string().default('default'),
+  NOTIFY_OUTBOX_QUEUE_URL: z._default(z.string(), ''),
+  EVENT_BUS_NAME: z._default(z.string(), 'default'),
 };
 
 const schema = z.object({ ...wiring, ...envSchemas() });

@@ -10,7 +10,7 @@
  *
  * Adding a setting: one entry below, its line in ./settings-docs.ts, then `npx tsx scripts/settings.ts --write`.
  */
-import * as z from 'zod';
+import * as z from './events/zod.ts';
 import { DEFAULT_CONCURRENT_SHARE, DEFAULT_QUEUED_SHARE } from './core/admission.ts';
 import { DEFAULT_LIMITS } from './core/gates.ts';
 import { ID_PATTERNS } from './core/ids.ts';
@@ -26,7 +26,7 @@ export const FUNCTION_NAMES = [
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
-export interface Setting<S extends z.ZodType = z.ZodType> {
+export interface Setting<S extends z.ZodMiniType = z.ZodMiniType> {
   /** The stage parameter: serverless.yml `params.<stage>.<param>`, `--param <param>=…`. */
   param: string;
   /** Default for every stage (a number is written as a YAML number: CloudFormation wants one there). */
@@ -41,38 +41,38 @@ export interface Setting<S extends z.ZodType = z.ZodType> {
   stages: 'any' | readonly string[];
 }
 
-const csv = z
-  .string()
-  .default('')
-  .transform((s) =>
+const csv = z.pipe(
+  z._default(z.string(), ''),
+  z.transform((s: string) =>
     s
       .split(',')
       .map((x) => x.trim())
       .filter(Boolean),
-  );
-const jsonOf = <T extends z.ZodType>(inner: T, message: string) =>
-  z
-    .string()
-    .default('{}')
-    .transform((s, ctx): z.infer<T> => {
+  ),
+);
+const jsonOf = <T extends z.ZodMiniType>(inner: T, message: string) =>
+  z.pipe(
+    z._default(z.string(), '{}'),
+    z.transform((s: string, ctx): z.infer<T> => {
       try {
         return inner.parse(JSON.parse(s)) as z.infer<T>;
       } catch {
-        ctx.addIssue({ code: 'custom', message });
+        ctx.issues.push({ code: 'custom', message, input: s });
         return z.NEVER;
       }
-    });
-const positive = (d: number) => z.coerce.number().int().positive().default(d);
-const atLeastZero = (d: number) => z.coerce.number().int().min(0).default(d);
+    }),
+  );
+const positive = (d: number) => z._default(z.coerce.number().check(z.int(), z.positive()), d);
+const atLeastZero = (d: number) => z._default(z.coerce.number().check(z.int(), z.gte(0)), d);
 /** A share in (0, 1], e.g. 0.5. */
-const share = (d: number) => z.coerce.number().gt(0).max(1).default(d);
-const bool = z.enum(['true', 'false']).default('false');
+const share = (d: number) => z._default(z.coerce.number().check(z.gt(0), z.lte(1)), d);
+const bool = z._default(z.enum(['true', 'false']), 'false');
 const rate = z
   .string()
-  .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'rate(…) or cron(…)');
+  .check(z.regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'rate(…) or cron(…)'));
 
 type Opt = Partial<Pick<Setting, 'env' | 'functions' | 'stages'>>;
-function s<S extends z.ZodType, const O extends Opt = Record<never, never>>(
+function s<S extends z.ZodMiniType, const O extends Opt = Record<never, never>>(
   param: string,
   dflt: string | number,
   schema: S,
@@ -86,30 +86,40 @@ export const SETTINGS = {
   logLevel: s(
     'logLevel',
     'INFO',
-    z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
 
     { env: 'LOG_LEVEL' },
   ),
   slackWebhookParam: s(
     'slackWebhookParam',
     '/ssm-remediator/${sls:stage}/slack-webhook-url',
-    z
-      .union([z.literal(''), z.string().regex(/^\/[\w./${}:-]+$/, 'must be a parameter name like /a/b')])
-      .default(''),
+    z._default(
+      z.union([
+        z.literal(''),
+        z.string().check(z.regex(/^\/[\w./${}:-]+$/, 'must be a parameter name like /a/b')),
+      ]),
+      '',
+    ),
 
     { env: 'SLACK_WEBHOOK_PARAM', functions: ['notifySlack'] },
   ),
   defaultCalendars: s(
     'defaultCalendars',
     '',
-    csv.pipe(z.array(z.string().regex(ID_PATTERNS.calendarName, 'must be a calendar name or ARN'))),
+    z.pipe(
+      csv,
+      z.array(z.string().check(z.regex(ID_PATTERNS.calendarName, 'must be a calendar name or ARN'))),
+    ),
 
     { env: 'DEFAULT_CALENDARS' },
   ),
   automationAssumeRole: s(
     'automationAssumeRole',
     '',
-    z.union([z.literal(''), z.string().regex(ID_PATTERNS.iamRoleArn, 'must be an IAM role ARN')]).default(''),
+    z._default(
+      z.union([z.literal(''), z.string().check(z.regex(ID_PATTERNS.iamRoleArn, 'must be an IAM role ARN'))]),
+      '',
+    ),
 
     { env: 'AUTOMATION_ASSUME_ROLE_ARN' },
   ),
@@ -126,7 +136,7 @@ export const SETTINGS = {
   optOutTag: s(
     'optOutTag',
     DEFAULT_LIMITS.optOutTag,
-    z.string().min(1).default(DEFAULT_LIMITS.optOutTag),
+    z._default(z.string().check(z.minLength(1)), DEFAULT_LIMITS.optOutTag),
 
     { env: 'OPT_OUT_TAG' },
   ),
@@ -264,7 +274,7 @@ export const SETTINGS = {
   backfillPerRun: s(
     'backfillPerRun',
     0,
-    z.coerce.number().int().min(0).max(500).default(0),
+    z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(500)), 0),
 
     { env: 'BACKFILL_PER_RUN', functions: ['reconcile'] },
   ),
@@ -275,22 +285,25 @@ export const SETTINGS = {
 
     { env: 'HISTORY_TTL_DAYS' },
   ),
-  remediateConcurrency: s('remediateConcurrency', 5, z.coerce.number().int().positive()),
-  completeConcurrency: s('completeConcurrency', 5, z.coerce.number().int().positive()),
-  reconcileConcurrency: s('reconcileConcurrency', 1, z.coerce.number().int().positive()),
-  patchFanoutConcurrency: s('patchFanoutConcurrency', 2, z.coerce.number().int().min(2)),
-  slackDigestWindow: s('slackDigestWindow', 300, z.coerce.number().int().min(0).max(300)),
-  notifySlackConcurrency: s('notifySlackConcurrency', 2, z.coerce.number().int().min(2)),
+  remediateConcurrency: s('remediateConcurrency', 5, z.coerce.number().check(z.int(), z.positive())),
+  completeConcurrency: s('completeConcurrency', 5, z.coerce.number().check(z.int(), z.positive())),
+  reconcileConcurrency: s('reconcileConcurrency', 1, z.coerce.number().check(z.int(), z.positive())),
+  patchFanoutConcurrency: s('patchFanoutConcurrency', 2, z.coerce.number().check(z.int(), z.gte(2))),
+  slackDigestWindow: s('slackDigestWindow', 300, z.coerce.number().check(z.int(), z.gte(0), z.lte(300))),
+  notifySlackConcurrency: s('notifySlackConcurrency', 2, z.coerce.number().check(z.int(), z.gte(2))),
   operatorPrincipals: s(
     'operatorPrincipals',
     '',
-    csv.pipe(
+    z.pipe(
+      csv,
       z.array(
         z
           .string()
-          .regex(
-            /^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/,
-            'must be IAM role or user ARNs, no wildcards',
+          .check(
+            z.regex(
+              /^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/,
+              'must be IAM role or user ARNs, no wildcards',
+            ),
           ),
       ),
     ),
@@ -302,15 +315,17 @@ export const SETTINGS = {
       z.literal(''),
       z
         .string()
-        .regex(
-          /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-fA-F-]{32,36}$/,
-          'must be a KMS key ARN',
+        .check(
+          z.regex(
+            /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-fA-F-]{32,36}$/,
+            'must be a KMS key ARN',
+          ),
         ),
     ]),
   ),
   production: s('production', 'false', bool),
   derivedAutomationRoles: s('derivedAutomationRoles', 'false', bool),
-  heldAlarmMinutes: s('heldAlarmMinutes', 360, z.coerce.number().int().positive()),
+  heldAlarmMinutes: s('heldAlarmMinutes', 360, z.coerce.number().check(z.int(), z.positive())),
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

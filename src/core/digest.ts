@@ -5,38 +5,40 @@
  * one digest (counts by outcome, the first few resources, failures first, and the `remediator history`
  * command line that lists the rest). Pure: the handler parses, plans with this, then posts.
  */
-import * as z from 'zod';
+import * as z from '../events/zod.ts';
+
+const nullableString = z.nullable(z.string());
 
 /** The results topic's message (src/adapters/notifier-sns.ts, `snsMessage`), as Slack's queue receives it. */
 export const outcomeMessageSchema = z.object({
   title: z.string(),
-  remediation: z.string().nullable(),
-  resource: z.object({ type: z.string().nullable(), id: z.string().nullable() }),
-  account: z.string().nullable(),
-  region: z.string().nullable(),
-  outcome: z.string().min(1),
-  code: z.string().nullable(),
+  remediation: nullableString,
+  resource: z.object({ type: nullableString, id: nullableString }),
+  account: nullableString,
+  region: nullableString,
+  outcome: z.string().check(z.minLength(1)),
+  code: nullableString,
   reason: z.string(),
-  executionId: z.string().nullable(),
-  consoleUrl: z.string().nullable(),
-  nextTransitionTime: z.string().nullable(),
-  mode: z.string().nullable(),
+  executionId: nullableString,
+  consoleUrl: nullableString,
+  nextTransitionTime: nullableString,
+  mode: nullableString,
   eventId: z.string(),
   /** Who asked (a manual run or an operator's backfill), and how the finding came. */
-  requestedBy: z.string().optional(),
-  origin: z.enum(['operator', 'backfill']).optional(),
+  requestedBy: z.optional(z.string()),
+  origin: z.optional(z.enum(['operator', 'backfill'])),
   at: z.string(),
-  outcomes: z
-    .array(
+  outcomes: z.optional(
+    z.array(
       z.object({
-        resourceId: z.string().optional().nullable(),
+        resourceId: z.nullable(z.optional(z.string())),
         outcome: z.string(),
-        code: z.string().nullable(),
+        code: nullableString,
         reason: z.string(),
-        executionId: z.string().nullable(),
+        executionId: nullableString,
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 export type OutcomeMessage = z.infer<typeof outcomeMessageSchema>;
 

@@ -3,11 +3,11 @@
  * validated against its family's variants. Items written before details carried their `source` are
  * read by their shape (a `commandId`: a command invocation; a `reason`: the agent sweep; …).
  */
-import * as z from 'zod';
+import * as z from '../events/zod.ts';
 import { TRIGGER_FAMILIES, type Finding, type TriggerFamily } from './types.ts';
 
 const str = z.string();
-const opt = z.string().optional();
+const opt = z.optional(z.string());
 const requested = z.object({
   source: z.literal('operator'),
   requestedRemediation: str,
@@ -60,7 +60,7 @@ const details = {
     z.object({ source: z.literal('compliance') }),
     requested,
   ]),
-} satisfies Record<TriggerFamily, z.ZodType>;
+} satisfies Record<TriggerFamily, z.ZodMiniType>;
 
 /** The source of a detail stored before details named it, by its shape. */
 function legacySource(family: TriggerFamily, d: Record<string, unknown>): string {
@@ -78,14 +78,14 @@ function legacySource(family: TriggerFamily, d: Record<string, unknown>): string
 
 const base = z.object({
   family: z.enum(TRIGGER_FAMILIES),
-  eventId: z.string().min(1),
+  eventId: z.string().check(z.minLength(1)),
   account: z.string(),
   region: z.string(),
-  resourceType: z.string().min(1),
-  resourceId: z.string().min(1),
-  rule: z.string().optional(),
-  orderingTime: z.string().min(1),
-  time: z.string().min(1),
+  resourceType: z.string().check(z.minLength(1)),
+  resourceId: z.string().check(z.minLength(1)),
+  rule: z.optional(z.string()),
+  orderingTime: z.string().check(z.minLength(1)),
+  time: z.string().check(z.minLength(1)),
   detail: z.record(z.string(), z.unknown()),
 });
 

@@ -8,7 +8,8 @@
  * with `handleFinding`. Work older than the maximum age expires (reported).
  */
 import { report } from './announce.ts';
-import { deferralExpired, revivedFinding, waitsOn } from './deferral.ts';
+import { deferralExpired, waitsOn } from './deferral.ts';
+import { revivedFinding } from '../events/stored-finding.ts';
 import { handleFinding } from './engine.ts';
 import { errorMessage } from './errors.ts';
 import { holdDue } from './hold.ts';

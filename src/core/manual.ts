@@ -6,7 +6,7 @@
  * ordering time is the request's time, so a redelivered request is one finding and a new request
  * is a new one (still subject to the loop guard). Pure.
  */
-import * as z from 'zod';
+import * as z from '../events/zod.ts';
 import { envelope } from '../events/envelope.ts';
 import { checkEnvelopeOrigin, type Home } from '../events/origin.ts';
 import { remediationRequested } from '../events/operator.ts';
@@ -15,7 +15,7 @@ import { ID_PATTERNS } from './ids.ts';
 import type { Registry } from './registry.ts';
 import type { Finding, Outcome, RequestedDetail } from './types.ts';
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.infer<T> {
+function parse<T extends z.ZodMiniType>(schema: T, value: unknown, prefix: string): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;

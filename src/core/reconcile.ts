@@ -6,7 +6,7 @@
  */
 import type { CompletionDeps, CompletionResult } from './completion.ts';
 import { closeExecution } from './completion.ts';
-import { parseCalendarEvent } from './deferral.ts';
+import { parseCalendarEvent } from '../events/calendar.ts';
 import type { EngineDeps } from './engine.ts';
 import { errorMessage } from './errors.ts';
 import { terminalVerdict } from './execution-status.ts';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { instanceIdField } from './envelope.ts';
 
 /** Our own event source and detail-type for the agent-health sweep (there is no native AWS event). */
@@ -9,11 +9,11 @@ export const AGENT_DISCONNECTED = 'SSM Agent Disconnected';
 export const agentDisconnected = z.object({
   instanceId: instanceIdField,
   pingStatus: z.enum(['ConnectionLost', 'Online', 'Inactive']),
-  lastPingDateTime: z.iso.datetime({ offset: true }).optional(),
-  platformType: z.string().optional(),
+  lastPingDateTime: z.optional(z.iso.datetime({ offset: true })),
+  platformType: z.optional(z.string()),
   /** Why the sweep flagged it: the agent reported ConnectionLost, or it is Online with a stale ping. */
   reason: z.enum(['connection-lost', 'stale-ping']),
-  consecutiveSweeps: z.number().int().positive(),
+  consecutiveSweeps: z.int().check(z.positive()),
   detectedAt: z.iso.datetime({ offset: true }),
 });
 

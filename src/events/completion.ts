@@ -2,7 +2,7 @@
  * Completion events: `EC2 Automation Execution Status-change Notification` and `EC2 Command
  * Status-change Notification`, as the signal completion closes an execution with.
  */
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 export interface CompletionSignal {
   kind: 'automation' | 'command';
@@ -16,22 +16,22 @@ export interface CompletionSignal {
 const automationEvent = z.object({
   source: z.literal('aws.ssm'),
   'detail-type': z.literal('EC2 Automation Execution Status-change Notification'),
-  id: z.string().optional(),
+  id: z.optional(z.string()),
   detail: z.object({
-    ExecutionId: z.string().min(1).max(64),
-    Status: z.string().min(1),
-    Definition: z.string().optional(),
+    ExecutionId: z.string().check(z.minLength(1), z.maxLength(64)),
+    Status: z.string().check(z.minLength(1)),
+    Definition: z.optional(z.string()),
   }),
 });
 
 const commandEvent = z.object({
   source: z.literal('aws.ssm'),
   'detail-type': z.literal('EC2 Command Status-change Notification'),
-  id: z.string().optional(),
+  id: z.optional(z.string()),
   detail: z.object({
-    'command-id': z.string().min(1).max(64),
-    status: z.string().min(1),
-    'document-name': z.string().optional(),
+    'command-id': z.string().check(z.minLength(1), z.maxLength(64)),
+    status: z.string().check(z.minLength(1)),
+    'document-name': z.optional(z.string()),
   }),
 });
 

@@ -3,7 +3,7 @@
  * ValidationError whose `field` is the dotted path of the first bad field (e.g.
  * `detail.newEvaluationResult.complianceType`).
  */
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { Finding, TriggerFamily } from '../core/types.ts';
 import { AGENT_DISCONNECTED, AGENT_EVENT_SOURCE, agentDisconnected } from './agent.ts';
@@ -17,7 +17,7 @@ import { envelope, type Envelope } from './envelope.ts';
 import { checkArn, checkEnvelopeOrigin, sameAs, type Home } from './origin.ts';
 import { commandInvocationStatusChange, complianceStateChange } from './patch.ts';
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.infer<T> {
+function parse<T extends z.ZodMiniType>(schema: T, value: unknown, prefix: string): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

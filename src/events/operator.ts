@@ -3,36 +3,32 @@
  * `remediator backfill`. Only the stage's `operatorPrincipals` may put them (serverless/bus-policy.cjs);
  * `requestedBy` is the caller's identity as STS GetCallerIdentity told the CLI.
  */
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { safeResourceId } from './envelope.ts';
 
 export const OPERATOR_EVENT_SOURCE = 'ssm-remediator.operator';
 export const REMEDIATION_REQUESTED = 'Remediation Requested';
 export const BACKFILL_REQUESTED = 'Backfill Requested';
 
-const remediationId = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a remediation id');
+const remediationId = z.string().check(z.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a remediation id'));
 const principal = z
   .string()
-  .regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]{1,512}$/, 'must be an IAM or STS ARN');
+  .check(z.regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]{1,512}$/, 'must be an IAM or STS ARN'));
 
 /** Detail of `Remediation Requested`: remediate this resource now, through every gate. */
 export const remediationRequested = z.object({
   remediation: remediationId,
-  resourceId: safeResourceId.max(256),
+  resourceId: safeResourceId.check(z.maxLength(256)),
   requestedBy: principal,
   /** Free text the operator gave (a ticket); repeated in the outcome's reason. */
-  note: z
-    .string()
-    .max(200)
-    .regex(/^[^\u0000-\u001f]*$/, 'must be one line')
-    .optional(),
+  note: z.optional(z.string().check(z.maxLength(200), z.regex(/^[^\u0000-\u001f]*$/, 'must be one line'))),
 });
 export type RemediationRequested = z.infer<typeof remediationRequested>;
 
 /** Detail of `Backfill Requested`: feed what Config reports NON_COMPLIANT now, at most `limit`. */
 export const backfillRequested = z.object({
-  remediations: z.array(remediationId).max(100).optional(),
-  limit: z.number().int().min(1).max(500),
+  remediations: z.optional(z.array(remediationId).check(z.maxLength(100))),
+  limit: z.int().check(z.gte(1), z.lte(500)),
   requestedBy: principal,
 });
 export type BackfillRequested = z.infer<typeof backfillRequested>;

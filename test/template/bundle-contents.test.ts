@@ -40,5 +40,15 @@ test('each function bundles only the clients it calls', () => {
 });
 
 test('every bundle is well under the 1 MiB the shared container once made them', () => {
-  for (const fn of handlerNames()) expect(statSync(bundle(fn)).size, fn).toBeLessThan(640 * 1024);
+  for (const fn of handlerNames()) expect(statSync(bundle(fn)).size, fn).toBeLessThan(600 * 1024);
+});
+
+test('bundles carry zod/mini, not classic zod, and not the SDK event-stream codec (docs/performance.md)', () => {
+  for (const fn of handlerNames()) {
+    const text = readFileSync(bundle(fn), 'utf8');
+    // zod names its schema classes in strings: classic "ZodString", mini "ZodMiniString".
+    expect(text.includes('"ZodString"'), `${fn}: classic zod`).toBe(false);
+    // The event-stream codec's header names; the alias's stub stands in (src/adapters/no-event-streams.ts).
+    expect(text.includes(':event-type'), `${fn}: event-stream codec`).toBe(false);
+  }
 });
