@@ -181,4 +181,26 @@ describe('nothing is dropped (issue 11)', () => {
     expect(r.outcomes.byCode['transient-error']).toBeUndefined();
     holds(r, 150);
   }, 1_800_000);
+
+  it("a start SSM refuses gives its admission slot back and wakes the held work (the remediate function's signal)", async () => {
+    const r = await rehearse('admission-failed-start.yaml', { ownPackage: true });
+    const starts = (r.timeline?.rows ?? [])
+      .flatMap((row) => row.marks)
+      .filter((m) => m.kind === 'execution')
+      .map((m) => m.at / 60_000)
+      .sort((a, b) => a - b);
+    if (process.env['HELD_FIGURES']) console.log(`admission-failed-start: starts ${starts.join(', ')}`);
+    // The first at t+31m; the held one as soon as the refused start gave its slot back (t+35m), not at
+    // the t+45m sweep. Without the remediate function's signal (or its IAM, or the bus policy) it waits.
+    expect(starts).toHaveLength(2);
+    expect(starts[0]).toBeLessThan(33);
+    expect(starts[1]).toBeGreaterThanOrEqual(35);
+    expect(starts[1]).toBeLessThan(40);
+    expect(r.outcomes.byCode['admission']).toBe(1);
+    expect(r.outcomes.byCode['api-error']).toBe(1);
+    expect(r.events.byDetailType['Admission Slot Freed']).toBeGreaterThanOrEqual(1);
+    expect(r.convergence).toMatchObject({ findings: 3, fixed: 2, excused: 1, dropped: 0, pending: 0 });
+    expect(r.unfinished).toBe(0);
+    expect(r.duplicateExecutions).toBe(0);
+  }, 1_800_000);
 });
