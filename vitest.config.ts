@@ -11,6 +11,7 @@ const integration = [
   'test/integration/**/*.test.ts',
   'test/rehearse/run.test.ts',
   'test/rehearse/held.test.ts',
+  'test/rehearse/storm.test.ts',
   'test/rehearse/notify-storm.test.ts',
   'test/rehearse/ops.test.ts',
   'test/rehearse/html*.test.ts',

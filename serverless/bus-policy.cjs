@@ -3,7 +3,7 @@
  * The resource policy of the service's own event bus (RemediatorBus), and the package-time check of
  * the principals a stage names. Same-account callers with events:PutEvents in their identity policy
  * may put events on any bus unless a resource policy denies them, so the policy denies everyone but
- * the agent sweep's role, the complete function's role (`Admission Slot Freed` only) and the stage's
+ * the agent sweep's role, the complete and remediate functions' roles (`Admission Slot Freed` only) and the stage's
  * operator principals, and denies each of those any source or
  * detail-type but its own. The Allow statements make the same grants explicit (and would be needed
  * for an operator principal of another account).
@@ -53,7 +53,7 @@ function assumeRoleParam(param) {
  * The bus policy document. `sweepRoleArn` is a CloudFormation value (`{ 'Fn::GetAtt': [...] }`),
  * `busArn` likewise; `operators` plain ARNs.
  */
-function busPolicy({ busArn, sweepRoleArn, completeRoleArn, operators }) {
+function busPolicy({ busArn, sweepRoleArn, completeRoleArn, remediateRoleArn, operators }) {
   const put = { Action: 'events:PutEvents', Resource: busArn };
   const only = (sid, principal, { source, detailType }) => [
     {
@@ -94,12 +94,19 @@ function busPolicy({ busArn, sweepRoleArn, completeRoleArn, operators }) {
         ...put,
         Condition: {
           ArnNotEquals: {
-            'aws:PrincipalArn': [sweepRoleArn, ...(completeRoleArn ? [completeRoleArn] : []), ...operators],
+            'aws:PrincipalArn': [
+              sweepRoleArn,
+              ...(completeRoleArn ? [completeRoleArn] : []),
+              ...(remediateRoleArn ? [remediateRoleArn] : []),
+              ...operators,
+            ],
           },
         },
       },
       ...only('AgentSweep', sweepRoleArn, AGENT),
       ...(completeRoleArn ? only('CompleteSlotFreed', completeRoleArn, SLOT_FREED) : []),
+      // A failed start's slot given back (the remediate function): the same event, nothing else.
+      ...(remediateRoleArn ? only('RemediateSlotFreed', remediateRoleArn, SLOT_FREED) : []),
       ...(operators.length > 0 ? only('Operators', operators, OPERATOR) : []),
     ],
   };

@@ -145,7 +145,8 @@ const COMPLETION = ['ssm-executions', 'config-compliance'];
 const FUNCTIONS = {
   remediate: {
     role: 'RemediateRole',
-    adapters: [...SHARED, ...ENGINE],
+    // A failed start gives its admission slot back and wakes held work (src/handlers/remediate.ts).
+    adapters: [...SHARED, ...ENGINE, 'events-publisher:slot-freed'],
     // The Config rule, our SSM Agent Disconnected rule and the association rules (serverless.yml events).
     acts: ['config.noncompliant', 'agent.disconnected', 'association.failed'],
   },

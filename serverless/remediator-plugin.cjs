@@ -152,6 +152,7 @@ RemediatorPlugin.prototype.trustBoundaries = function trustBoundaries(template) 
     },
     sweepRoleArn: { 'Fn::GetAtt': ['AgentSweepRole', 'Arn'] },
     completeRoleArn: { 'Fn::GetAtt': ['CompleteRole', 'Arn'] },
+    remediateRoleArn: { 'Fn::GetAtt': ['RemediateRole', 'Arn'] },
     operators: operatorPrincipals(custom.operatorPrincipals),
   });
 };

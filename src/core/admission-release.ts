@@ -8,6 +8,9 @@
  * same release code as the sweep (lease, Config re-check, every gate, the slot taken by execute.ts).
  * The completion function never starts anything itself. The sweep stays the backstop: a lost event
  * only delays the work to the next sweep. See docs/quota-waits.md.
+ *
+ * A start that fails (SSM refused it, permanently or for now) gives its slot back too: the remediate
+ * function then puts the same event (`detail.startFailed`), through `slotsReturned` in execute.ts.
  */
 import { errorMessage } from './errors.ts';
 import type { EventPublisherPort } from '../ports/event-publisher.ts';
@@ -33,20 +36,26 @@ export interface SlotSignalDeps {
 }
 
 /**
- * After a slot was freed: one event when admission work is held (a one-item read of held work
+ * After a slot was freed (an execution ended, or a start failed and gave its slots back): one event when admission work is held (a one-item read of held work
  * first, so a quiet service puts no events and wakes no reconcile function). Never throws: a lost
  * signal leaves the work held for the sweep.
  */
-export async function signalSlotFreed(deps: SlotSignalDeps, executionId: string): Promise<boolean> {
+export async function signalSlotFreed(
+  deps: SlotSignalDeps,
+  executionId: string | undefined,
+  slots = 1,
+): Promise<boolean> {
   if (!deps.slotSignal) return false;
   try {
     if (deps.ledger.listHeld && (await deps.ledger.listHeld('admission', 1)).length === 0) return false;
-    const { failed } = await deps.slotSignal.publish([{ ...SLOT_FREED, detail: { executionId, slots: 1 } }]);
+    // No execution: the slots of a start that failed (src/core/execute.ts), given back.
+    const detail = executionId ? { executionId, slots } : { startFailed: true, slots };
+    const { failed } = await deps.slotSignal.publish([{ ...SLOT_FREED, detail }]);
     if (failed.length) throw new Error(`${failed[0]!.errorCode}: ${failed[0]!.errorMessage ?? ''}`);
     return true;
   } catch (e) {
     deps.log.warn('admission slot freed but not signalled; the held work waits for the sweep', {
-      executionId,
+      ...(executionId ? { executionId } : { startFailed: true, slots }),
       error: errorMessage(e),
     });
     return false;

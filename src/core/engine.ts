@@ -28,7 +28,7 @@ import { holdCodeOf } from './hold.ts';
 import { decisionPlan } from './act-plan.ts';
 import { announce, each } from './announce.ts';
 import type { AdmissionLimits } from './admission.ts';
-import { claimOrSkip, executePlan, hold, type HeldContext } from './execute.ts';
+import { claimOrSkip, executePlan, hold, type ExecuteDeps, type HeldContext } from './execute.ts';
 import type { Registry } from './registry.ts';
 import { decisionLatency, findingReceived } from './metrics.ts';
 import { manualFinding, withRequester } from './manual.ts';
@@ -70,6 +70,8 @@ export interface EngineDeps {
   now: () => Date;
   /** Optional: without it nothing is measured (docs/operating.md "Metrics"). */
   metrics?: MetricsPort;
+  /** The remediate function's wake-up for held admission work after a failed start (execute.ts). */
+  slotsReturned?: ExecuteDeps['slotsReturned'];
 }
 
 export { TAG_EVENT, TAG_REMEDIATION, TAG_RESOURCE } from './act-plan.ts';

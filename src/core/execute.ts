@@ -28,6 +28,12 @@ export interface ExecuteDeps {
   ledger: LedgerPort;
   log: LogPort;
   now: () => Date;
+  /**
+   * After admission slots of starts that did not happen were given back: wakes held admission work
+   * as a completion does (the remediate function's `Admission Slot Freed`, src/core/admission-release.ts).
+   * Unset (the reconcile function, which is itself the release pass): the next signal or sweep takes them.
+   */
+  slotsReturned?: (slots: number) => Promise<unknown>;
 }
 
 /** The held item a release replays (its tries so far drive the backoff of the next hold). */
@@ -150,11 +156,13 @@ export async function executePlan(
     // The slots of the starts that did not happen (those that did are released when they end).
     const unstarted = want - slotsNeeded(result.started.map((x) => x.call));
     if (unstarted > 0)
-      await deps.ledger.returnSlots?.(unstarted).catch((err: unknown) =>
-        deps.log.warn('admission slots not returned; the sweep re-derives the counter', {
-          slots: unstarted,
-          error: errorMessage(err),
-        }),
+      await deps.ledger.returnSlots?.(unstarted).then(
+        () => deps.slotsReturned?.(unstarted),
+        (err: unknown) =>
+          deps.log.warn('admission slots not returned; the sweep re-derives the counter', {
+            slots: unstarted,
+            error: errorMessage(err),
+          }),
       );
     if (classifyActionError(e) === 'transient') {
       await notStarted(

@@ -101,4 +101,64 @@ describe('prompt admission release', () => {
     expect(await signalSlotFreed({ ledger: w.started.ledger, log: w.deps.log }, 'x')).toBe(false);
     expect(SLOT_FREED.detailType).toBe('Admission Slot Freed');
   });
+
+  it('a start that fails gives its slot back and wakes held admission work the same way (transient or permanent)', async () => {
+    w = await world();
+    w.deps.config.admission = admissionLimits(2 / 100, 0.5);
+    const b = bus();
+    const deps = {
+      ...w.deps,
+      slotsReturned: (slots: number) =>
+        signalSlotFreed(
+          { ledger: w.started.ledger, slotSignal: b.publisher, log: w.deps.log },
+          undefined,
+          slots,
+        ),
+    };
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) outcomes.push(...(await handleEvent(finding(sg(200 + i)), deps)));
+    expect(outcomes.map((o) => o.code)).toEqual([undefined, undefined, 'admission']);
+    // One ends and its signal is lost (the sweep closed it: no bus): a slot is free, sg(202) still held.
+    await finish(outcomes[0]!.executionId!);
+    expect((await w.started.ledger.slots!()).n).toBe(1);
+    expect(b.put).toHaveLength(0);
+
+    // A new finding takes the free slot, and SSM refuses the start: the slot is given back and signalled.
+    const start = w.deps.automation.start;
+    const refuse = (name: string) => {
+      deps.automation = {
+        start: async () => {
+          throw Object.assign(new Error('refused'), { name });
+        },
+      };
+    };
+    refuse('ThrottlingException');
+    const [throttled] = await handleEvent(finding(sg(203)), deps);
+    expect(throttled).toMatchObject({ outcome: 'deferred', code: 'transient-error' });
+    expect((await w.started.ledger.slots!()).n).toBe(1);
+    expect(b.put).toEqual([
+      {
+        source: 'ssm-remediator',
+        detailType: 'Admission Slot Freed',
+        detail: { startFailed: true, slots: 1 },
+      },
+    ]);
+    refuse('InvalidAutomationExecutionParametersException');
+    const [refused] = await handleEvent(finding(sg(204)), deps);
+    expect(refused).toMatchObject({ outcome: 'failed', code: 'api-error' });
+    expect(b.put).toHaveLength(2);
+
+    // The pass the event wakes starts the held work on that slot, not the sweep.
+    deps.automation = { start };
+    const pass = await releaseAdmission(deps);
+    expect(pass.deferrals.map((d) => [d.resourceId, d.result])).toEqual([[sg(202), 'released']]);
+    expect(w.automations.map((a) => a.parameters['GroupId'])).toEqual([[sg(200)], [sg(201)], [sg(202)]]);
+
+    // Nothing held for admission any more: a failed start gives its slot back and puts nothing.
+    await finish(outcomes[1]!.executionId!);
+    refuse('ThrottlingException');
+    expect(await handleEvent(finding(sg(205)), deps)).toMatchObject([{ code: 'transient-error' }]);
+    expect((await w.started.ledger.slots!()).n).toBe(1);
+    expect(b.put).toHaveLength(2);
+  });
 });

@@ -138,31 +138,6 @@ describe('nothing is dropped (issue 11)', () => {
     holds(r, 6);
   }, 180_000);
 
-  it("a storm of 1,000 at SSM's real quota with admission: never more than the service's share, none refused, none doubled", async () => {
-    const r = await rehearse('storm-admission.yaml', { ownPackage: true });
-    // When the executions ended (sim minutes from the start; the findings arrive at t+1m).
-    const ends = (r.timeline?.rows ?? [])
-      .flatMap((row) => row.marks)
-      .filter((m) => m.kind === 'execution')
-      .map((m) => (m.end ?? m.at) / 60_000);
-    if (process.env['HELD_FIGURES'])
-      console.log(
-        `storm-admission: wall ${r.wall.seconds}s, sim ${r.sim.hours}h, peak ${r.executions.peakRunning}, last end t+${Math.max(...ends)}m`,
-      );
-    // Held work starts as slots free (docs/quota-waits.md), with the default 15-minute sweep: at least
-    // 90% of the quota bound (1,000 × 2 min ÷ 50 = 40 min), so all ended by t+1m+44.4m.
-    expect(ends).toHaveLength(1000);
-    expect(Math.max(...ends)).toBeLessThan(1 + 40 / 0.9);
-    // Admission held the work over the share; SSM never had to refuse a start.
-    expect(r.outcomes.byCode['admission']).toBeGreaterThan(900);
-    expect(r.outcomes.byCode['transient-error']).toBeUndefined();
-    expect(r.outcomes.byCode['api-error']).toBeUndefined();
-    expect(r.executions.peakRunning).toBeLessThanOrEqual(50);
-    expect(r.executions.peakRunning).toBeGreaterThanOrEqual(40);
-    expect(r.executions.started).toBe(1000);
-    holds(r, 1000);
-  }, 3_600_000);
-
   it('held admission work starts as executions end (slot-freed signal), not at the 15-minute sweep', async () => {
     const r = await rehearse('admission-prompt.yaml', { ownPackage: true });
     expect(r.outcomes.byCode['admission']).toBeGreaterThanOrEqual(100);
@@ -180,5 +155,27 @@ describe('nothing is dropped (issue 11)', () => {
     expect(r.events.byDetailType['Admission Slot Freed']).toBeGreaterThan(0);
     expect(r.outcomes.byCode['transient-error']).toBeUndefined();
     holds(r, 150);
+  }, 1_800_000);
+
+  it("a start SSM refuses gives its admission slot back and wakes the held work (the remediate function's signal)", async () => {
+    const r = await rehearse('admission-failed-start.yaml', { ownPackage: true });
+    const starts = (r.timeline?.rows ?? [])
+      .flatMap((row) => row.marks)
+      .filter((m) => m.kind === 'execution')
+      .map((m) => m.at / 60_000)
+      .sort((a, b) => a - b);
+    if (process.env['HELD_FIGURES']) console.log(`admission-failed-start: starts ${starts.join(', ')}`);
+    // The first at t+31m; the held one as soon as the refused start gave its slot back (t+35m), not at
+    // the t+45m sweep. Without the remediate function's signal (or its IAM, or the bus policy) it waits.
+    expect(starts).toHaveLength(2);
+    expect(starts[0]).toBeLessThan(33);
+    expect(starts[1]).toBeGreaterThanOrEqual(35);
+    expect(starts[1]).toBeLessThan(40);
+    expect(r.outcomes.byCode['admission']).toBe(1);
+    expect(r.outcomes.byCode['api-error']).toBe(1);
+    expect(r.events.byDetailType['Admission Slot Freed']).toBeGreaterThanOrEqual(1);
+    expect(r.convergence).toMatchObject({ findings: 3, fixed: 2, excused: 1, dropped: 0, pending: 0 });
+    expect(r.unfinished).toBe(0);
+    expect(r.duplicateExecutions).toBe(0);
   }, 1_800_000);
 });

@@ -12,6 +12,7 @@ const { busPolicy, operatorPrincipals, assumeRoleParam } = cjs('../../serverless
     busArn: unknown;
     sweepRoleArn: unknown;
     completeRoleArn?: unknown;
+    remediateRoleArn?: unknown;
     operators: string[];
   }): PolicyDocument;
   operatorPrincipals(p: string): string[];
@@ -24,10 +25,12 @@ const BUS = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/ssm-remediator-prod`;
 const SWEEP = `arn:aws:iam::${ACCOUNT}:role/ssm-remediator-prod-AgentSweepRole`;
 const OPERATOR = `arn:aws:iam::${ACCOUNT}:role/oncall`;
 const COMPLETE = `arn:aws:iam::${ACCOUNT}:role/ssm-remediator-prod-CompleteRole`;
+const REMEDIATE = `arn:aws:iam::${ACCOUNT}:role/ssm-remediator-prod-RemediateRole`;
 const policy = busPolicy({
   busArn: BUS,
   sweepRoleArn: SWEEP,
   completeRoleArn: COMPLETE,
+  remediateRoleArn: REMEDIATE,
   operators: [OPERATOR],
 });
 const put = (principalArn: string, source: string, detailType: string, principalAccount = ACCOUNT) =>
@@ -70,6 +73,29 @@ describe('the service bus policy', () => {
     expect(put(COMPLETE, 'ssm-remediator.operator', 'Backfill Requested')).toMatchObject({ allowed: false });
     expect(put(SWEEP, 'ssm-remediator', 'Admission Slot Freed')).toMatchObject({ allowed: false });
     expect(put(OPERATOR, 'ssm-remediator', 'Admission Slot Freed')).toMatchObject({ allowed: false });
+  });
+
+  test('the remediate function’s role (a failed start’s slot given back) may put only Admission Slot Freed', () => {
+    expect(put(REMEDIATE, 'ssm-remediator', 'Admission Slot Freed')).toEqual({ allowed: true });
+    expect(put(REMEDIATE, 'ssm-remediator', 'SSM Agent Disconnected')).toMatchObject({ allowed: false });
+    expect(put(REMEDIATE, 'ssm-remediator.operator', 'Remediation Requested')).toMatchObject({
+      allowed: false,
+    });
+    expect(put(REMEDIATE, 'ssm-remediator.operator', 'Admission Slot Freed')).toMatchObject({
+      allowed: false,
+    });
+    // Without the role named, it is denied like anyone else.
+    const without = busPolicy({ busArn: BUS, sweepRoleArn: SWEEP, completeRoleArn: COMPLETE, operators: [] });
+    expect(
+      evaluateBusPolicy(without, {
+        principalArn: REMEDIATE,
+        principalAccount: ACCOUNT,
+        busArn: BUS,
+        busAccount: ACCOUNT,
+        source: 'ssm-remediator',
+        detailType: 'Admission Slot Freed',
+      }),
+    ).toMatchObject({ allowed: false, sid: 'DenyEveryoneElse' });
   });
 
   test('anyone else in the account (identity policy or not) is denied, whatever the event', () => {

@@ -35,7 +35,8 @@ test('each function bundles only the clients it calls', () => {
     'notify-slack': ['ssm'],
     'patch-fanout': ['ssm', 'sns', 'sqs', 'dynamodb', 'resourcegroupstaggingapi'],
     reconcile: ['ssm', 'sns', 'sqs', 'dynamodb', 'configservice', 'resourcegroupstaggingapi'],
-    remediate: ['ssm', 'sns', 'sqs', 'dynamodb', 'resourcegroupstaggingapi'],
+    // eventbridge: a failed start's admission slot given back wakes held work (Admission Slot Freed).
+    remediate: ['ssm', 'sns', 'sqs', 'dynamodb', 'eventbridge', 'resourcegroupstaggingapi'],
   });
 });
 

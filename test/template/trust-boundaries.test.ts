@@ -67,6 +67,7 @@ describe('the service’s own event bus', () => {
           'aws:PrincipalArn': [
             sweep,
             getAtt('CompleteRole'),
+            getAtt('RemediateRole'),
             'arn:aws:iam::123456789012:role/ssm-remediator-sandbox-operator',
           ],
         },
@@ -100,6 +101,25 @@ describe('the service’s own event bus', () => {
     expect(puts).toHaveLength(1);
     expect(JSON.stringify(puts[0]!.Resource)).toContain(':event-bus/ssm-remediator-sandbox');
     expect(puts[0]!.Condition).toEqual({
+      StringEquals: { 'events:source': 'ssm-remediator', 'events:detail-type': 'Admission Slot Freed' },
+    });
+    // The remediate function: the same one event, for a failed start's slot given back.
+    expect(bySid.AllowRemediateSlotFreed).toMatchObject({
+      Effect: 'Allow',
+      Principal: { AWS: getAtt('RemediateRole') },
+      Condition: {
+        StringEquals: { 'events:source': 'ssm-remediator', 'events:detail-type': 'Admission Slot Freed' },
+      },
+    });
+    expect(bySid.DenyRemediateSlotFreedOtherSources!.Condition).toEqual({
+      ArnEquals: { 'aws:PrincipalArn': getAtt('RemediateRole') },
+      StringNotEquals: { 'events:source': 'ssm-remediator' },
+    });
+    const remediatePuts = roleStatements(t, 'RemediateRole').filter((s) =>
+      actions(s).includes('events:PutEvents'),
+    );
+    expect(remediatePuts).toHaveLength(1);
+    expect(remediatePuts[0]!.Condition).toEqual({
       StringEquals: { 'events:source': 'ssm-remediator', 'events:detail-type': 'Admission Slot Freed' },
     });
     // Only the named operator may put the operator event (with none named: test/sandbox/bus-policy.test.ts).
@@ -271,7 +291,14 @@ describe('packaged with stage params', () => {
     const policy = p.Resources.RemediatorBus!.Properties!.Policy as Policy;
     const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s]));
     expect(bySid.DenyEveryoneElse!.Condition).toEqual({
-      ArnNotEquals: { 'aws:PrincipalArn': [getAtt('AgentSweepRole'), getAtt('CompleteRole'), OPERATOR] },
+      ArnNotEquals: {
+        'aws:PrincipalArn': [
+          getAtt('AgentSweepRole'),
+          getAtt('CompleteRole'),
+          getAtt('RemediateRole'),
+          OPERATOR,
+        ],
+      },
     });
     expect(bySid.AllowOperators).toMatchObject({
       Principal: { AWS: [OPERATOR] },
