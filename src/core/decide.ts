@@ -81,6 +81,14 @@ export function decide(input: GateInput, ctx: PlanContext): Decision {
       reason: `shadow mode: would ${describe(acting)}`,
     });
   }
+  if (facts.mode === 'approve') {
+    // Held until an approver says yes (src/core/approval.ts); the engine asks for the approval.
+    return stopWith(actions, {
+      outcome: 'deferred',
+      code: 'approval',
+      reason: `waiting for approval: would ${describe(acting)}`,
+    });
+  }
   return {
     gates,
     verdict: 'act',

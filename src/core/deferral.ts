@@ -21,6 +21,7 @@ import {
   type LedgerRuntimeOptions,
 } from './completion.ts';
 import { holdDue } from './hold.ts';
+import { approvalStep } from './approval-release.ts';
 import { heldWork } from './metrics.ts';
 import { guardResets } from './guard-resets.ts';
 import { admissionRoom, recoverByTag, type OwnExecutionsPort, type RecoveryReport } from './recovery.ts';
@@ -219,6 +220,13 @@ async function releaseOne(
   const now = deps.now();
   const { options } = deps;
   const code = d.code ?? 'calendar-closed';
+  // Held for approval: its own timeout ends it (src/core/approval-release.ts), not the maximum age.
+  if (code === 'approval') {
+    const step = await approvalStep(d, deps, now);
+    if (step.next === 'release') return release(d, now, deps);
+    const { next: _next, ...done } = step;
+    return done;
+  }
   if (deferralExpired(d, now, options.deferralMaxAgeHours)) {
     const lease = await deps.ledger.leaseDeferral(
       d.remediationId,
@@ -317,8 +325,12 @@ async function announceLongHold(
   deps: ReconcileDeps,
 ): Promise<Outcome | undefined> {
   const code = d.code ?? 'calendar-closed';
-  // Calendar deferrals were announced when deferred; expired work is announced by its expiry.
-  if (code === 'calendar-closed' || deferralExpired(d, now, deps.options.deferralMaxAgeHours))
+  // Calendar and approval holds were announced when held; expired work is announced by its expiry.
+  if (
+    code === 'calendar-closed' ||
+    code === 'approval' ||
+    deferralExpired(d, now, deps.options.deferralMaxAgeHours)
+  )
     return undefined;
   const waitedMs = now.getTime() - Date.parse(d.deferredAt);
   if (d.announcedAt || waitedMs < deps.options.heldAnnounceMinutes * 60_000) return undefined;

@@ -34,6 +34,9 @@ import { decisionLatency, findingReceived } from './metrics.ts';
 import { manualFinding, withRequester } from './manual.ts';
 import { operatorEventType, REMEDIATION_REQUESTED } from '../events/operator.ts';
 import { rejectEvent } from './reject.ts';
+import type { ApprovalsPort } from '../ports/approvals.ts';
+import { approvedDecision, askApproval, readApproval } from './approval-engine.ts';
+import { approvalIdOf } from './approval.ts';
 import type { Remediation } from './remediation.ts';
 import type { CalendarFact, Facts, Finding, InstanceFact, Outcome } from './types.ts';
 
@@ -70,6 +73,8 @@ export interface EngineDeps {
   now: () => Date;
   /** Optional: without it nothing is measured (docs/operating.md "Metrics"). */
   metrics?: MetricsPort;
+  /** Approval requests (mode `approve`); without it such remediations fail closed. */
+  approvals?: ApprovalsPort;
 }
 
 export { TAG_EVENT, TAG_REMEDIATION, TAG_RESOURCE } from './act-plan.ts';
@@ -158,17 +163,26 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
   }
   const out: RemediationDecision[] = [];
   for (const r of matching) {
-    const mode = switches.modes[r.id] ?? r.defaultMode;
     try {
+      // Mode `approve`: an approved request acts as `auto`; a rejected, timed-out or pending one stops here.
+      const approval = await read('approval', () =>
+        readApproval(finding, r, switches.modes[r.id] ?? r.defaultMode, at, deps.approvals),
+      );
+      if (approval.stop) {
+        out.push({ remediation: r, decision: approval.stop });
+        continue;
+      }
+      const mode = approval.mode;
       const facts = await gatherFacts(finding, r, switches.killSwitch, mode, at, deps);
       const guards = await readGuards(r, finding, at, deps);
       const ctx = {
         assumeRoleArn: deps.config.assumeRoleArns?.[r.id] ?? deps.config.assumeRoleArn,
         settings: { ...r.settings, ...deps.config.settings[r.id] },
       };
+      const decision = decide({ remediation: r, finding, facts, guards, limits: deps.config.limits }, ctx);
       out.push({
         remediation: r,
-        decision: decide({ remediation: r, finding, facts, guards, limits: deps.config.limits }, ctx),
+        decision: approvedDecision(decision, approval.approvedBy, approvalIdOf(r, finding)),
       });
     } catch (e) {
       if (!(e instanceof GateUnreadableError)) throw e;
@@ -290,9 +304,19 @@ export async function carryOut(
   held?: HeldContext,
 ): Promise<Outcome> {
   const at = deps.now().toISOString();
-  const outcome: Outcome = { ...decision.outcome, at };
+  let outcome: Outcome = { ...decision.outcome, at };
   if (decision.verdict === 'stop' || !r) {
     const code = holdCodeOf(outcome);
+    // The approval request (with the plan) is kept first: a hold never waits on a request not kept.
+    if (code === 'approval' && r)
+      outcome = await askApproval(
+        finding,
+        r,
+        outcome,
+        { ...r.settings, ...deps.config.settings[r.id] },
+        deps.approvals,
+        deps.now(),
+      );
     if (code && r) await hold(finding, r, outcome, code, deps, held);
     return outcome;
   }

@@ -8,7 +8,8 @@ export const TRIGGER_FAMILIES = [
 ] as const;
 export type TriggerFamily = (typeof TRIGGER_FAMILIES)[number];
 
-export const MODES = ['auto', 'shadow', 'off'] as const;
+/** `approve`: act only once someone on the stage's allow-list approves (src/core/approval.ts). */
+export const MODES = ['auto', 'shadow', 'off', 'approve'] as const;
 export type Mode = (typeof MODES)[number];
 
 /** An event normalised to what a decision needs. */
@@ -114,7 +115,11 @@ export type SkipReason =
    * association.failed: the association failed again after the service re-applied it within the
    * cooldown window: escalated (announced once), not retried.
    */
-  | 'failed-again';
+  | 'failed-again'
+  /** Mode `approve`: an approver rejected the plan (the outcome names who). */
+  | 'rejected-by'
+  /** Mode `approve`: nobody approved the plan within the remediation's approvalTimeout. */
+  | 'approval-timeout';
 
 /** How one (finding, remediation) pair ended. Every event ends in outcomes. */
 export interface Outcome {
@@ -130,6 +135,8 @@ export interface Outcome {
     | 'transient-error'
     /** Held: the service's share of SSM's Automation quota is in use (src/core/admission.ts). */
     | 'admission'
+    /** Held: mode `approve`, waiting for an approver (src/core/approval.ts). */
+    | 'approval'
     | 'invalid-event'
     | 'invalid-parameters'
     | 'api-error'
@@ -158,5 +165,8 @@ export interface Outcome {
   requestedBy?: string;
   /** How the finding came: `operator` (remediator remediate) or `backfill`; unset for AWS's events. */
   origin?: 'operator' | 'backfill';
+  /** Mode `approve`: the approval request (held for approval), and who approved it (when acting). */
+  approvalId?: string;
+  approvedBy?: string;
   at: string;
 }
