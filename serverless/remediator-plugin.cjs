@@ -127,6 +127,9 @@ RemediatorPlugin.prototype.trustBoundaries = function trustBoundaries(template) 
     },
     sweepRoleArn: { 'Fn::GetAtt': ['AgentSweepRole', 'Arn'] },
     completeRoleArn: { 'Fn::GetAtt': ['CompleteRole', 'Arn'] },
+    ...(template.Resources.ApprovalCallbackRole
+      ? { approvalRoleArn: { 'Fn::GetAtt': ['ApprovalCallbackRole', 'Arn'] } }
+      : {}),
     operators: operatorPrincipals(custom.operatorPrincipals),
   });
 };
