@@ -11,21 +11,20 @@ import type { ReconcileDeps } from './deferral.ts';
 import type { StoredDeferral } from './ledger-types.ts';
 import type { Outcome } from './types.ts';
 
-export type ApprovalStep =
-  { next: 'release' } | { next: 'done'; result: 'waiting' | 'busy' | 'released'; outcomes?: Outcome[] };
+/** `release`: through every gate again; otherwise how it ended (the sweep's release report). */
+export type ApprovalStep = 'release' | { result: 'waiting' | 'busy' | 'released'; outcomes?: Outcome[] };
 
 export async function approvalStep(d: StoredDeferral, deps: ReconcileDeps, now: Date): Promise<ApprovalStep> {
-  if (!deps.approvals) return { next: 'done', result: 'waiting' };
+  if (!deps.approvals) return { result: 'waiting' };
   const id = approvalIdOf({ id: d.remediationId }, { resourceId: d.resourceId, orderingTime: d.findingTime });
   const a = await deps.approvals.get(id);
   const gate = approvalGate(a, now);
   // Approved, or no request (asked again by the engine): through every gate again.
-  if (gate.kind === 'approved' || gate.kind === 'ask') return { next: 'release' };
-  if (gate.kind === 'pending') return { next: 'done', result: 'waiting' };
+  if (gate.kind === 'approved' || gate.kind === 'ask') return 'release';
+  if (gate.kind === 'pending') return { result: 'waiting' };
   if (gate.code === 'approval-timeout' && a?.state === 'pending') {
     // Decided meanwhile: the next sweep reads the decision.
-    if (!(await deps.approvals.decide(id, 'expired', undefined, now)))
-      return { next: 'done', result: 'waiting' };
+    if (!(await deps.approvals.decide(id, 'expired', undefined, now))) return { result: 'waiting' };
   }
   const lease = await deps.ledger.leaseDeferral(
     d.remediationId,
@@ -34,7 +33,7 @@ export async function approvalStep(d: StoredDeferral, deps: ReconcileDeps, now: 
     deps.options.deferralLeaseSeconds,
   );
   if (!lease || !(await deps.ledger.dropDeferral(d.remediationId, d.resourceId, lease)))
-    return { next: 'done', result: 'busy' };
+    return { result: 'busy' };
   const o: Outcome = {
     eventId: d.eventId,
     remediation: d.remediationId,
@@ -52,5 +51,5 @@ export async function approvalStep(d: StoredDeferral, deps: ReconcileDeps, now: 
     at: now.toISOString(),
   };
   await report([o], deps);
-  return { next: 'done', result: 'released', outcomes: [o] };
+  return { result: 'released', outcomes: [o] };
 }

@@ -220,13 +220,8 @@ async function releaseOne(
   const now = deps.now();
   const { options } = deps;
   const code = d.code ?? 'calendar-closed';
-  // Held for approval: its own timeout ends it (src/core/approval-release.ts), not the maximum age.
-  if (code === 'approval') {
-    const step = await approvalStep(d, deps, now);
-    if (step.next === 'release') return release(d, now, deps);
-    const { next: _next, ...done } = step;
-    return done;
-  }
+  const approval = code === 'approval' ? await approvalStep(d, deps, now) : undefined;
+  if (approval) return approval === 'release' ? release(d, now, deps) : approval;
   if (deferralExpired(d, now, options.deferralMaxAgeHours)) {
     const lease = await deps.ledger.leaseDeferral(
       d.remediationId,
@@ -326,12 +321,8 @@ async function announceLongHold(
 ): Promise<Outcome | undefined> {
   const code = d.code ?? 'calendar-closed';
   // Calendar and approval holds were announced when held; expired work is announced by its expiry.
-  if (
-    code === 'calendar-closed' ||
-    code === 'approval' ||
-    deferralExpired(d, now, deps.options.deferralMaxAgeHours)
-  )
-    return undefined;
+  if (code === 'calendar-closed' || code === 'approval') return undefined;
+  if (deferralExpired(d, now, deps.options.deferralMaxAgeHours)) return undefined;
   const waitedMs = now.getTime() - Date.parse(d.deferredAt);
   if (d.announcedAt || waitedMs < deps.options.heldAnnounceMinutes * 60_000) return undefined;
   if (!(await deps.ledger.markHoldAnnounced(d.remediationId, d.resourceId, now))) return undefined;
