@@ -12,10 +12,12 @@
 const AGENT = { source: 'ssm-remediator', detailType: 'SSM Agent Disconnected' };
 /** The complete function's signal to the reconcile function (docs/quota-waits.md). */
 const SLOT_FREED = { source: 'ssm-remediator', detailType: 'Admission Slot Freed' };
-/** The operator's events: a manual run of one remediation, and a backfill run (docs/cli.md). */
+/** The approval-callback function's signal to the reconcile function (docs/approvals.md). */
+const APPROVAL_DECIDED = { source: 'ssm-remediator', detailType: 'Approval Decided' };
+/** The operator's events: a manual run, a backfill run, an approval decided (docs/cli.md). */
 const OPERATOR = {
   source: 'ssm-remediator.operator',
-  detailType: ['Remediation Requested', 'Backfill Requested'],
+  detailType: ['Remediation Requested', 'Backfill Requested', 'Approval Decided'],
 };
 
 /** An IAM role or user ARN, no wildcard (what `operatorPrincipals` and `automationAssumeRole` accept). */
@@ -53,7 +55,7 @@ function assumeRoleParam(param) {
  * The bus policy document. `sweepRoleArn` is a CloudFormation value (`{ 'Fn::GetAtt': [...] }`),
  * `busArn` likewise; `operators` plain ARNs.
  */
-function busPolicy({ busArn, sweepRoleArn, completeRoleArn, remediateRoleArn, operators }) {
+function busPolicy({ busArn, sweepRoleArn, completeRoleArn, remediateRoleArn, approvalRoleArn, operators }) {
   const put = { Action: 'events:PutEvents', Resource: busArn };
   const only = (sid, principal, { source, detailType }) => [
     {
@@ -98,6 +100,7 @@ function busPolicy({ busArn, sweepRoleArn, completeRoleArn, remediateRoleArn, op
               sweepRoleArn,
               ...(completeRoleArn ? [completeRoleArn] : []),
               ...(remediateRoleArn ? [remediateRoleArn] : []),
+              ...(approvalRoleArn ? [approvalRoleArn] : []),
               ...operators,
             ],
           },
@@ -107,9 +110,18 @@ function busPolicy({ busArn, sweepRoleArn, completeRoleArn, remediateRoleArn, op
       ...(completeRoleArn ? only('CompleteSlotFreed', completeRoleArn, SLOT_FREED) : []),
       // A failed start's slot given back (the remediate function): the same event, nothing else.
       ...(remediateRoleArn ? only('RemediateSlotFreed', remediateRoleArn, SLOT_FREED) : []),
+      ...(approvalRoleArn ? only('ApprovalDecided', approvalRoleArn, APPROVAL_DECIDED) : []),
       ...(operators.length > 0 ? only('Operators', operators, OPERATOR) : []),
     ],
   };
 }
 
-module.exports = { busPolicy, operatorPrincipals, assumeRoleParam, AGENT, OPERATOR, SLOT_FREED };
+module.exports = {
+  busPolicy,
+  operatorPrincipals,
+  assumeRoleParam,
+  AGENT,
+  OPERATOR,
+  SLOT_FREED,
+  APPROVAL_DECIDED,
+};

@@ -47,7 +47,7 @@ const putOwnEvent = (Sid, detailType) => (c) => [
 const LEDGER = [arnOf('LedgerTable'), sub('${LedgerTable.Arn}/index/*')];
 
 /**
- * What each adapter calls, as IAM statements; `c` is { stage, webhookParam }. Statements with the same
+ * What each adapter calls, as IAM statements; `c` is { stage, webhookParam, signingSecretParam }. Statements with the same
  * Sid, Action and Condition in one role are merged (their resources joined).
  */
 const ADAPTERS = {
@@ -129,6 +129,20 @@ const ADAPTERS = {
   'events-publisher:agent-disconnected': putOwnEvent('AnnounceDisconnectedAgents', 'SSM Agent Disconnected'),
   // A freed admission slot with work held (docs/quota-waits.md).
   'events-publisher:slot-freed': putOwnEvent('SignalAdmissionSlotFreed', 'Admission Slot Freed'),
+  // Mode `approve` (docs/approvals.md): the callback reads a request and decides it once (a
+  // conditional UpdateItem), only on APPROVAL# items; it reads the signing secret and signals reconcile.
+  'approvals-dynamodb:decide': () => [
+    allow('ReadApprovals', 'dynamodb:GetItem', arnOf('LedgerTable'), {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['APPROVAL#*'] },
+    }),
+    allow('DecideApprovals', 'dynamodb:UpdateItem', arnOf('LedgerTable'), {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['APPROVAL#*'] },
+    }),
+  ],
+  'slack-signing-secret-param': (c) => [
+    allow('ReadSigningSecret', 'ssm:GetParameter', sub(`${SSM}:parameter${c.signingSecretParam}`)),
+  ],
+  'events-publisher:approval-decided': putOwnEvent('SignalApprovalDecided', 'Approval Decided'),
   'slack-webhook-param': (c) => [
     allow('ReadWebhook', 'ssm:GetParameter', sub(`${SSM}:parameter${c.webhookParam}`)),
   ],
@@ -175,6 +189,16 @@ const FUNCTIONS = {
     acts: ['patch.failed'],
   },
   notifySlack: { role: 'NotifySlackRole', adapters: ['slack-webhook-param'] },
+  // Slack's signed Approve/Reject clicks (src/handlers/approval-callback.ts); posts only to Slack's
+  // response_url (no AWS call).
+  approvalCallback: {
+    role: 'ApprovalCallbackRole',
+    adapters: [
+      'slack-signing-secret-param',
+      'approvals-dynamodb:decide',
+      'events-publisher:approval-decided',
+    ],
+  },
   agentSweep: {
     role: 'AgentSweepRole',
     adapters: [

@@ -101,7 +101,8 @@ class RemediatorPlugin {
       Object.values(fns)
         .map((f) => f.environment?.SLACK_WEBHOOK_PARAM)
         .find((v) => typeof v === 'string') ?? '';
-    const ctx = { stage: service.provider.stage, webhookParam };
+    const signingSecretParam = fns.approvalCallback?.environment?.SLACK_SIGNING_SECRET_PARAM ?? '';
+    const ctx = { stage: service.provider.stage, webhookParam, signingSecretParam };
     for (const [name, fn] of Object.entries(fns)) {
       const decl = FUNCTIONS[name];
       if (!decl)
@@ -153,6 +154,7 @@ RemediatorPlugin.prototype.trustBoundaries = function trustBoundaries(template) 
     sweepRoleArn: { 'Fn::GetAtt': ['AgentSweepRole', 'Arn'] },
     completeRoleArn: { 'Fn::GetAtt': ['CompleteRole', 'Arn'] },
     remediateRoleArn: { 'Fn::GetAtt': ['RemediateRole', 'Arn'] },
+    approvalRoleArn: { 'Fn::GetAtt': ['ApprovalCallbackRole', 'Arn'] },
     operators: operatorPrincipals(custom.operatorPrincipals),
   });
 };

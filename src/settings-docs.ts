@@ -151,4 +151,20 @@ export const DOCS: Record<SettingName, { group: string; doc: string }> = {
     group: 'Operations (docs/operating.md "Alarms and what to do")',
     doc: 'The held-work alarm fires when the oldest held finding is older than this.',
   },
+  slackSigningSecretParam: {
+    group: 'Approvals (docs/approvals.md)',
+    doc: "SecureString with the Slack app's signing secret, outside /ssm-remediator/<stage>/ so only the approval-callback role reads it.",
+  },
+  approvers: {
+    group: 'Approvals (docs/approvals.md)',
+    doc: "Slack user ids (comma-separated) allowed to approve or reject on this stage ('' = nobody).",
+  },
+  slackResponseHosts: {
+    group: 'Approvals (docs/approvals.md)',
+    doc: "Hosts the callback may post the message update to (Slack's response_url).",
+  },
+  approvalCallbackConcurrency: {
+    group: 'Approvals (docs/approvals.md)',
+    doc: 'Reserved concurrency of the approval callback.',
+  },
 };

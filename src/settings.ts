@@ -23,6 +23,7 @@ export const FUNCTION_NAMES = [
   'patchFanout',
   'notifySlack',
   'agentSweep',
+  'approvalCallback',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -326,6 +327,25 @@ export const SETTINGS = {
   production: s('production', 'false', bool),
   derivedAutomationRoles: s('derivedAutomationRoles', 'false', bool),
   heldAlarmMinutes: s('heldAlarmMinutes', 360, z.coerce.number().check(z.int(), z.positive())),
+  slackSigningSecretParam: s(
+    'slackSigningSecretParam',
+    '/ssm-remediator-approvals/${sls:stage}/slack-signing-secret',
+    z.string().check(z.regex(/^\/[\w./${}:-]+$/, 'must be a parameter name like /a/b')),
+    { env: 'SLACK_SIGNING_SECRET_PARAM', functions: ['approvalCallback'] },
+  ),
+  approvers: s(
+    'approvers',
+    '',
+    z.pipe(csv, z.array(z.string().check(z.regex(/^[UW][A-Z0-9]{2,20}$/, 'must be Slack user ids (U…/W…)')))),
+    { env: 'APPROVERS', functions: ['approvalCallback'] },
+  ),
+  slackResponseHosts: s(
+    'slackResponseHosts',
+    'hooks.slack.com',
+    z.pipe(csv, z.array(z.string().check(z.regex(/^[a-z0-9.-]+$/, 'must be host names')))),
+    { env: 'SLACK_RESPONSE_HOSTS', functions: ['approvalCallback'] },
+  ),
+  approvalCallbackConcurrency: s('approvalCallbackConcurrency', 2, positive(2)),
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -118,6 +118,9 @@ const EXCUSES = new Set([
   'deferral-expired',
   // association.failed: failed again after its re-apply; escalated, not retried.
   'failed-again',
+  // mode approve (docs/approvals.md): an approver rejected the plan, or nobody answered in time.
+  'rejected-by',
+  'approval-timeout',
 ]);
 
 function judge(f: WorldFinding, w: ConvergenceWorld, notices: Map<string, Notice[]>): ConvergenceItem {

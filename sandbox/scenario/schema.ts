@@ -182,7 +182,7 @@ const fault = z.strictObject({
 
 const modeChange = z.strictObject({
   remediation: z.string().min(1),
-  mode: z.enum(['auto', 'shadow', 'off']),
+  mode: z.enum(['auto', 'shadow', 'off', 'approve']),
   /** When the parameter is put (default: before the first event). */
   at: duration.default(0),
 });

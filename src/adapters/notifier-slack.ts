@@ -24,6 +24,7 @@ export function slackMessage(n: Notification): { text: string; blocks: unknown[]
     `*Account / Region*\n${e(o.account)} / ${e(o.region)}`,
     `*Execution*\n${o.executionId ? `\`${e(o.executionId)}\`` : '—'}`,
     ...(o.requestedBy ? [`*Requested by*\n${e(o.requestedBy)}`] : []),
+    ...(o.approvedBy ? [`*Approved by*\n${e(o.approvedBy)}`] : []),
     ...(o.origin === 'backfill' && !o.requestedBy ? ['*Found by*\nbackfill (scheduled)'] : []),
   ];
   const blocks: unknown[] = [

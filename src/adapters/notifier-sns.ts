@@ -3,6 +3,26 @@ import { errorMessage } from '../core/errors.ts';
 import type { Notification, NotifierPort } from '../ports/index.ts';
 
 /** The structured message subscribers receive (SNS_MESSAGE in the README). */
+/** The SSM calls of a plan, as an approver reads them (at most 10; parameter values cut at 200). */
+function approvalPlan(actions: Notification['outcome']['actions']) {
+  return actions
+    .flatMap((a) =>
+      a.kind === 'startAutomation' || a.kind === 'sendCommand'
+        ? [
+            {
+              kind: a.kind,
+              document: a.document,
+              parameters: Object.fromEntries(
+                Object.entries(a.parameters).map(([k, v]) => [k, v.join(', ').slice(0, 200)]),
+              ),
+              ...(a.kind === 'sendCommand' ? { instances: a.instanceIds.length } : {}),
+            },
+          ]
+        : [],
+    )
+    .slice(0, 10);
+}
+
 export function snsMessage(n: Notification): Record<string, unknown> {
   const o = n.outcome;
   return {
@@ -22,6 +42,10 @@ export function snsMessage(n: Notification): Record<string, unknown> {
     eventId: o.eventId,
     ...(o.requestedBy ? { requestedBy: o.requestedBy } : {}),
     ...(o.origin ? { origin: o.origin } : {}),
+    ...(o.approvalId ? { approvalId: o.approvalId } : {}),
+    ...(o.approvedBy ? { approvedBy: o.approvedBy } : {}),
+    // An approval request carries its plan: the Slack message shows what the approver says yes to.
+    ...(o.code === 'approval' ? { plan: approvalPlan(o.actions) } : {}),
     at: o.at,
     ...(n.outcomes
       ? {

@@ -6,6 +6,7 @@ import type { Digest, OutcomeMessage, SlackPost } from '../core/digest.ts';
 import type { Outcome } from '../core/types.ts';
 import type { Notification } from '../ports/index.ts';
 import { escapeMrkdwn, slackMessage } from './notifier-slack.ts';
+import { isApprovalRequest, slackApprovalMessage } from './slack-approval.ts';
 
 const opt = (v: string | null | undefined): string | undefined => v ?? undefined;
 
@@ -26,6 +27,8 @@ export function notificationFromMessage(m: OutcomeMessage): Notification {
     nextTransitionTime: opt(m.nextTransitionTime),
     ...(m.requestedBy ? { requestedBy: m.requestedBy } : {}),
     ...(m.origin ? { origin: m.origin } : {}),
+    ...(m.approvedBy ? { approvedBy: m.approvedBy } : {}),
+    ...(m.approvalId ? { approvalId: m.approvalId } : {}),
     actions: [],
     at: m.at,
   } as Outcome;
@@ -77,7 +80,7 @@ export function slackDigestMessage(d: Digest): { text: string; blocks: unknown[]
 }
 
 export function slackPayload(p: SlackPost): { text: string; blocks: unknown[] } {
-  return p.kind === 'digest'
-    ? slackDigestMessage(p.digest)
-    : slackMessage(notificationFromMessage(p.message));
+  if (p.kind === 'digest') return slackDigestMessage(p.digest);
+  if (isApprovalRequest(p.message)) return slackApprovalMessage(p.message);
+  return slackMessage(notificationFromMessage(p.message));
 }

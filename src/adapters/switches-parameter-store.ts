@@ -4,7 +4,7 @@ import type { Switches, SwitchesPort } from '../ports/index.ts';
 import { systemClock } from './system-clock.ts';
 
 /**
- * The kill switch (`<prefix>/kill-switch`: on|off) and modes (`<prefix>/mode/<id>`: auto|shadow|off)
+ * The kill switch (`<prefix>/kill-switch`: on|off) and modes (`<prefix>/mode/<id>`: auto|shadow|approve|off)
  * from Parameter Store, cached for `cacheSeconds` so a burst of events costs one read. Neither is
  * owned by the stack (a deploy never resets an operator's choice): an absent kill switch is `off`, an
  * absent mode the remediation's default. A read that fails, or a value that is not on/off, is
@@ -48,7 +48,7 @@ export function parameterStoreSwitches(
         const m = v.get(modeName(id))?.trim().toLowerCase();
         if (m === undefined) continue;
         if (!(MODES as readonly string[]).includes(m)) {
-          throw new Error(`parameter ${modeName(id)} is ${JSON.stringify(m)}, expected auto, shadow or off`);
+          throw new Error(`parameter ${modeName(id)} is ${JSON.stringify(m)}, expected ${MODES.join(', ')}`);
         }
         modes[id] = m as Mode;
       }

@@ -13,6 +13,7 @@ import { REHEARSE, rehearseCommand } from './rehearse.ts';
 import { SANDBOX, SEND, sandboxCommand, sendCommand } from './sandbox.ts';
 import { BACKFILL, backfillCommand } from './backfill.ts';
 import { REMEDIATE, remediateCommand } from './remediate.ts';
+import { APPROVE, REJECT, approveCommand } from './approve.ts';
 import { STATUS, statusCommand } from './status.ts';
 
 /** The project whose src/runbooks/ `check` and `new` work on: two levels up from src/cli/ or dist/cli/. */
@@ -31,6 +32,8 @@ const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Run }> = [
   { spec: REHEARSE, run: rehearseCommand },
   { spec: REMEDIATE, run: (argv, io) => remediateCommand(argv, io, createRegistry(entries)) },
   { spec: BACKFILL, run: (argv, io) => backfillCommand(argv, io, createRegistry(entries)) },
+  { spec: APPROVE, run: (argv, io) => approveCommand(argv, io, 'approve') },
+  { spec: REJECT, run: (argv, io) => approveCommand(argv, io, 'reject') },
   { spec: STATUS, run: (argv, io) => statusCommand(argv, io, createRegistry(entries)) },
 ];
 

@@ -6,6 +6,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoLedger, ledgerDocumentClient } from '../adapters/ledger-dynamodb.ts';
+import { dynamoApprovals } from '../adapters/approvals-dynamodb.ts';
+import { approvalLines } from './approvals-status.ts';
 import { queueDepths, SQSClient } from '../adapters/queue-depths-sqs.ts';
 import { SSMClient, switchValues } from '../adapters/switch-values-ssm.ts';
 import { errorMessage, errorName } from '../core/errors.ts';
@@ -105,8 +107,10 @@ export async function statusCommand(argv: string[], io: Io, registry: Registry):
         QUEUE_SUFFIXES.map((s) => aws.names.queue(s)),
       ),
     });
-    if (v.json) io.out(JSON.stringify(report, null, 2));
-    else for (const line of statusLines(report)) io.out(line);
+    // Mode approve: the requests waiting for an approver (docs/approvals.md).
+    const pending = await dynamoApprovals(ledgerDocumentClient(dynamo), aws.names.ledger).listPending(100);
+    if (v.json) io.out(JSON.stringify({ ...report, approvals: pending }, null, 2));
+    else for (const line of [...statusLines(report), ...approvalLines(pending, now)]) io.out(line);
     return 0;
   } catch (e) {
     io.err(`remediator status: ${aws.stage} at ${where}: ${errorName(e)}: ${errorMessage(e)}`);

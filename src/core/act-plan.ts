@@ -20,6 +20,22 @@ export const TAG_RESOURCE = 'ssm-remediator:resource';
 export const TAG_EVENT = 'ssm-remediator:event';
 export const TAG_FINDING = 'ssm-remediator:finding';
 export const TAG_RULE = 'ssm-remediator:rule';
+/** Mode `approve`: who approved the plan (a Slack user or an IAM principal). */
+export const TAG_APPROVED_BY = 'ssm-remediator:approved-by';
+
+/**
+ * The approver on an execution's tags: its own tag when there is room (SSM takes at most 5 at start),
+ * else appended to the finding tag (recovery reads only that tag's first five words).
+ */
+export function withApprover(
+  tags: Record<string, string>,
+  approvedBy: string | undefined,
+): Record<string, string> {
+  if (!approvedBy) return tags;
+  const by = approvedBy.replace(/[^\w .:/=+\-@]/g, '_').slice(0, 200);
+  if (Object.keys(tags).length < 5) return { ...tags, [TAG_APPROVED_BY]: by };
+  return { ...tags, [TAG_FINDING]: `${tags[TAG_FINDING]} approved-by=${by}`.slice(0, 256) };
+}
 
 /** The finding tag's value (SSM tag values allow letters, digits, spaces and `_.:/=+-@`). */
 export function findingTag(f: Finding): string {
@@ -67,13 +83,16 @@ export function decisionPlan(member: PlanMember, actions: readonly Action[]): Ac
           document: a.document,
           parameters: a.parameters,
           clientToken: clientToken(r.id, finding.resourceId, finding.orderingTime, step++),
-          tags: {
-            [TAG_REMEDIATION]: r.id,
-            [TAG_RESOURCE]: finding.resourceId,
-            [TAG_EVENT]: finding.eventId,
-            [TAG_FINDING]: findingTag(finding),
-            ...(finding.rule ? { [TAG_RULE]: finding.rule.slice(0, 256) } : {}),
-          },
+          tags: withApprover(
+            {
+              [TAG_REMEDIATION]: r.id,
+              [TAG_RESOURCE]: finding.resourceId,
+              [TAG_EVENT]: finding.eventId,
+              [TAG_FINDING]: findingTag(finding),
+              ...(finding.rule ? { [TAG_RULE]: finding.rule.slice(0, 256) } : {}),
+            },
+            member.outcome.approvedBy,
+          ),
         },
         resourceIds: [finding.resourceId],
       });

@@ -92,6 +92,14 @@ export function decide(input: GateInput, ctx: PlanContext): Decision {
       reason: `shadow mode: would ${describe(calls)}`,
     });
   }
+  if (facts.mode === 'approve') {
+    // Held until an approver says yes (src/core/approval.ts); the engine asks for the approval.
+    return stopWith(planned, {
+      outcome: 'deferred',
+      code: 'approval',
+      reason: `waiting for approval: would ${describe(calls)}`,
+    });
+  }
   return {
     gates,
     verdict: 'act',
@@ -105,7 +113,8 @@ type StopOutcome =
   | { outcome: 'skipped'; code?: SkipAction['code'] | undefined; reason: string }
   | {
       outcome: 'deferred';
-      code: Extract<GateStop, { outcome: 'deferred' }>['code'];
+      /** `approval`: mode `approve`, held until an approver answers (src/core/approval-engine.ts). */
+      code: Extract<GateStop, { outcome: 'deferred' }>['code'] | 'approval';
       reason: string;
       nextTransitionTime?: string;
     }

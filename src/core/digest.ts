@@ -27,6 +27,19 @@ export const outcomeMessageSchema = z.object({
   /** Who asked (a manual run or an operator's backfill), and how the finding came. */
   requestedBy: z.optional(z.string()),
   origin: z.optional(z.enum(['operator', 'backfill'])),
+  /** Mode `approve` (docs/approvals.md): the request, who approved, and the plan of a request. */
+  approvalId: z.optional(z.string()),
+  approvedBy: z.optional(z.string()),
+  plan: z.optional(
+    z.array(
+      z.object({
+        kind: z.string(),
+        document: z.string(),
+        parameters: z.record(z.string(), z.string()),
+        instances: z.optional(z.number()),
+      }),
+    ),
+  ),
   at: z.string(),
   outcomes: z.optional(
     z.array(
@@ -112,13 +125,18 @@ const shellQuote = (s: string): string =>
  */
 export function planSlackPosts(items: QueuedOutcome[], firstN = 5): SlackPost[] {
   const groups = new Map<string, QueuedOutcome[]>();
+  const posts: SlackPost[] = [];
   for (const item of items) {
+    // An approval request is always its own message: it carries the buttons.
+    if (item.message.code === 'approval' && item.message.approvalId) {
+      posts.push({ kind: 'single', ids: [item.id], message: item.message });
+      continue;
+    }
     const key = item.message.remediation ?? '';
     const g = groups.get(key);
     if (g) g.push(item);
     else groups.set(key, [item]);
   }
-  const posts: SlackPost[] = [];
   for (const group of groups.values()) {
     const ids = group.map((g) => g.id);
     if (group.length === 1) {

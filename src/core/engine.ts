@@ -22,7 +22,7 @@ import { parseFinding } from '../events/finding.ts';
 import type { Home } from '../events/origin.ts';
 import { decide, type Decision } from './decide.ts';
 import { GateUnreadableError, ValidationError, errorMessage } from './errors.ts';
-import { gatherFacts } from './facts.ts';
+import { gatherFacts, read } from './facts.ts';
 import type { Limits } from './gates.ts';
 import { holdCodeOf } from './hold.ts';
 import { decisionPlan } from './act-plan.ts';
@@ -34,6 +34,9 @@ import { decisionLatency, findingReceived } from './metrics.ts';
 import { manualFinding, withRequester } from './manual.ts';
 import { operatorEventType, REMEDIATION_REQUESTED } from '../events/operator.ts';
 import { rejectEvent } from './reject.ts';
+import type { ApprovalsPort } from '../ports/approvals.ts';
+import { approvedDecision, askApproval, readApproval } from './approval-engine.ts';
+import { approvalIdOf } from './approval.ts';
 import type { Remediation } from './remediation.ts';
 import { outcomeBase, type DeferCode, type Finding, type Outcome, type SkipReason } from './types.ts';
 
@@ -72,6 +75,8 @@ export interface EngineDeps {
   metrics?: MetricsPort;
   /** The remediate function's wake-up for held admission work after a failed start (execute.ts). */
   slotsReturned?: ExecuteDeps['slotsReturned'];
+  /** Approval requests (mode `approve`); without it such remediations fail closed. */
+  approvals?: ApprovalsPort;
 }
 
 export { TAG_EVENT, TAG_REMEDIATION, TAG_RESOURCE } from './act-plan.ts';
@@ -166,11 +171,19 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
   const out: RemediationDecision[] = [];
   for (const r of matching) {
     try {
+      // Mode `approve`: an approved request acts as `auto`; a rejected, timed-out or pending one stops here.
+      const approval = await read('approval', () =>
+        readApproval(finding, r, switches.modes[r.id] ?? r.defaultMode, at, deps.approvals),
+      );
+      if (approval.stop) {
+        out.push({ remediation: r, decision: approval.stop });
+        continue;
+      }
       // The one facts builder (src/core/facts.ts), shared with the dry run and `remediator plan`.
       const { facts, guards } = await gatherFacts(
         finding,
         r,
-        switches,
+        { ...switches, modes: { ...switches.modes, [r.id]: approval.mode } },
         deps.config.defaultCalendars,
         deps,
         at,
@@ -179,9 +192,10 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
         assumeRoleArn: deps.config.assumeRoleArns?.[r.id] ?? deps.config.assumeRoleArn,
         settings: { ...r.settings, ...deps.config.settings[r.id] },
       };
+      const decision = decide({ remediation: r, finding, facts, guards, limits: deps.config.limits }, ctx);
       out.push({
         remediation: r,
-        decision: decide({ remediation: r, finding, facts, guards, limits: deps.config.limits }, ctx),
+        decision: approvedDecision(decision, approval.approvedBy, approvalIdOf(r, finding)),
       });
     } catch (e) {
       if (!(e instanceof GateUnreadableError)) throw e;
@@ -245,9 +259,19 @@ export async function carryOut(
   held?: HeldContext,
 ): Promise<Outcome> {
   const at = deps.now().toISOString();
-  const outcome: Outcome = { ...decision.outcome, at };
+  let outcome: Outcome = { ...decision.outcome, at };
   if (decision.verdict === 'stop' || !r) {
     const code = holdCodeOf(outcome);
+    // The approval request (with the plan) is kept first: a hold never waits on a request not kept.
+    if (code === 'approval' && r)
+      outcome = await askApproval(
+        finding,
+        r,
+        outcome,
+        { ...r.settings, ...deps.config.settings[r.id] },
+        deps.approvals,
+        deps.now(),
+      );
     if (code && r) await hold(finding, r, outcome, code, deps, held);
     return outcome;
   }

@@ -148,7 +148,8 @@ export interface FactPorts {
   ledger: Pick<LedgerPort, 'guards'>;
 }
 
-async function read<T>(gate: string, fn: () => Promise<T>): Promise<T> {
+/** Reads one gate's fact; a failure is a GateUnreadableError naming the gate (the work is held, not dropped). */
+export async function read<T>(gate: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {

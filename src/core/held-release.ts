@@ -13,6 +13,7 @@ import { revivedFinding } from '../events/stored-finding.ts';
 import { handleFinding } from './engine.ts';
 import { errorMessage } from './errors.ts';
 import { holdDue } from './hold.ts';
+import { approvalStep } from './approval-release.ts';
 import { heldWork } from './metrics.ts';
 import type { ReconcileDeps } from './reconcile.ts';
 import { admissionRoom } from './recovery.ts';
@@ -143,6 +144,9 @@ async function releaseOne(
   const now = deps.now();
   const { options } = deps;
   const code = d.code ?? 'calendar-closed';
+  // Approval holds end by the approver or the timeout (src/core/approval-release.ts), not by age.
+  const approval = code === 'approval' ? await approvalStep(d, deps, now) : undefined;
+  if (approval) return approval === 'release' ? release(d, now, deps) : approval;
   if (deferralExpired(d, now, options.deferralMaxAgeHours)) {
     const lease = await deps.ledger.leaseDeferral(
       d.remediationId,
@@ -241,9 +245,9 @@ async function announceLongHold(
   deps: ReconcileDeps,
 ): Promise<Outcome | undefined> {
   const code = d.code ?? 'calendar-closed';
-  // Calendar deferrals were announced when deferred; expired work is announced by its expiry.
-  if (code === 'calendar-closed' || deferralExpired(d, now, deps.options.deferralMaxAgeHours))
-    return undefined;
+  // Calendar and approval holds were announced when held; expired work is announced by its expiry.
+  if (code === 'calendar-closed' || code === 'approval') return undefined;
+  if (deferralExpired(d, now, deps.options.deferralMaxAgeHours)) return undefined;
   const waitedMs = now.getTime() - Date.parse(d.deferredAt);
   if (d.announcedAt || waitedMs < deps.options.heldAnnounceMinutes * 60_000) return undefined;
   if (!(await deps.ledger.markHoldAnnounced(d.remediationId, d.resourceId, now))) return undefined;

@@ -8,6 +8,7 @@
  * - `budget`: the account's hourly budget is spent; it runs when the window allows.
  * - `admission`: the service's share of SSM's Automation quota is in use (src/core/admission.ts); the
  *   sweep starts it, in arrival order, as the service's executions end.
+ * - `approval`: mode `approve`, waiting for an approver or the timeout (src/core/approval-release.ts).
  *
  * The sweep releases due work through every gate again. Pure rules only: no I/O here.
  */
@@ -21,6 +22,7 @@ export const HOLD_CODES = [
   'transient-error',
   'budget',
   'admission',
+  'approval',
 ] as const;
 export type HoldCode = (typeof HOLD_CODES)[number];
 
@@ -48,7 +50,7 @@ export function nextTryAt(
   random: () => number = Math.random,
 ): string | undefined {
   // Calendar work waits on the calendar; admission work is due at every sweep, in arrival order.
-  if (code === 'calendar-closed' || code === 'admission') return undefined;
+  if (code === 'calendar-closed' || code === 'admission' || code === 'approval') return undefined;
   if (code === 'budget') {
     const next = Math.floor(now.getTime() / 3_600_000 + 1) * 3_600_000;
     return new Date(next + Math.round(random() * 60_000)).toISOString();

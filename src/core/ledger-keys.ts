@@ -14,9 +14,13 @@ export const REMEDIATION_KEY_PREFIXES = ['DONE', 'BREAKER'] as const;
 
 /**
  * Prefixes shared by every remediation (executions, budget, outcomes, guard trips, the admission
- * counter `SLOTS#automation` of src/adapters/ledger-slots.ts).
+ * counter `SLOTS#automation` of src/adapters/ledger-slots.ts, approval requests `APPROVAL#<id>` of
+ * src/adapters/approvals-dynamodb.ts: an acting role asks, the reconcile role decides and expires).
  */
-export const SHARED_KEY_PREFIXES = ['EXEC', 'STARTS', 'BUDGET', 'OUT', 'TRIP', 'SLOTS'] as const;
+export const SHARED_KEY_PREFIXES = ['EXEC', 'STARTS', 'BUDGET', 'OUT', 'TRIP', 'SLOTS', 'APPROVAL'] as const;
+
+/** The approval-callback function's role may write only approval requests (docs/approvals.md). */
+export const APPROVAL_CALLBACK_KEY_PREFIXES = ['APPROVAL'] as const;
 
 /** Only the agent-health sweep's debounce counters (its role alone may write them). */
 export const SWEEP_KEY_PREFIXES = ['COUNTER'] as const;

@@ -8,7 +8,8 @@ export const TRIGGER_FAMILIES = [
 ] as const;
 export type TriggerFamily = (typeof TRIGGER_FAMILIES)[number];
 
-export const MODES = ['auto', 'shadow', 'off'] as const;
+/** `approve`: act only once someone on the stage's allow-list approves (src/core/approval.ts). */
+export const MODES = ['auto', 'shadow', 'off', 'approve'] as const;
 export type Mode = (typeof MODES)[number];
 
 /**
@@ -214,7 +215,11 @@ export type SkipReason =
    * association.failed: the association failed again after the service re-applied it within the
    * cooldown window: escalated (announced once), not retried.
    */
-  | 'failed-again';
+  | 'failed-again'
+  /** Mode `approve`: an approver rejected the plan (the outcome names who). */
+  | 'rejected-by'
+  /** Mode `approve`: nobody approved the plan within the remediation's approvalTimeout. */
+  | 'approval-timeout';
 
 /** Why work is held (deferred) rather than done now; the ledger keeps it (src/core/hold.ts). */
 export type DeferCode =
@@ -224,7 +229,9 @@ export type DeferCode =
   /** Held: SSM refused to start it for now (throttling, 5xx, the concurrent-execution quota). */
   | 'transient-error'
   /** Held: the service's share of SSM's Automation quota is in use (src/core/admission.ts). */
-  | 'admission';
+  | 'admission'
+  /** Held: mode `approve`, waiting for an approver (src/core/approval.ts). */
+  | 'approval';
 
 export type FailCode =
   | 'api-error'
@@ -255,6 +262,9 @@ export interface OutcomeBase {
   requestedBy?: string;
   /** How the finding came: `operator` (remediator remediate) or `backfill`; unset for AWS's events. */
   origin?: 'operator' | 'backfill';
+  /** Mode `approve`: the approval request (held for approval), and who approved it (when acting). */
+  approvalId?: string;
+  approvedBy?: string;
   at: string;
 }
 
@@ -321,6 +331,8 @@ const BASE_KEYS = [
   'actions',
   'requestedBy',
   'origin',
+  'approvalId',
+  'approvedBy',
   'at',
 ] as const satisfies readonly (keyof OutcomeBase)[];
 

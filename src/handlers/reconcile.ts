@@ -25,6 +25,9 @@ import { BACKFILL_REQUESTED, operatorEventType } from '../events/operator.ts';
 import { backfillPorts } from './lib/backfill-deps.ts';
 import { isSlotFreed } from '../core/admission-release.ts';
 import { releaseAdmission } from '../core/admission-pass.ts';
+import { parseApprovalDecided } from '../events/approval.ts';
+import { onApprovalDecided } from '../core/approval-decided.ts';
+import { errorMessage } from '../core/errors.ts';
 
 const logger = createLogger();
 const shared = once(() => sharedDeps(logger));
@@ -51,6 +54,20 @@ export const handler = lambda(logger, async (event: unknown, context: Context) =
     const summary = { admission: { free: r.free, tried: r.deferrals.length, released } };
     logger.info('admission release done', summary);
     return summary;
+  }
+  // An approval decided (docs/approvals.md): only the release of that approval's held work.
+  let decided;
+  try {
+    decided = parseApprovalDecided(event);
+  } catch (e) {
+    logger.warn('Approval Decided event refused', { error: errorMessage(e) });
+    return { approval: 'refused' };
+  }
+  if (decided) {
+    const r = await onApprovalDecided(decided, deps());
+    const summary = { ...r, released: r.released.map((x) => x.result) };
+    logger.info('approval decided', summary);
+    return { approval: summary };
   }
   // Backfill (src/core/backfill.ts): an operator's request runs only that; the schedule adds one run.
   const backfillRun = () =>

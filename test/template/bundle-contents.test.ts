@@ -30,6 +30,7 @@ test('each function bundles only the clients it calls', () => {
   expect(Object.fromEntries(handlerNames().map((fn) => [fn, carried(fn)]))).toEqual({
     // sqs: a notification whose Publish failed waits in the outbox queue.
     'agent-sweep': ['ssm', 'sns', 'sqs', 'dynamodb', 'eventbridge'],
+    'approval-callback': ['ssm', 'dynamodb', 'eventbridge'],
     complete: ['ssm', 'sns', 'sqs', 'dynamodb', 'configservice', 'eventbridge'],
     // Reads the webhook SecureString; posts to Slack over fetch; its queue is read by the event source mapping.
     'notify-slack': ['ssm'],

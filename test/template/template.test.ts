@@ -150,6 +150,7 @@ test('every function has a small reserved concurrency (patchFanout at least its 
   expect(fns.map(([id]) => id).sort()).toEqual(
     [
       'AgentSweepLambdaFunction',
+      'ApprovalCallbackLambdaFunction',
       'CompleteLambdaFunction',
       'NotifySlackLambdaFunction',
       'PatchFanoutLambdaFunction',

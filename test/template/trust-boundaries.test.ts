@@ -68,6 +68,7 @@ describe('the service’s own event bus', () => {
             sweep,
             getAtt('CompleteRole'),
             getAtt('RemediateRole'),
+            getAtt('ApprovalCallbackRole'),
             'arn:aws:iam::123456789012:role/ssm-remediator-sandbox-operator',
           ],
         },
@@ -122,6 +123,19 @@ describe('the service’s own event bus', () => {
     expect(remediatePuts[0]!.Condition).toEqual({
       StringEquals: { 'events:source': 'ssm-remediator', 'events:detail-type': 'Admission Slot Freed' },
     });
+    // The approval callback: only `Approval Decided` from ssm-remediator (docs/approvals.md), in both.
+    expect(bySid.AllowApprovalDecided).toMatchObject({
+      Principal: { AWS: getAtt('ApprovalCallbackRole') },
+      Condition: {
+        StringEquals: { 'events:source': 'ssm-remediator', 'events:detail-type': 'Approval Decided' },
+      },
+    });
+    const signals = roleStatements(t, 'ApprovalCallbackRole').filter((s) =>
+      actions(s).includes('events:PutEvents'),
+    );
+    expect(signals.map((s) => s.Condition)).toEqual([
+      { StringEquals: { 'events:source': 'ssm-remediator', 'events:detail-type': 'Approval Decided' } },
+    ]);
     // Only the named operator may put the operator event (with none named: test/sandbox/bus-policy.test.ts).
     expect(bySid.AllowOperators!.Principal).toEqual({
       AWS: ['arn:aws:iam::123456789012:role/ssm-remediator-sandbox-operator'],
@@ -140,6 +154,7 @@ describe('the service’s own event bus', () => {
         { source: ['ssm-remediator.operator'], 'detail-type': ['Remediation Requested'] },
         { source: ['ssm-remediator.operator'], 'detail-type': ['Backfill Requested'] },
         { source: ['ssm-remediator'], 'detail-type': ['Admission Slot Freed'] },
+        { source: ['ssm-remediator', 'ssm-remediator.operator'], 'detail-type': ['Approval Decided'] },
       ]
         .map((p) => JSON.stringify(p))
         .sort(),
@@ -148,7 +163,10 @@ describe('the service’s own event bus', () => {
       expect(r.Properties!.EventBusName).toEqual({ Ref: 'RemediatorBus' });
       // Backfill and a freed admission slot go to the reconcile function; every other event of ours to remediate.
       const pattern = JSON.stringify(r.Properties!.EventPattern);
-      const toReconcile = pattern.includes('Backfill Requested') || pattern.includes('Admission Slot Freed');
+      const toReconcile =
+        pattern.includes('Backfill Requested') ||
+        pattern.includes('Admission Slot Freed') ||
+        pattern.includes('Approval Decided');
       expect(JSON.stringify(r.Properties!.Targets)).toContain(
         toReconcile ? 'ReconcileLambdaFunction' : 'RemediateLambdaFunction',
       );
@@ -257,7 +275,7 @@ describe('least privilege', () => {
   });
 
   test('every function has a reserved concurrency', () => {
-    expect(functions().length).toBe(6);
+    expect(functions().length).toBe(7);
     for (const [id, f] of functions())
       expect(f.Properties!.ReservedConcurrentExecutions, id).toBeGreaterThan(0);
   });
@@ -287,7 +305,7 @@ describe('packaged with stage params', () => {
     if (out) rmSync(out, { recursive: true, force: true });
   });
 
-  test('operatorPrincipals may put only Remediation and Backfill Requested from ssm-remediator.operator on the bus', () => {
+  test('operatorPrincipals may put only Remediation and Backfill Requested and Approval Decided from ssm-remediator.operator on the bus', () => {
     const policy = p.Resources.RemediatorBus!.Properties!.Policy as Policy;
     const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s]));
     expect(bySid.DenyEveryoneElse!.Condition).toEqual({
@@ -296,6 +314,7 @@ describe('packaged with stage params', () => {
           getAtt('AgentSweepRole'),
           getAtt('CompleteRole'),
           getAtt('RemediateRole'),
+          getAtt('ApprovalCallbackRole'),
           OPERATOR,
         ],
       },
@@ -305,7 +324,7 @@ describe('packaged with stage params', () => {
       Condition: {
         StringEquals: {
           'events:source': 'ssm-remediator.operator',
-          'events:detail-type': ['Remediation Requested', 'Backfill Requested'],
+          'events:detail-type': ['Remediation Requested', 'Backfill Requested', 'Approval Decided'],
         },
       },
     });

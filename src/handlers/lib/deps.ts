@@ -42,6 +42,7 @@ import type { LogPort, MetricsPort, NotifierPort } from '../../ports/index.ts';
 import { containerMetrics } from './metrics.ts';
 import { loadConfig, type AppConfig } from '../../config.ts';
 import { systemClock } from '../../adapters/system-clock.ts';
+import { dynamoApprovals } from '../../adapters/approvals-dynamodb.ts';
 
 /** What every function uses: config, the ledger (DynamoDB), notifications (SNS, with its outbox) and SSM. */
 export interface SharedDeps {
@@ -119,6 +120,7 @@ export function engineDeps(s: SharedDeps): EngineDeps {
     log: s.log,
     now: s.now,
     metrics: s.metrics,
+    approvals: dynamoApprovals(ledgerDocumentClient(dynamoDbClient()), e.LEDGER_TABLE),
   };
 }
 

@@ -1,0 +1,91 @@
+/**
+ * The engine's side of mode `approve` (src/core/approval.ts): before deciding, the approval gate is
+ * read (an approved request acts as `auto` with the approver recorded; a rejected or timed-out one
+ * ends the finding; one still pending is not asked twice); after a decision that would act is held
+ * for approval, the request is kept (with the plan) before the hold, so the hold never waits on a
+ * request that does not exist. The Slack message with the buttons is the outcome's notification.
+ */
+import type { ApprovalsPort } from '../ports/approvals.ts';
+import { approvalGate, approvalIdOf, approvalRequest, approvalTimeoutMs } from './approval.ts';
+import type { Decision } from './decide.ts';
+import type { Remediation } from './remediation.ts';
+import type { Finding, Mode, Outcome, SkippedOutcome } from './types.ts';
+
+export interface ApprovalRead {
+  /** The decision is final without deciding (rejected, timed out, or already asked and pending). */
+  stop?: Decision;
+  /** Approved: decide as `auto`, and record who approved. */
+  approvedBy?: string;
+  mode: Mode;
+}
+
+/** Reads the approval gate for a remediation in mode `approve` (throws if the store cannot be read). */
+export async function readApproval(
+  finding: Finding,
+  r: Remediation,
+  mode: Mode,
+  at: Date,
+  approvals: ApprovalsPort | undefined,
+): Promise<ApprovalRead> {
+  if (mode !== 'approve') return { mode };
+  if (!approvals) throw new Error('no approvals store is wired');
+  const id = approvalIdOf(r, finding);
+  const gate = approvalGate(await approvals.get(id), at);
+  const stop = (o: Pick<SkippedOutcome, 'outcome' | 'code' | 'reason'>): ApprovalRead => ({
+    mode,
+    stop: {
+      gates: [],
+      verdict: 'stop',
+      actions: [],
+      outcome: {
+        eventId: finding.eventId,
+        remediation: r.id,
+        family: finding.family,
+        resourceType: finding.resourceType,
+        resourceId: finding.resourceId,
+        account: finding.account,
+        region: finding.region,
+        mode,
+        approvalId: id,
+        actions: [],
+        ...o,
+      },
+    },
+  });
+  if (gate.kind === 'approved') return { mode: gate.mode, approvedBy: gate.approvedBy };
+  if (gate.kind === 'ended') return stop({ outcome: 'skipped', code: gate.code, reason: gate.reason });
+  if (gate.kind === 'pending')
+    return stop({
+      outcome: 'skipped',
+      code: 'duplicate',
+      reason: `already waiting for approval ${id} (until ${gate.expiresAt})`,
+    });
+  return { mode };
+}
+
+/** The decision with its approver recorded (the outcome, and through it the execution's tags). */
+export function approvedDecision(d: Decision, approvedBy: string | undefined, id: string): Decision {
+  if (!approvedBy) return d;
+  const reason = d.verdict === 'act' ? `${d.outcome.reason} (approved by ${approvedBy})` : d.outcome.reason;
+  return { ...d, outcome: { ...d.outcome, approvedBy, approvalId: id, reason } };
+}
+
+/** Keeps the approval request of a decision held for approval; the outcome names it. */
+export async function askApproval(
+  finding: Finding,
+  r: Remediation,
+  outcome: Outcome,
+  settings: Record<string, string | undefined>,
+  approvals: ApprovalsPort | undefined,
+  now: Date,
+): Promise<Outcome> {
+  if (!approvals) throw new Error('no approvals store is wired');
+  const stored = await approvals.request(
+    approvalRequest(finding, r, outcome, now, approvalTimeoutMs(settings)),
+  );
+  return {
+    ...outcome,
+    approvalId: stored.id,
+    reason: `${outcome.reason}; approval ${stored.id} asked, until ${stored.expiresAt}`,
+  };
+}

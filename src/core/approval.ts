@@ -1,0 +1,152 @@
+/**
+ * Approvals (mode `approve`, docs/approvals.md): when a decision would act and the remediation's mode
+ * is `approve`, the finding is held (`deferred`, code `approval`) and an approval request keeps the
+ * plan until someone on the stage's allow-list approves or rejects it, or it times out (the
+ * remediation's `approvalTimeout` setting, default 1 h). The request's id is derived from the
+ * finding, so a redelivery asks once, and a release of the held finding finds the answer. Pure.
+ */
+import { createHash } from 'node:crypto';
+import type { Remediation } from './remediation.ts';
+import type { Action, Finding, Mode, Outcome } from './types.ts';
+
+export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired';
+
+export interface ApprovalRecord {
+  id: string;
+  state: ApprovalState;
+  remediationId: string;
+  resourceId: string;
+  resourceType: string;
+  family: Finding['family'];
+  findingTime: string;
+  eventId: string;
+  account: string;
+  region: string;
+  /** The plan to approve: the SSM calls with their documents and parameters, and why. */
+  actions: Action[];
+  reason: string;
+  requestedAt: string;
+  expiresAt: string;
+  /** Who decided: a Slack user id (`slack:U…`) or an IAM principal ARN (the CLI). */
+  decidedBy?: string;
+  decidedAt?: string;
+}
+
+export const DEFAULT_APPROVAL_TIMEOUT = '1h';
+
+/** `30m`, `1h`, `90s`, `2h30m` → milliseconds; undefined when it is not a duration. */
+export function durationMs(text: string): number | undefined {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  if (!m || !text.trim()) return undefined;
+  const ms = (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
+  return ms > 0 ? ms : undefined;
+}
+
+/** The remediation's approval timeout (its `approvalTimeout` setting, stage override first; default 1 h). */
+export function approvalTimeoutMs(settings: Record<string, string | undefined>): number {
+  return durationMs(settings['approvalTimeout'] ?? DEFAULT_APPROVAL_TIMEOUT) ?? 3_600_000;
+}
+
+/** The approval id of one (remediation, resource, finding): `ap-` and 20 hex digits. */
+export function approvalId(remediationId: string, resourceId: string, findingTime: string): string {
+  const h = createHash('sha256').update(`${remediationId}\n${resourceId}\n${findingTime}`).digest('hex');
+  return `ap-${h.slice(0, 20)}`;
+}
+
+export const approvalIdOf = (r: Pick<Remediation, 'id'>, f: Pick<Finding, 'resourceId' | 'orderingTime'>) =>
+  approvalId(r.id, f.resourceId, f.orderingTime);
+
+/** The request an approval-mode decision asks for. */
+export function approvalRequest(
+  finding: Finding,
+  r: Pick<Remediation, 'id'>,
+  o: Pick<Outcome, 'actions' | 'reason'>,
+  now: Date,
+  timeoutMs: number,
+): ApprovalRecord {
+  return {
+    id: approvalIdOf(r, finding),
+    state: 'pending',
+    remediationId: r.id,
+    resourceId: finding.resourceId,
+    resourceType: finding.resourceType,
+    family: finding.family,
+    findingTime: finding.orderingTime,
+    eventId: finding.eventId,
+    account: finding.account,
+    region: finding.region,
+    actions: o.actions.filter((a) => a.kind === 'startAutomation' || a.kind === 'sendCommand'),
+    reason: o.reason,
+    requestedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + timeoutMs).toISOString(),
+  };
+}
+
+/** Who decided, as outcomes name them (`slack:U123` → `<@U123>` in Slack; an ARN as is). */
+export const approverName = (by: string | undefined) => by ?? 'someone';
+
+/**
+ * The approval gate, read for a remediation in mode `approve` before deciding: an approved request
+ * lets the decision act (as in `auto`, with the approver recorded); a rejected or timed-out one ends
+ * the finding; a pending one (or none) holds it for approval.
+ */
+export type ApprovalGate =
+  | { kind: 'ask' }
+  | { kind: 'approved'; mode: Mode; approvedBy: string }
+  | { kind: 'ended'; code: 'rejected-by' | 'approval-timeout'; reason: string }
+  | { kind: 'pending'; expiresAt: string };
+
+export function approvalGate(a: ApprovalRecord | undefined, now: Date): ApprovalGate {
+  if (!a) return { kind: 'ask' };
+  if (a.state === 'approved')
+    return { kind: 'approved', mode: 'auto', approvedBy: approverName(a.decidedBy) };
+  if (a.state === 'rejected')
+    return {
+      kind: 'ended',
+      code: 'rejected-by',
+      reason: `rejected by ${approverName(a.decidedBy)} at ${a.decidedAt ?? '?'}; nothing was started`,
+    };
+  if (a.state === 'expired' || a.expiresAt <= now.toISOString()) return timedOut(a);
+  return { kind: 'pending', expiresAt: a.expiresAt };
+}
+
+export function timedOut(
+  a: Pick<ApprovalRecord, 'requestedAt' | 'expiresAt'>,
+): ApprovalGate & { kind: 'ended' } {
+  return {
+    kind: 'ended',
+    code: 'approval-timeout',
+    reason: `nobody approved it between ${a.requestedAt} and ${a.expiresAt}; nothing was started`,
+  };
+}
+
+/** What a decision (a Slack click or the CLI) does to a request, before the conditional write. */
+export type DecisionCheck =
+  | { ok: true }
+  | {
+      ok: false;
+      status: 403 | 404 | 409;
+      reason: 'not-an-approver' | 'unknown-approval' | 'already-decided' | 'expired';
+    };
+
+export function checkDecision(
+  a: ApprovalRecord | undefined,
+  by: { slackUser?: string; principal?: string },
+  approvers: readonly string[],
+  now: Date,
+): DecisionCheck {
+  if (by.slackUser !== undefined && !approvers.includes(by.slackUser))
+    return { ok: false, status: 403, reason: 'not-an-approver' };
+  if (!a) return { ok: false, status: 404, reason: 'unknown-approval' };
+  if (a.state !== 'pending') return { ok: false, status: 409, reason: 'already-decided' };
+  if (a.expiresAt <= now.toISOString()) return { ok: false, status: 409, reason: 'expired' };
+  return { ok: true };
+}
+
+/** The approvers allow-list param (`U123,U456`, spaces allowed) as Slack user ids. */
+export function parseApprovers(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter((s) => /^[UW][A-Z0-9]{2,20}$/.test(s));
+}
