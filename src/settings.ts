@@ -330,7 +330,14 @@ export const SETTINGS = {
   slackSigningSecretParam: s(
     'slackSigningSecretParam',
     '/ssm-remediator-approvals/${sls:stage}/slack-signing-secret',
-    z.string().check(z.regex(/^\/[\w./${}:-]+$/, 'must be a parameter name like /a/b')),
+    // Only approvalCallback gets the variable; every function parses the whole table, so '' elsewhere.
+    z._default(
+      z.union([
+        z.literal(''),
+        z.string().check(z.regex(/^\/[\w./${}:-]+$/, 'must be a parameter name like /a/b')),
+      ]),
+      '',
+    ),
     { env: 'SLACK_SIGNING_SECRET_PARAM', functions: ['approvalCallback'] },
   ),
   approvers: s(
