@@ -14,6 +14,7 @@ const integration = [
   'test/rehearse/storm.test.ts',
   'test/rehearse/notify-storm.test.ts',
   'test/rehearse/ops.test.ts',
+  'test/rehearse/approvals.test.ts',
   'test/rehearse/html*.test.ts',
   'test/template/**/*.test.ts',
   'test/patch/template.test.ts',

@@ -132,6 +132,11 @@ export interface SandboxAccount {
   logs: SandboxLogs;
   deployed: Deployed;
   slackWebhookUrl: string;
+  /**
+   * The Slack app's signing secret, seeded as a SecureString under the approval callback's
+   * SLACK_SIGNING_SECRET_PARAM (the sandbox's Slack signs interactive callbacks with it; docs/approvals.md).
+   */
+  slackSigningSecret?: string;
   /** The environment a CLI/SDK needs to reach the sandbox (AWS_ENDPOINT_URL, test credentials, region). */
   env(): Record<string, string>;
   /** A deployed queue's URL by logical id ('RejectedEventsQueue') or name. */
@@ -306,6 +311,13 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
   if (webhookParam) {
     parameters.put({ name: webhookParam, value: slackWebhookUrl, type: 'SecureString', overwrite: true });
   }
+  // The Slack app's signing secret (approvals): a SecureString where the approval callback reads it.
+  const signingParam = Object.values(deployed.functions)
+    .map((f) => f.environment['SLACK_SIGNING_SECRET_PARAM'])
+    .find((x): x is string => !!x);
+  const slackSigningSecret = signingParam ? signingSecretFor(seed) : undefined;
+  if (signingParam && slackSigningSecret)
+    parameters.put({ name: signingParam, value: slackSigningSecret, type: 'SecureString', overwrite: true });
   // The stage's default change calendars (serverless.yml params): the deployer would have created
   // them; the sandbox seeds any that is missing, always OPEN (scenarios and tests add their own).
   const defaultCalendars = new Set(
@@ -368,6 +380,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     logs,
     deployed,
     slackWebhookUrl,
+    ...(slackSigningSecret ? { slackSigningSecret } : {}),
     env: () => ({
       AWS_ENDPOINT_URL: url,
       AWS_ACCESS_KEY_ID: 'test',
@@ -381,6 +394,12 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     invoke: (f, event) => clock.drive(lambda.invoke(fn(f).name, event)),
     close: cleanup,
   };
+}
+
+/** A Slack-shaped signing secret (32 hex digits) that repeats with the seed. */
+function signingSecretFor(seed: number): string {
+  const rng = createRng(seed + 3);
+  return Array.from({ length: 32 }, () => Math.floor(rng() * 16).toString(16)).join('');
 }
 
 /** The deployed functions' principals (their credentials → their role) and the template's resource policies. */

@@ -42,14 +42,25 @@ export interface Setting<S extends z.ZodMiniType = z.ZodMiniType> {
   stages: 'any' | readonly string[];
 }
 
-const csv = z.pipe(
-  z._default(z.string(), ''),
-  z.transform((s: string) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  ),
+/** A comma-separated list; absent: `dflt`'s items. */
+const csvOr = (dflt: string) =>
+  z.pipe(
+    z._default(z.string(), dflt),
+    z.transform((s: string) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  );
+const csv = csvOr('');
+/** A Parameter Store name, or '' (absent: none; a function that does not get the variable). */
+const paramNameOrNone = z._default(
+  z.union([
+    z.literal(''),
+    z.string().check(z.regex(/^\/[\w./${}:-]+$/, 'must be a parameter name like /a/b')),
+  ]),
+  '',
 );
 const jsonOf = <T extends z.ZodMiniType>(inner: T, message: string) =>
   z.pipe(
@@ -94,14 +105,7 @@ export const SETTINGS = {
   slackWebhookParam: s(
     'slackWebhookParam',
     '/ssm-remediator/${sls:stage}/slack-webhook-url',
-    z._default(
-      z.union([
-        z.literal(''),
-        z.string().check(z.regex(/^\/[\w./${}:-]+$/, 'must be a parameter name like /a/b')),
-      ]),
-      '',
-    ),
-
+    paramNameOrNone,
     { env: 'SLACK_WEBHOOK_PARAM', functions: ['notifySlack'] },
   ),
   defaultCalendars: s(
@@ -330,7 +334,8 @@ export const SETTINGS = {
   slackSigningSecretParam: s(
     'slackSigningSecretParam',
     '/ssm-remediator-approvals/${sls:stage}/slack-signing-secret',
-    z.string().check(z.regex(/^\/[\w./${}:-]+$/, 'must be a parameter name like /a/b')),
+    // Only approvalCallback gets the variable; every function parses the whole table, so '' elsewhere.
+    paramNameOrNone,
     { env: 'SLACK_SIGNING_SECRET_PARAM', functions: ['approvalCallback'] },
   ),
   approvers: s(
@@ -342,7 +347,10 @@ export const SETTINGS = {
   slackResponseHosts: s(
     'slackResponseHosts',
     'hooks.slack.com',
-    z.pipe(csv, z.array(z.string().check(z.regex(/^[a-z0-9.-]+$/, 'must be host names')))),
+    z.pipe(
+      csvOr('hooks.slack.com'),
+      z.array(z.string().check(z.regex(/^[a-z0-9.-]+$/, 'must be host names'))),
+    ),
     { env: 'SLACK_RESPONSE_HOSTS', functions: ['approvalCallback'] },
   ),
   approvalCallbackConcurrency: s('approvalCallbackConcurrency', 2, positive(2)),

@@ -566,8 +566,9 @@ export function renderHtml(
   const ok = passed(r);
   const zeroTone = (n: number): string => (n > 0 ? 'bad' : 'good');
   const extras = Object.keys(r).filter((k) => !KNOWN.has(k));
-  const first = extras.filter((k) => k === 'convergence');
-  const later = extras.filter((k) => k !== 'convergence');
+  // The verdict's own sections first: convergence, then mode approve's requests and Slack's callbacks.
+  const first = ['convergence', 'approvals'].filter((k) => extras.includes(k));
+  const later = extras.filter((k) => !first.includes(k));
   const json = JSON.stringify(r).replace(/</g, '\\u003c');
   const started = new Date(r.sim.start);
   const samples = r.slack?.samples ?? [];

@@ -10,6 +10,7 @@ import type { BusEvent } from '../types.ts';
 import { describeModes, type RunMode } from './runbooks.ts';
 import type { Scenario } from './schema.ts';
 import type { ConvergenceReport } from './convergence.ts';
+import { renderApprovals, type ApprovalsReport } from './approvals.ts';
 
 /** What the bus did with one event (the runner adapts the account's fate records to this). */
 export interface FateView {
@@ -160,6 +161,8 @@ export interface RehearsalReport {
   ops?: OpsReport;
   /** The scenario's calendar freezes, faults, outages and kill-switch windows (the HTML report shades them). */
   windows?: TimeWindow[];
+  /** Mode `approve`: requests, decisions and Slack's callbacks, judged from the ledger and SSM (./approvals.ts). */
+  approvals?: ApprovalsReport;
   /** What happened to each (remediation, resource), in simulated time (the HTML report draws it). */
   timeline?: Timeline;
 }
@@ -312,6 +315,7 @@ export interface ReportInput {
   dropOf?: (instance: string, at: number) => string;
   notes?: string[];
   ops?: OpsReport;
+  approvals?: ApprovalsReport;
 }
 
 export function buildReport(input: ReportInput): RehearsalReport {
@@ -545,6 +549,7 @@ export function buildReport(input: ReportInput): RehearsalReport {
     notes: input.notes ?? [],
     ...(input.ops ? { ops: input.ops } : {}),
     ...(input.windows ? { windows: input.windows } : {}),
+    ...(input.approvals ? { approvals: input.approvals } : {}),
     timeline: buildTimeline(input, eventsById),
   };
 }
@@ -794,6 +799,7 @@ export function renderReport(r: RehearsalReport): string {
   lines.push(
     `Deferred               ${r.deferred.total} (remediation, resource) pairs; ${r.deferred.released} released (${fmtCounts(r.deferred.releasedAs)}), ${r.deferred.stillDeferred} still deferred`,
   );
+  if (r.approvals) lines.push(...renderApprovals(r.approvals));
   lines.push(`SNS messages           ${r.sns.count}  (${fmtCounts(r.sns.byOutcome)})`);
   lines.push(
     `Slack messages         ${r.slack.count} (${r.slack.digests} digests, ${r.slack.outcomes} outcomes; ` +
@@ -857,7 +863,26 @@ export function renderReport(r: RehearsalReport): string {
  * was duplicated. The service's log lines (`lost`) are not the verdict.
  */
 export function passed(r: RehearsalReport): boolean {
-  return r.convergence.dropped === 0 && r.unfinished === 0 && r.duplicateExecutions === 0;
+  return (
+    r.convergence.dropped === 0 &&
+    r.unfinished === 0 &&
+    r.duplicateExecutions === 0 &&
+    approvalProblems(r).length === 0
+  );
+}
+
+/** Mode `approve`: a forged or replayed callback accepted, or an execution no approval allowed. */
+function approvalProblems(r: RehearsalReport): string[] {
+  const a = r.approvals;
+  if (!a) return [];
+  const out: string[] = [];
+  if (a.forgedAccepted + a.replaysAccepted > 0)
+    out.push(`${a.forgedAccepted} forged and ${a.replaysAccepted} replayed Slack callback(s) accepted`);
+  if (a.startedWithoutApproval + a.startedTwice + a.approverMismatch > 0)
+    out.push(
+      `${a.startedWithoutApproval} execution(s) without approval, ${a.startedTwice} beyond one per approval, ${a.approverMismatch} not naming the approver`,
+    );
+  return out;
 }
 
 export function failureReason(r: RehearsalReport): string {
@@ -871,6 +896,7 @@ export function failureReason(r: RehearsalReport): string {
       `${r.convergence.dropped} finding(s) dropped: not fixed, not excused, not held by the service (convergence.items)`,
     );
   if (r.duplicateExecutions > 0) parts.push(`${r.duplicateExecutions} duplicate execution(s)`);
+  parts.push(...approvalProblems(r));
   return parts.join('; ');
 }
 

@@ -37,6 +37,7 @@ import { projectRemediations, runModes } from './runbooks.ts';
 import { findProjectRoot, type Scenario } from './schema.ts';
 import { judgeConvergence, noticesOf, type ConvergenceWorld, type WorldFinding } from './convergence.ts';
 import { planWorld, type World } from './world.ts';
+import { approvalsOf, startScenarioApprovers } from './approvers.ts';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -386,6 +387,9 @@ async function rehearse(
     if (to !== undefined) at(to, `fault on ${rule.target} ends`, () => remove?.());
   }
 
+  // The sandbox's Slack users answer approval requests (scenario `approvals`).
+  const slackUsers = startScenarioApprovers(account, s);
+
   // ---- run ---------------------------------------------------------------------------------------
   const errors: string[] = [];
   const since = (): number => clock.now().getTime() - t0;
@@ -428,7 +432,7 @@ async function rehearse(
     let ledgerBusy = false;
     for (;;) {
       await clock.quiet();
-      if (bus.pendingWork().length === 0 && running() === 0) {
+      if (bus.pendingWork().length === 0 && running() === 0 && (slackUsers?.inFlight() ?? 0) === 0) {
         if (clock.now().getTime() - ledgerCheckedAt >= 300_000) {
           ledgerCheckedAt = clock.now().getTime();
           const ledger = await scanLedger(account, ledgerReads);
@@ -445,6 +449,7 @@ async function rehearse(
     }
   } finally {
     clearInterval(ticker);
+    slackUsers?.stop();
   }
   progress(line());
 
@@ -504,6 +509,7 @@ async function rehearse(
   const end = clock.now();
   const apiCalls = withoutOwnReads(account.calls.snapshot(), ledgerReads.pages);
   const convergence = judgeConvergence(await gatherWorld(account, fates, world, windowCommands));
+  const approvals = approvalsOf(account, await scanLedger(account, ledgerReads), slackUsers);
   // h2-ops: the metrics the functions wrote (EMF) and the template's alarms over them (./ops.ts).
   const ops = evaluateOps({
     template: account.deployed.template,
@@ -548,6 +554,7 @@ async function rehearse(
     windows: scenarioWindows(s),
     notes,
     ops,
+    ...(approvals ? { approvals } : {}),
   });
 }
 

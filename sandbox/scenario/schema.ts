@@ -207,6 +207,26 @@ const automationOutcome = z.strictObject({
   failureMessage: z.string().optional(),
 });
 
+/**
+ * The sandbox plays Slack's side of mode `approve` (sandbox/slack-interactions.ts): of the approval
+ * requests that reach its Slack, `approve` and `reject` are the fractions clicked (the rest time out),
+ * `after` the delay from the request to the click; `forged` and `replayed` callbacks must be refused.
+ */
+const approvals = z
+  .strictObject({
+    approve: share.default(0),
+    reject: share.default(0),
+    after: duration.default(600),
+    /** Forged callbacks in all: bad signature, unsigned, stale timestamp, a user not on the allow-list (in turn). */
+    forged: count.default(0),
+    /** Replays of genuine signed callbacks (alternately 1 min later and 10 min later). */
+    replayed: count.default(0),
+  })
+  .refine((a) => a.approve + a.reject <= 1, {
+    message: '`approve` + `reject` must not be more than 1 (the rest time out)',
+    path: ['reject'],
+  });
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(''),
@@ -271,6 +291,7 @@ export const scenarioSchema = z.strictObject({
   modes: z.array(modeChange).default([]),
   killSwitch: z.array(killSwitch).default([]),
   malformed: z.array(malformed).default([]),
+  approvals: approvals.optional(),
   automation: z
     .strictObject({
       outcomes: z.array(automationOutcome).default([]),

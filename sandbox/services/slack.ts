@@ -30,6 +30,8 @@ export interface SlackReceiver {
   messages(path?: string): SlackMessage[];
   /** 429s answered (to one webhook path if given). */
   rateLimited(path?: string): number;
+  /** Called with each message as Slack accepts it (the sandbox's Slack users answer approval buttons). */
+  onMessage(listener: (m: SlackMessage) => void): () => void;
   clear(): void;
 }
 
@@ -62,6 +64,7 @@ export function createSlackReceiver(opts: SlackOptions = {}): SlackReceiver {
   const minInterval = opts.minIntervalMs ?? 1_000;
   const lastAccepted = new Map<string, number>();
   const limited = new Map<string, number>();
+  const listeners = new Set<(m: SlackMessage) => void>();
 
   const receive = (path: string, contentType: string, body: Buffer): SlackAnswer => {
     if (allowed && !allowed.has(path)) return { status: 404, body: 'no_service' };
@@ -84,6 +87,7 @@ export function createSlackReceiver(opts: SlackOptions = {}): SlackReceiver {
     const message: SlackMessage = { path, payload, receivedAt: clock.now() };
     if (typeof payload['text'] === 'string') message.text = payload['text'];
     received.push(message);
+    for (const l of listeners) l(message);
     return { status: 200, body: 'ok' };
   };
 
@@ -92,6 +96,10 @@ export function createSlackReceiver(opts: SlackOptions = {}): SlackReceiver {
     messages: (path) => received.filter((m) => path === undefined || m.path === path),
     rateLimited: (path) =>
       path === undefined ? [...limited.values()].reduce((a, b) => a + b, 0) : (limited.get(path) ?? 0),
+    onMessage(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     clear: () => {
       received.length = 0;
       limited.clear();

@@ -1,7 +1,7 @@
 /**
  * The engine's side of mode `approve` (src/core/approval.ts): before deciding, the approval gate is
- * read (an approved request acts as `auto` with the approver recorded; a rejected or timed-out one
- * ends the finding; one still pending is not asked twice); after a decision that would act is held
+ * read (an approved request acts as `auto` with the approver recorded; a rejected or timed-out one is
+ * a quiet duplicate, as the reconcile sweep ends and announces it; one still pending is not asked twice); after a decision that would act is held
  * for approval, the request is kept (with the plan) before the hold, so the hold never waits on a
  * request that does not exist. The Slack message with the buttons is the outcome's notification.
  */
@@ -53,7 +53,15 @@ export async function readApproval(
     },
   });
   if (gate.kind === 'approved') return { mode: gate.mode, approvedBy: gate.approvedBy };
-  if (gate.kind === 'ended') return stop({ outcome: 'skipped', code: gate.code, reason: gate.reason });
+  // Ended (rejected, or timed out): the reconcile sweep ends the held finding and announces that, once
+  // (src/core/approval-release.ts). A redelivery of the finding's event, before or after the sweep, is a
+  // quiet duplicate; reporting the ending here too would announce it twice.
+  if (gate.kind === 'ended')
+    return stop({
+      outcome: 'skipped',
+      code: 'duplicate',
+      reason: `approval ${id} already ended (${gate.code}): ${gate.reason}`,
+    });
   if (gate.kind === 'pending')
     return stop({
       outcome: 'skipped',

@@ -30,6 +30,8 @@ import { snsNotifier } from '../../src/adapters/notifier-sns.ts';
 import { parameterStoreSwitches } from '../../src/adapters/switches-parameter-store.ts';
 import { taggingApiTags } from '../../src/adapters/tags-tagging-api.ts';
 import { TAG_FINDING } from '../../src/core/act-plan.ts';
+import { approvalStep } from '../../src/core/approval-release.ts';
+import type { ReconcileDeps } from '../../src/core/reconcile.ts';
 import { handleEvent, type EngineDeps } from '../../src/core/engine.ts';
 import { DEFAULT_LIMITS } from '../../src/core/gates.ts';
 import { createRegistry } from '../../src/core/registry.ts';
@@ -187,13 +189,63 @@ test('rejected: skipped, naming who; timed out: skipped approval-timeout; nothin
   const rejected = configEvent();
   const [a] = await handleEvent(rejected, deps(T0));
   await approvals.decide(a!.approvalId!, 'rejected', 'slack:U0SANDBOX2', new Date('2025-03-04T14:30:00Z'));
+  // A redelivery reads the ending (the reconcile sweep ends the held finding and announces it).
   const [r] = await handleEvent(rejected, deps('2025-03-04T14:31:00Z'));
-  expect(r).toMatchObject({ outcome: 'skipped', code: 'rejected-by' });
+  expect(r).toMatchObject({ outcome: 'skipped', code: 'duplicate' });
+  expect(r!.reason).toContain('rejected-by');
   expect(r!.reason).toContain('slack:U0SANDBOX2');
 
   const late = configEvent();
   await handleEvent(late, deps(T0));
   const [t] = await handleEvent(late, deps('2025-03-04T15:00:00Z'));
-  expect(t).toMatchObject({ outcome: 'skipped', code: 'approval-timeout' });
+  expect(t).toMatchObject({ outcome: 'skipped', code: 'duplicate' });
+  expect(t!.reason).toContain('approval-timeout');
+  expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 0);
+});
+
+/** What the results topic was told, by code, for one resource. */
+const announced = (resourceId: string, code: string) =>
+  snsMock
+    .commandCalls(PublishCommand)
+    .map((c) => JSON.parse(c.args[0].input.Message!) as { code?: string; resource?: { id?: string } })
+    .filter((m) => m.code === code && m.resource?.id === resourceId).length;
+
+/** The reconcile sweep's step for the finding's held work (src/core/approval-release.ts). */
+async function sweep(resourceId: string, now: string) {
+  const held = (await db.ledger.listDeferrals()).find((d) => d.resourceId === resourceId);
+  if (!held) return undefined;
+  const rdeps = { ...deps(now), options: { deferralLeaseSeconds: 60 } } as unknown as ReconcileDeps;
+  return approvalStep(held, rdeps, new Date(now));
+}
+
+test('a redelivery after a reject or a timeout, before or after the sweep, is a quiet duplicate: the ending is announced once', async () => {
+  const approvals = dynamoApprovals(db.client, db.tableName);
+  for (const order of ['sweep first', 'redelivery first'] as const) {
+    // Rejected.
+    const rejected = configEvent();
+    const id = rejected.detail.resourceId as string;
+    const [a] = await handleEvent(rejected, deps(T0));
+    await approvals.decide(a!.approvalId!, 'rejected', 'slack:U0SANDBOX2', new Date('2025-03-04T14:30:00Z'));
+    if (order === 'sweep first')
+      expect(await sweep(id, '2025-03-04T14:31:00Z')).toMatchObject({ result: 'released' });
+    const [again] = await handleEvent(rejected, deps('2025-03-04T14:32:00Z'));
+    if (order === 'redelivery first')
+      expect(await sweep(id, '2025-03-04T14:33:00Z')).toMatchObject({ result: 'released' });
+    expect(await sweep(id, '2025-03-04T14:34:00Z')).toBeUndefined();
+    expect(announced(id, 'rejected-by'), order).toBe(1);
+    expect(again).toMatchObject({ outcome: 'skipped', code: 'duplicate' });
+
+    // Timed out (30 min).
+    const late = configEvent();
+    const lid = late.detail.resourceId as string;
+    await handleEvent(late, deps(T0));
+    if (order === 'sweep first')
+      expect(await sweep(lid, '2025-03-04T15:00:00Z')).toMatchObject({ result: 'released' });
+    const [later] = await handleEvent(late, deps('2025-03-04T15:01:00Z'));
+    if (order === 'redelivery first')
+      expect(await sweep(lid, '2025-03-04T15:02:00Z')).toMatchObject({ result: 'released' });
+    expect(announced(lid, 'approval-timeout'), order).toBe(1);
+    expect(later).toMatchObject({ outcome: 'skipped', code: 'duplicate' });
+  }
   expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 0);
 });
