@@ -76,7 +76,8 @@ function legacySource(family: TriggerFamily, d: Record<string, unknown>): string
   }
 }
 
-const base = z.object({
+/** The fields every stored finding has (src/events/stored-finding.ts narrows `detail`). */
+export const findingBase = z.object({
   family: z.enum(TRIGGER_FAMILIES),
   eventId: z.string().check(z.minLength(1)),
   account: z.string(),
@@ -91,7 +92,7 @@ const base = z.object({
 
 /** A stored finding as a typed one; throws (zod) if its detail is not one of its family's. */
 export function typedFinding(stored: unknown): Finding {
-  const f = base.parse(stored);
+  const f = findingBase.parse(stored);
   const raw = f.detail;
   const withSource =
     typeof raw['source'] === 'string' ? raw : { ...raw, source: legacySource(f.family, raw) };

@@ -4,19 +4,11 @@
  */
 import * as z from './zod.ts';
 import type { StoredDeferral } from '../ports/ledger-store.ts';
-import { typedFinding } from '../core/finding.ts';
-import { TRIGGER_FAMILIES, type Finding } from '../core/types.ts';
+import { findingBase, typedFinding } from '../core/finding.ts';
+import type { Finding } from '../core/types.ts';
 
-const storedFinding = z.object({
-  family: z.enum(TRIGGER_FAMILIES),
-  eventId: z.string().check(z.minLength(1)),
-  account: z.string(),
-  region: z.string(),
-  resourceType: z.string().check(z.minLength(1)),
-  resourceId: z.string().check(z.minLength(1)),
-  rule: z.optional(z.string()),
-  orderingTime: z.string().check(z.minLength(1)),
-  time: z.string().check(z.minLength(1)),
+/** A kept finding's detail holds only scalars (what the engine stored from a trigger event). */
+const storedFinding = z.extend(findingBase, {
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.undefined()])),
 });
 
