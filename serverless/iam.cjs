@@ -130,7 +130,8 @@ const ADAPTERS = {
   // A freed admission slot with work held (docs/quota-waits.md).
   'events-publisher:slot-freed': putOwnEvent('SignalAdmissionSlotFreed', 'Admission Slot Freed'),
   // Mode `approve` (docs/approvals.md): the callback reads a request and decides it once (a
-  // conditional UpdateItem), only on APPROVAL# items; it reads the signing secret and signals reconcile.
+  // conditional UpdateItem), only on APPROVAL# items; it reads the signing secret (the same SecureString
+  // reader as the webhook, slack-webhook-param.ts) and signals reconcile (approval-signal-eventbridge.ts).
   'approvals-dynamodb:decide': () => [
     allow('ReadApprovals', 'dynamodb:GetItem', arnOf('LedgerTable'), {
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['APPROVAL#*'] },
@@ -139,10 +140,10 @@ const ADAPTERS = {
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['APPROVAL#*'] },
     }),
   ],
-  'slack-signing-secret-param': (c) => [
+  'slack-webhook-param:signing-secret': (c) => [
     allow('ReadSigningSecret', 'ssm:GetParameter', sub(`${SSM}:parameter${c.signingSecretParam}`)),
   ],
-  'events-publisher:approval-decided': putOwnEvent('SignalApprovalDecided', 'Approval Decided'),
+  'approval-signal-eventbridge': putOwnEvent('SignalApprovalDecided', 'Approval Decided'),
   'slack-webhook-param': (c) => [
     allow('ReadWebhook', 'ssm:GetParameter', sub(`${SSM}:parameter${c.webhookParam}`)),
   ],
@@ -194,9 +195,9 @@ const FUNCTIONS = {
   approvalCallback: {
     role: 'ApprovalCallbackRole',
     adapters: [
-      'slack-signing-secret-param',
+      'slack-webhook-param:signing-secret',
       'approvals-dynamodb:decide',
-      'events-publisher:approval-decided',
+      'approval-signal-eventbridge',
     ],
   },
   agentSweep: {

@@ -88,7 +88,7 @@ describe('switches from Parameter Store', () => {
       ],
     });
     await expect(parameterStoreSwitches(ssm(), '/r/dev', 0).read(['a'])).rejects.toThrow(
-      'expected auto, shadow or off',
+      'expected auto, shadow, off, approve',
     );
   });
   test('values are cached for the configured time, then read again', async () => {

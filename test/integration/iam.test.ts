@@ -58,7 +58,8 @@ describe('each function role, through the real SDK', () => {
   });
 
   it('an unlisted action is denied for every role (SSM PutParameter on the kill switch, SNS CreateTopic)', async () => {
-    // Not the stack's (absent = off): the operator writes it; every role but notifySlack's may read it.
+    // Not the stack's (absent = off): the operator writes it; every role but notifySlack's and
+    // approvalCallback's may read it (those two read only their own Slack SecureString).
     const killSwitch = { name: '/ssm-remediator/sandbox/kill-switch', value: 'off' };
     acct.parameters.put({ name: killSwitch.name, type: 'String', value: killSwitch.value, overwrite: true });
     for (const [short, f] of Object.entries(acct.deployed.functions)) {
@@ -66,8 +67,8 @@ describe('each function role, through the real SDK', () => {
       const ssm = new SSMClient(clientOpts(acct, short));
       const sns = new SNSClient(clientOpts(acct, short));
       try {
-        // Allowed: every role but notifySlack's reads the stage's switches; notifySlack reads only the webhook.
-        if (short === 'notifySlack')
+        // Allowed: every role but the two Slack-facing ones reads the stage's switches.
+        if (short === 'notifySlack' || short === 'approvalCallback')
           expect((await errorOf(ssm.send(new GetParameterCommand({ Name: killSwitch.name })))).name).toBe(
             'AccessDeniedException',
           );

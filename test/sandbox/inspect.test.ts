@@ -45,18 +45,20 @@ const deployedRules = () =>
     .sort((a, b) => a.name.localeCompare(b.name));
 
 describe('EventBridge rules', () => {
-  test('ListRules with EventBusName lists the rules on the service’s own bus: our four events; a manual run goes to remediate', async () => {
+  test('ListRules with EventBusName lists the rules on the service’s own bus: our five events; a manual run goes to remediate', async () => {
     const events = new EventBridgeClient(config());
     const bus = acct.fn('agentSweep').environment['EVENT_BUS_NAME']!;
     const out = await events.send(new ListRulesCommand({ EventBusName: bus }));
     expect(out.Rules?.map((r) => [r.EventBusName, JSON.parse(r.EventPattern!)])).toEqual([
       [bus, { source: ['ssm-remediator.operator'], 'detail-type': ['Backfill Requested'] }],
+      // Slack's callback or `remediator approve|reject` (docs/approvals.md).
+      [bus, { source: ['ssm-remediator', 'ssm-remediator.operator'], 'detail-type': ['Approval Decided'] }],
       [bus, { source: ['ssm-remediator'], 'detail-type': ['Admission Slot Freed'] }],
       [bus, { source: ['ssm-remediator'], 'detail-type': ['SSM Agent Disconnected'] }],
       [bus, { source: ['ssm-remediator.operator'], 'detail-type': ['Remediation Requested'] }],
     ]);
     const targets = await events.send(
-      new ListTargetsByRuleCommand({ EventBusName: bus, Rule: out.Rules![3]!.Name! }),
+      new ListTargetsByRuleCommand({ EventBusName: bus, Rule: out.Rules![4]!.Name! }),
     );
     expect(targets.Targets?.map((t) => t.Arn)).toEqual([acct.fn('remediate').arn]);
   });
