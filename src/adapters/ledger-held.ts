@@ -21,7 +21,7 @@ const deferPk = (rem: string, res: string): string => `DEFER#${rem}#${res}`;
 
 export type HeldLedger = Pick<
   LedgerStore,
-  'listDeferrals' | 'leaseDeferral' | 'dropDeferral' | 'markHoldAnnounced'
+  'listDeferrals' | 'leaseDeferral' | 'dropDeferral' | 'markHoldAnnounced' | 'getDeferral'
 > & {
   recordDeferral(rec: DeferralRecord): Promise<void>;
   /** Up to `max` held items with this hold code, in arrival order. */
@@ -60,6 +60,11 @@ export function heldLedger(table: LedgerTable, deferralTtlMs: number): HeldLedge
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       });
+    },
+
+    async getDeferral(remediationId, resourceId) {
+      const item = await table.get(deferPk(remediationId, resourceId), 'DEFER');
+      return item ? strip<StoredDeferral>(item) : undefined;
     },
 
     async listDeferrals() {

@@ -1,10 +1,14 @@
 /**
  * The engine's side of mode `approve` (src/core/approval.ts): before deciding, the approval gate is
  * read (an approved request acts as `auto` with the approver recorded; a rejected or timed-out one is
- * a quiet duplicate, as the reconcile sweep ends and announces it; one still pending is not asked twice); after a decision that would act is held
- * for approval, the request is kept (with the plan) before the hold, so the hold never waits on a
- * request that does not exist. The Slack message with the buttons is the outcome's notification.
+ * a quiet duplicate, as the reconcile sweep ends and announces it; one still pending and held is not
+ * asked twice). After a decision that would act is held for approval, the request is kept (with the
+ * plan) before the hold, so the hold never waits on a request that does not exist. If the hold's write
+ * then fails, the invocation fails and its retry finds the request pending but nothing held: it asks
+ * again (the stored request is reused, the work held, the message posted), so the work is not dropped.
+ * The Slack message with the buttons is the outcome's notification.
  */
+import type { LedgerPort } from '../ports/ledger.ts';
 import type { ApprovalsPort } from '../ports/approvals.ts';
 import { approvalGate, approvalIdOf, approvalRequest, approvalTimeoutMs } from './approval.ts';
 import type { Decision } from './decide.ts';
@@ -26,6 +30,7 @@ export async function readApproval(
   mode: Mode,
   at: Date,
   approvals: ApprovalsPort | undefined,
+  ledger: Pick<LedgerPort, 'getDeferral'>,
 ): Promise<ApprovalRead> {
   if (mode !== 'approve') return { mode };
   if (!approvals) throw new Error('no approvals store is wired');
@@ -62,6 +67,7 @@ export async function readApproval(
       code: 'duplicate',
       reason: `approval ${id} already ended (${gate.code}): ${gate.reason}`,
     });
+  if (gate.kind === 'pending' && !(await heldForApproval(ledger, r, finding))) return { mode };
   if (gate.kind === 'pending')
     return stop({
       outcome: 'skipped',
@@ -69,6 +75,16 @@ export async function readApproval(
       reason: `already waiting for approval ${id} (until ${gate.expiresAt})`,
     });
   return { mode };
+}
+
+/** The work is held waiting for this very request (same remediation, resource and finding time). */
+async function heldForApproval(
+  ledger: Pick<LedgerPort, 'getDeferral'>,
+  r: Remediation,
+  finding: Finding,
+): Promise<boolean> {
+  const d = await ledger.getDeferral(r.id, finding.resourceId);
+  return d?.code === 'approval' && d.findingTime === finding.orderingTime;
 }
 
 /** The decision with its approver recorded (the outcome, and through it the execution's tags). */

@@ -171,9 +171,9 @@ export async function decideFinding(finding: Finding, deps: EngineDeps): Promise
   const out: RemediationDecision[] = [];
   for (const r of matching) {
     try {
-      // Mode `approve`: an approved request acts as `auto`; a rejected, timed-out or pending one stops here.
+      // Mode `approve`: an approved request acts as `auto`; a rejected, timed-out or held pending one stops here.
       const approval = await read('approval', () =>
-        readApproval(finding, r, switches.modes[r.id] ?? r.defaultMode, at, deps.approvals),
+        readApproval(finding, r, switches.modes[r.id] ?? r.defaultMode, at, deps.approvals, deps.ledger),
       );
       if (approval.stop) {
         out.push({ remediation: r, decision: approval.stop });

@@ -99,6 +99,8 @@ export interface LedgerPort {
   /** An execution or command this service started, if it is one (how its own failures are recognised). */
   getExecution(executionId: string): Promise<ExecutionRecord | undefined>;
   recordDeferral(rec: DeferralRecord): Promise<void>;
+  /** The held item of one (remediation, resource), if any (a consistent read). */
+  getDeferral(remediationId: string, resourceId: string): Promise<DeferralRecord | undefined>;
   recordOutcome(outcome: Outcome): Promise<void>;
   /**
    * Guard outcomes (cooldown, budget, circuit-open) are announced once per trip: false when this

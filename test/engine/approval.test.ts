@@ -249,3 +249,41 @@ test('a redelivery after a reject or a timeout, before or after the sweep, is a 
   }
   expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 0);
 });
+
+test('the hold’s write fails after the request was kept: the retry holds the work and asks again with the same request', async () => {
+  const event = configEvent();
+  const d = deps(T0);
+  let failures = 1;
+  const ledger = {
+    ...db.ledger,
+    recordDeferral: async (rec: Parameters<typeof db.ledger.recordDeferral>[0]) => {
+      if (failures-- > 0)
+        throw Object.assign(new Error('the ledger refused the write'), { name: 'InternalServerError' });
+      return db.ledger.recordDeferral(rec);
+    },
+  };
+  await expect(handleEvent(event, { ...d, ledger })).rejects.toThrow(/could not hold restricted-ssh/);
+  const approvals = dynamoApprovals(db.client, db.tableName);
+  const pending = await approvals.listPending();
+  const asked = pending.find((a) => a.resourceId === event.detail.resourceId)!;
+  expect(asked.state).toBe('pending');
+  expect((await db.ledger.listDeferrals()).some((x) => x.resourceId === event.detail.resourceId)).toBe(false);
+  expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 0);
+
+  // Lambda's retry: the request is pending but nothing holds the work, so it is held and asked again.
+  const [held] = await handleEvent(event, { ...deps('2025-03-04T14:23:00Z'), ledger });
+  expect(held).toMatchObject({ outcome: 'deferred', code: 'approval', approvalId: asked.id });
+  expect(await approvals.get(asked.id)).toMatchObject({ expiresAt: asked.expiresAt, state: 'pending' });
+  expect(
+    (await db.ledger.listDeferrals()).find((x) => x.resourceId === event.detail.resourceId),
+  ).toMatchObject({
+    code: 'approval',
+  });
+  expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+
+  // Now held: a further redelivery is the quiet duplicate.
+  const [again] = await handleEvent(event, deps('2025-03-04T14:24:00Z'));
+  expect(again).toMatchObject({ outcome: 'skipped', code: 'duplicate' });
+  expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+  expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 0);
+});
