@@ -137,6 +137,8 @@ export interface SandboxAccount {
    * SLACK_SIGNING_SECRET_PARAM (the sandbox's Slack signs interactive callbacks with it; docs/approvals.md).
    */
   slackSigningSecret?: string;
+  /** The Slack app's bot token, seeded under SLACK_BOT_TOKEN_PARAM (Web API `usergroups.users.list`). */
+  slackBotToken?: string;
   /** The environment a CLI/SDK needs to reach the sandbox (AWS_ENDPOINT_URL, test credentials, region). */
   env(): Record<string, string>;
   /** A deployed queue's URL by logical id ('RejectedEventsQueue') or name. */
@@ -318,6 +320,21 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
   const slackSigningSecret = signingParam ? signingSecretFor(seed) : undefined;
   if (signingParam && slackSigningSecret)
     parameters.put({ name: signingParam, value: slackSigningSecret, type: 'SecureString', overwrite: true });
+  // The Slack app's bot token (approvers that are user groups): a SecureString the approval callback
+  // reads, the one the sandbox's Slack Web API accepts; its Web API is this server (slackApiUrl).
+  const botTokenFn = Object.values(deployed.functions).find((f) => f.environment['SLACK_BOT_TOKEN_PARAM']);
+  const slackBotToken = botTokenFn ? `xoxb-sandbox-${signingSecretFor(seed + 7).slice(0, 24)}` : undefined;
+  if (botTokenFn && slackBotToken) {
+    const botToken = slackBotToken;
+    parameters.put({
+      name: botTokenFn.environment['SLACK_BOT_TOKEN_PARAM']!,
+      value: botToken,
+      type: 'SecureString',
+      overwrite: true,
+    });
+    slack.setBotToken(botToken);
+    lambda.updateEnvironment(botTokenFn.name, { SLACK_API_URL: `${url}/slack/api` });
+  }
   // The stage's default change calendars (serverless.yml params): the deployer would have created
   // them; the sandbox seeds any that is missing, always OPEN (scenarios and tests add their own).
   const defaultCalendars = new Set(
@@ -381,6 +398,7 @@ export async function startSandboxAccount(opts: SandboxAccountOptions = {}): Pro
     deployed,
     slackWebhookUrl,
     ...(slackSigningSecret ? { slackSigningSecret } : {}),
+    ...(slackBotToken ? { slackBotToken } : {}),
     env: () => ({
       AWS_ENDPOINT_URL: url,
       AWS_ACCESS_KEY_ID: 'test',

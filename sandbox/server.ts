@@ -404,8 +404,11 @@ async function handleSlack(
   const slack = ctx.opts.slack;
   if (!slack)
     return send(res, { status: 404, headers: { 'content-type': 'text/plain' }, body: 'no_service' });
-  ctx.calls.record('slack', 'PostMessage');
-  const decision = ctx.faults.decide('slack', 'PostMessage');
+  // Slack's Web API (user groups) lives under /slack/api/<method>; the rest are incoming webhooks.
+  const method = path.startsWith('/slack/api/') ? path.slice('/slack/api/'.length) : undefined;
+  const operation = method ?? 'PostMessage';
+  ctx.calls.record('slack', operation);
+  const decision = ctx.faults.decide('slack', operation);
   if (decision.latencyMs > 0) await sleep(decision.latencyMs);
   const failure = decision.failure;
   if (failure && failure.mode !== 'error') return drop(res, failure.mode);
@@ -416,7 +419,10 @@ async function handleSlack(
       body: failure.code ?? 'service_unavailable',
     });
   }
-  const answer = slack.receive(path, header(req, 'content-type') ?? '', body);
+  const answer =
+    method !== undefined
+      ? slack.api(method, new URL(req.url ?? '/', 'http://x').searchParams, header(req, 'authorization'))
+      : slack.receive(path, header(req, 'content-type') ?? '', body);
   send(res, {
     status: answer.status,
     headers: { 'content-type': 'text/html', ...answer.headers },

@@ -47,7 +47,7 @@ const putOwnEvent = (Sid, detailType) => (c) => [
 const LEDGER = [arnOf('LedgerTable'), sub('${LedgerTable.Arn}/index/*')];
 
 /**
- * What each adapter calls, as IAM statements; `c` is { stage, webhookParam, signingSecretParam }. Statements with the same
+ * What each adapter calls, as IAM statements; `c` is { stage, webhookParam, signingSecretParam, botTokenParam }. Statements with the same
  * Sid, Action and Condition in one role are merged (their resources joined).
  */
 const ADAPTERS = {
@@ -143,6 +143,11 @@ const ADAPTERS = {
   'slack-webhook-param:signing-secret': (c) => [
     allow('ReadSigningSecret', 'ssm:GetParameter', sub(`${SSM}:parameter${c.signingSecretParam}`)),
   ],
+  // Members of the approvers' Slack user groups (slack-usergroups.ts) need the bot token: the same reader.
+  'slack-webhook-param:bot-token': (c) =>
+    c.botTokenParam
+      ? [allow('ReadSlackBotToken', 'ssm:GetParameter', sub(`${SSM}:parameter${c.botTokenParam}`))]
+      : [],
   'approval-signal-eventbridge': putOwnEvent('SignalApprovalDecided', 'Approval Decided'),
   'slack-webhook-param': (c) => [
     allow('ReadWebhook', 'ssm:GetParameter', sub(`${SSM}:parameter${c.webhookParam}`)),
@@ -196,6 +201,7 @@ const FUNCTIONS = {
     role: 'ApprovalCallbackRole',
     adapters: [
       'slack-webhook-param:signing-secret',
+      'slack-webhook-param:bot-token',
       'approvals-dynamodb:decide',
       'approval-signal-eventbridge',
     ],

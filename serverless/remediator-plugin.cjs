@@ -102,7 +102,8 @@ class RemediatorPlugin {
         .map((f) => f.environment?.SLACK_WEBHOOK_PARAM)
         .find((v) => typeof v === 'string') ?? '';
     const signingSecretParam = fns.approvalCallback?.environment?.SLACK_SIGNING_SECRET_PARAM ?? '';
-    const ctx = { stage: service.provider.stage, webhookParam, signingSecretParam };
+    const botTokenParam = fns.approvalCallback?.environment?.SLACK_BOT_TOKEN_PARAM ?? '';
+    const ctx = { stage: service.provider.stage, webhookParam, signingSecretParam, botTokenParam };
     for (const [name, fn] of Object.entries(fns)) {
       const decl = FUNCTIONS[name];
       if (!decl)

@@ -157,7 +157,15 @@ export const DOCS: Record<SettingName, { group: string; doc: string }> = {
   },
   approvers: {
     group: 'Approvals (docs/approvals.md)',
-    doc: "Slack user ids (comma-separated) allowed to approve or reject on this stage ('' = nobody).",
+    doc: "Slack user ids (U…/W…) and user-group ids (S…), comma-separated, allowed to approve or reject on this stage ('' = nobody).",
+  },
+  slackBotTokenParam: {
+    group: 'Approvals (docs/approvals.md)',
+    doc: "SecureString with the Slack app's bot token (scope usergroups:read), read only when approvers names a user group.",
+  },
+  slackApiUrl: {
+    group: 'Approvals (docs/approvals.md)',
+    doc: "Slack's Web API base URL, for user-group members (the sandbox points it at its own Slack).",
   },
   slackResponseHosts: {
     group: 'Approvals (docs/approvals.md)',

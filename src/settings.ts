@@ -341,8 +341,35 @@ export const SETTINGS = {
   approvers: s(
     'approvers',
     '',
-    z.pipe(csv, z.array(z.string().check(z.regex(/^[UW][A-Z0-9]{2,20}$/, 'must be Slack user ids (U…/W…)')))),
+    z.pipe(
+      csv,
+      z.array(
+        z.string().check(
+          z.regex(/^([UW]|S)[A-Z0-9]{2,20}$/, {
+            error: (iss) =>
+              `${JSON.stringify(iss.input)} is not a Slack user id (U…/W…) or user-group id (S…)`,
+          }),
+        ),
+      ),
+    ),
     { env: 'APPROVERS', functions: ['approvalCallback'] },
+  ),
+  slackBotTokenParam: s(
+    'slackBotTokenParam',
+    '/ssm-remediator-approvals/${sls:stage}/slack-bot-token',
+    paramNameOrNone,
+    { env: 'SLACK_BOT_TOKEN_PARAM', functions: ['approvalCallback'] },
+  ),
+  slackApiUrl: s(
+    'slackApiUrl',
+    'https://slack.com/api',
+    z._default(
+      z
+        .string()
+        .check(z.regex(/^https?:\/\/[a-z0-9.:-]+(\/[\w./-]*)?$/, 'must be a URL like https://slack.com/api')),
+      'https://slack.com/api',
+    ),
+    { env: 'SLACK_API_URL', functions: ['approvalCallback'] },
   ),
   slackResponseHosts: s(
     'slackResponseHosts',

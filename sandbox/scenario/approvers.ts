@@ -18,6 +18,7 @@ export function startScenarioApprovers(
   const fn = account.deployed.functions[APPROVAL_CALLBACK];
   if (!a || !fn) return undefined;
   if (!account.slackSigningSecret) throw new Error('the sandbox seeded no Slack signing secret');
+  if (a.groups) account.slack.setGroups(a.groups);
   return startSlackInteractions(
     {
       approve: a.approve,
@@ -33,13 +34,24 @@ export function startScenarioApprovers(
       lambda: account.lambda,
       functionName: fn.name,
       signingSecret: account.slackSigningSecret,
-      approvers: (fn.environment['APPROVERS'] ?? '')
-        .split(/[\s,]+/)
-        .map((x) => x.trim())
-        .filter(Boolean),
+      approvers: clickingUsers(fn.environment['APPROVERS'] ?? '', a.groups ?? {}),
       endpoint: () => account.url,
     },
   );
+}
+
+/**
+ * Who clicks, in turn: the stage's approvers in their order, a group standing for its members (as
+ * the scenario's Slack knows them), each user once. A group's member is an approver only through
+ * the callback reading the group from Slack's Web API.
+ */
+export function clickingUsers(approvers: string, groups: Record<string, readonly string[]>): string[] {
+  const tokens = approvers
+    .split(/[\s,]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const users = tokens.flatMap((t) => (t.startsWith('S') ? (groups[t] ?? []) : [t]));
+  return [...new Set(users)];
 }
 
 /** The `approvals` section: the ledger's APPROVAL# items, SSM's executions with their approver tags, the callbacks. */

@@ -221,6 +221,11 @@ const approvals = z
     forged: count.default(0),
     /** Replays of genuine signed callbacks (alternately 1 min later and 10 min later). */
     replayed: count.default(0),
+    /**
+     * Slack user groups the sandbox's Slack knows (id → member user ids), for approvers that name a
+     * group (params `approvers: U0SANDBOX1,S0SANDBOXOPS`): the groups' members click too.
+     */
+    groups: z.record(z.string().regex(/^S[A-Z0-9]{2,20}$/), z.array(z.string())).optional(),
   })
   .refine((a) => a.approve + a.reject <= 1, {
     message: '`approve` + `reject` must not be more than 1 (the rest time out)',

@@ -5,6 +5,11 @@
  * (sim time) after the last one that webhook accepted gets `429 rate_limited` with a `Retry-After` header
  * (seconds), and is counted (`rateLimited()`). Make it "down" with a fault on target 'slack' (status 500,
  * or mode 'reset' / 'hang').
+ *
+ * It also plays Slack's Web API for user groups, mounted at `GET /slack/api/<method>`:
+ * `usergroups.users.list?usergroup=S…` answers the members `setGroups` gave (`{ok:true, users}`), or
+ * `{ok:false, error}` like Slack: `not_authed` / `invalid_auth` unless the bearer token is the one
+ * `setBotToken` gave, `no_such_subteam` for an unknown group. A fault on target 'slack' faults it too.
  */
 import { createClock, type SimClock } from '../clock.ts';
 import { isRecord } from './input.ts';
@@ -33,6 +38,14 @@ export interface SlackReceiver {
   /** Called with each message as Slack accepts it (the sandbox's Slack users answer approval buttons). */
   onMessage(listener: (m: SlackMessage) => void): () => void;
   clear(): void;
+  /** The Web API (`/slack/api/<method>`): method, query string, Authorization header. */
+  api(method: string, query: URLSearchParams, authorization: string | undefined): SlackAnswer;
+  /** Slack's user groups: id → member user ids (replaces them all). */
+  setGroups(groups: Record<string, readonly string[]>): void;
+  /** The bot token the Web API accepts ('' = none: every call is `invalid_auth`). */
+  setBotToken(token: string): void;
+  /** Web API calls answered, oldest first. */
+  apiCalls(): { method: string; usergroup?: string; ok: boolean; error?: string }[];
 }
 
 export interface SlackOptions {
@@ -91,8 +104,41 @@ export function createSlackReceiver(opts: SlackOptions = {}): SlackReceiver {
     return { status: 200, body: 'ok' };
   };
 
+  const groups = new Map<string, readonly string[]>();
+  let botToken = '';
+  const calls: ReturnType<SlackReceiver['apiCalls']> = [];
+  const api = (method: string, query: URLSearchParams, authorization: string | undefined): SlackAnswer => {
+    const usergroup = query.get('usergroup') ?? undefined;
+    const reply = (o: Record<string, unknown>): SlackAnswer => {
+      const ok = o['ok'] === true;
+      calls.push({
+        method,
+        ...(usergroup !== undefined ? { usergroup } : {}),
+        ok,
+        ...(typeof o['error'] === 'string' ? { error: o['error'] } : {}),
+      });
+      return { status: 200, body: JSON.stringify(o), headers: { 'content-type': 'application/json' } };
+    };
+    if (method !== 'usergroups.users.list') return reply({ ok: false, error: 'unknown_method' });
+    const bearer = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+    if (!bearer) return reply({ ok: false, error: 'not_authed' });
+    if (!botToken || bearer !== botToken) return reply({ ok: false, error: 'invalid_auth' });
+    const members = usergroup === undefined ? undefined : groups.get(usergroup);
+    if (!members) return reply({ ok: false, error: 'no_such_subteam' });
+    return reply({ ok: true, users: [...members] });
+  };
+
   return {
     receive,
+    api,
+    setGroups(g) {
+      groups.clear();
+      for (const [id, users] of Object.entries(g)) groups.set(id, [...users]);
+    },
+    setBotToken(token) {
+      botToken = token;
+    },
+    apiCalls: () => [...calls],
     messages: (path) => received.filter((m) => path === undefined || m.path === path),
     rateLimited: (path) =>
       path === undefined ? [...limited.values()].reduce((a, b) => a + b, 0) : (limited.get(path) ?? 0),

@@ -8,7 +8,7 @@
  */
 import type { LogPort } from '../ports/index.ts';
 import type { ApprovalsPort } from '../ports/approvals.ts';
-import { checkDecision } from './approval.ts';
+import { approverGroups, checkDecision } from './approval.ts';
 import { parseApprovalCallback, PayloadError, type ApprovalClick } from './approval-payload.ts';
 import { errorMessage } from './errors.ts';
 import { header, verifySlackSignature } from './slack-signature.ts';
@@ -28,8 +28,13 @@ export interface CallbackResponse {
 export interface CallbackDeps {
   /** The signing secret (SecureString); '' or undefined refuses every request. */
   signingSecret(): Promise<string | undefined>;
-  /** Slack user ids that may approve or reject on this stage. */
+  /** Slack user ids and user-group ids (`S…`) that may approve or reject on this stage. */
   approvers: readonly string[];
+  /**
+   * The members of a Slack user group (Web API `usergroups.users.list`, cached briefly); throws when
+   * they cannot be read (no bot token, Slack down, `ok:false`). Absent: a group can not be read.
+   */
+  groupMembers?(group: string): Promise<readonly string[]>;
   approvals: ApprovalsPort;
   /** Tells the reconcile function to act on the decision now (PutEvents); the sweep is the backstop. */
   signal(approvalId: string): Promise<void>;
@@ -75,11 +80,15 @@ export async function handleApprovalCallback(
     return refuse(400, 'bad-payload', { error: e.message });
   }
   const who = { approvalId: click.approvalId, user: click.userId, decision: click.decision };
+  const groups = await readGroups(click.userId, deps);
+  if (!groups.ok)
+    return refuse(503, 'approvers-unreadable', { ...who, group: groups.group, error: groups.error });
   const check = checkDecision(
     await deps.approvals.get(click.approvalId),
     { slackUser: click.userId },
     deps.approvers,
     now,
+    groups.members,
   );
   if (!check.ok) return refuse(check.status, check.reason, who);
   // The one write that decides: a replay (or a click racing the timeout) finds it decided.
@@ -107,4 +116,29 @@ export async function handleApprovalCallback(
     }
   }
   return answer(200, click.decision);
+}
+
+type GroupsRead =
+  { ok: true; members: Map<string, readonly string[]> } | { ok: false; group: string; error: string };
+
+/**
+ * The members of the allow-list's groups, read only for a user the list does not name. Fail closed:
+ * a user found in a group that could be read is an approver; otherwise an unreadable group refuses
+ * the click (503, nothing decided: the approver may click again) rather than answer "not an approver".
+ */
+async function readGroups(user: string, deps: CallbackDeps): Promise<GroupsRead> {
+  const members = new Map<string, readonly string[]>();
+  if (deps.approvers.includes(user)) return { ok: true, members };
+  let failed: { group: string; error: string } | undefined;
+  for (const group of approverGroups(deps.approvers)) {
+    try {
+      if (!deps.groupMembers) throw new Error('no Slack Web API reader wired');
+      const m = await deps.groupMembers(group);
+      members.set(group, m);
+      if (m.includes(user)) return { ok: true, members };
+    } catch (e) {
+      failed ??= { group, error: errorMessage(e) };
+    }
+  }
+  return failed ? { ok: false, ...failed } : { ok: true, members };
 }

@@ -134,8 +134,9 @@ export function checkDecision(
   by: { slackUser?: string; principal?: string },
   approvers: readonly string[],
   now: Date,
+  groupMembers: ReadonlyMap<string, readonly string[]> = new Map(),
 ): DecisionCheck {
-  if (by.slackUser !== undefined && !approvers.includes(by.slackUser))
+  if (by.slackUser !== undefined && !isApprover(by.slackUser, approvers, groupMembers))
     return { ok: false, status: 403, reason: 'not-an-approver' };
   if (!a) return { ok: false, status: 404, reason: 'unknown-approval' };
   if (a.state !== 'pending') return { ok: false, status: 409, reason: 'already-decided' };
@@ -143,10 +144,47 @@ export function checkDecision(
   return { ok: true };
 }
 
-/** The approvers allow-list param (`U123,U456`, spaces allowed) as Slack user ids. */
-export function parseApprovers(text: string | undefined): string[] {
-  return (text ?? '')
+/** A Slack user id (`U…`, or `W…` on Enterprise Grid). */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;
+/** A Slack user-group id (`S…`): its members approve (Web API `usergroups.users.list`). */
+export const SLACK_GROUP_ID = /^S[A-Z0-9]{2,20}$/;
+
+export const isSlackGroup = (id: string) => SLACK_GROUP_ID.test(id);
+
+/** The approvers param's tokens (`U123,S456`, commas or spaces), the ones that are neither kind apart. */
+export function approverTokens(text: string | undefined): { ids: string[]; unknown: string[] } {
+  const tokens = (text ?? '')
     .split(/[\s,]+/)
     .map((s) => s.trim())
-    .filter((s) => /^[UW][A-Z0-9]{2,20}$/.test(s));
+    .filter(Boolean);
+  const known = (t: string) => SLACK_USER_ID.test(t) || SLACK_GROUP_ID.test(t);
+  return { ids: tokens.filter(known), unknown: tokens.filter((t) => !known(t)) };
+}
+
+/**
+ * The approvers allow-list param as Slack user ids and user-group ids, mixed. A token that is neither
+ * throws, naming it: the setting's validation refuses it at package time, and a function started with
+ * one anyway refuses to start rather than run with an allow-list shorter than the operator wrote.
+ */
+export function parseApprovers(text: string | undefined): string[] {
+  const { ids, unknown } = approverTokens(text);
+  if (unknown.length > 0)
+    throw new Error(
+      `approvers: ${unknown.map((t) => JSON.stringify(t)).join(', ')} is not a Slack user id (U…/W…) or user-group id (S…)`,
+    );
+  return ids;
+}
+
+/** The user groups of an allow-list. */
+export const approverGroups = (approvers: readonly string[]) => approvers.filter(isSlackGroup);
+
+/** Whether a Slack user may decide: named in the list, or a member of one of its groups (as read). */
+export function isApprover(
+  user: string,
+  approvers: readonly string[],
+  groupMembers: ReadonlyMap<string, readonly string[]>,
+): boolean {
+  if (isSlackGroup(user)) return false;
+  if (approvers.includes(user)) return true;
+  return approverGroups(approvers).some((g) => groupMembers.get(g)?.includes(user) ?? false);
 }

@@ -11,6 +11,7 @@ import { dynamoDbClient, eventBridgeClient, ssmClient } from '../adapters/aws-cl
 import { ledgerDocumentClient } from '../adapters/ledger-dynamodb.ts';
 import { createLogger, logPort } from '../adapters/logger.ts';
 import { slackResponder } from '../adapters/slack-response-url.ts';
+import { slackGroupMembers } from '../adapters/slack-usergroups.ts';
 import { slackUrlReader } from '../adapters/slack-webhook-param.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { parseApprovers } from '../core/approval.ts';
@@ -26,6 +27,12 @@ const deps = once((): CallbackDeps => {
   return {
     signingSecret: secret,
     approvers: parseApprovers(env('APPROVERS')),
+    // Only read for a click by someone the list does not name, when it names a user group.
+    groupMembers: slackGroupMembers({
+      apiUrl: env('SLACK_API_URL') || 'https://slack.com/api',
+      token: slackUrlReader(ssmClient(), env('SLACK_BOT_TOKEN_PARAM')),
+      now: systemClock.now,
+    }),
     approvals: dynamoApprovals(ledgerDocumentClient(dynamoDbClient()), env('LEDGER_TABLE')),
     signal: approvalSignal(eventBridgeClient(), env('EVENT_BUS_NAME')),
     respond: slackResponder(

@@ -95,7 +95,8 @@ describe('the Lambda side reads the same table', () => {
     const absent = loadConfig(wiring).env as Record<string, unknown>;
     // slackWebhookParam: a stage names /ssm-remediator/<stage>/…; a function without the variable posts nowhere.
     // slackSigningSecretParam likewise: only approvalCallback gets it; without it, it refuses every click (503).
-    const named = new Set(['slackWebhookParam', 'slackSigningSecretParam']);
+    // slackBotTokenParam too: without it, a click that needs a user group's members is refused (503).
+    const named = new Set(['slackWebhookParam', 'slackSigningSecretParam', 'slackBotTokenParam']);
     for (const x of SETTING_LIST.filter((s) => s.env && !named.has(s.param))) {
       const fromStage = (
         loadConfig({ ...wiring, [x.env!]: String(x.default) }).env as Record<string, unknown>

@@ -134,7 +134,8 @@ describe('approval decision', () => {
     expect(ID).toMatch(/^ap-[0-9a-f]{20}$/);
     expect(approvalId('restricted-ssh', 'sg-1', '2026-01-05T09:55:00Z')).toBe(ID);
     expect(approvalId('restricted-ssh', 'sg-2', '2026-01-05T09:55:00Z')).not.toBe(ID);
-    expect(parseApprovers('U1AB, W2CD bad U3EF')).toEqual(['U1AB', 'W2CD', 'U3EF']);
+    expect(parseApprovers('U1AB, W2CD S3EF')).toEqual(['U1AB', 'W2CD', 'S3EF']);
+    expect(() => parseApprovers('U1AB, W2CD bad U3EF')).toThrow(/"bad" is not a Slack user id/);
   });
   test('the gate: ask, pending, approved, rejected, timed out', () => {
     expect(approvalGate(undefined, NOW)).toEqual({ kind: 'ask' });
