@@ -5,6 +5,19 @@
  * throw an error that names the group and Slack's answer, never the token. `apiUrl` is the stage's
  * `slackApiUrl` (https://slack.com/api; the sandbox points it at its own Slack).
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+/** A GET's answer: what the adapter reads of it (a fetch `Response` is one). */
+export interface HttpAnswer {
+  status: number;
+  text(): Promise<string>;
+}
+export type HttpGet = (
+  url: URL,
+  init: { headers: Record<string, string>; signal: AbortSignal },
+) => Promise<HttpAnswer>;
+
 export interface SlackGroupsOptions {
   apiUrl: string;
   /** The bot token (SecureString); '' or undefined: the groups cannot be read. */
@@ -12,14 +25,15 @@ export interface SlackGroupsOptions {
   now: () => Date;
   ttlMs?: number;
   timeoutMs?: number;
-  fetchImpl?: typeof fetch;
+  /** Default: node:http(s) (nodeGet). */
+  get?: HttpGet;
 }
 
 export const GROUP_CACHE_MS = 60_000;
 
 export function slackGroupMembers(opts: SlackGroupsOptions): (group: string) => Promise<readonly string[]> {
   const ttl = opts.ttlMs ?? GROUP_CACHE_MS;
-  const fetchImpl = opts.fetchImpl ?? fetch;
+  const get = opts.get ?? nodeGet;
   const cache = new Map<string, { users: readonly string[]; at: number }>();
   const base = opts.apiUrl.replace(/\/+$/, '');
   return async (group) => {
@@ -30,9 +44,9 @@ export function slackGroupMembers(opts: SlackGroupsOptions): (group: string) => 
     if (!token) throw new Error('no Slack bot token (slackBotTokenParam)');
     const url = new URL(`${base}/usergroups.users.list`);
     url.searchParams.set('usergroup', group);
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetchImpl(url, {
+      res = await get(url, {
         headers: { authorization: `Bearer ${token}` },
         signal: AbortSignal.timeout(opts.timeoutMs ?? 3_000),
       });
@@ -42,10 +56,11 @@ export function slackGroupMembers(opts: SlackGroupsOptions): (group: string) => 
         `usergroups.users.list ${group}: ${name === 'TimeoutError' ? 'timed out' : `unreachable (${name})`}`,
       );
     }
-    if (!res.ok) throw new Error(`usergroups.users.list ${group}: HTTP ${res.status}`);
+    if (res.status < 200 || res.status > 299)
+      throw new Error(`usergroups.users.list ${group}: HTTP ${res.status}`);
     let body: unknown;
     try {
-      body = await res.json();
+      body = JSON.parse(await res.text());
     } catch {
       throw new Error(`usergroups.users.list ${group}: not JSON`);
     }
@@ -61,3 +76,27 @@ export function slackGroupMembers(opts: SlackGroupsOptions): (group: string) => 
     return users;
   };
 }
+
+/**
+ * A GET through node:http(s). Not the node:http(s): its first use in a cold Lambda compiles undici's
+ * parser (WebAssembly, asynchronously, no open handle), which the sandbox's virtual clock takes for a
+ * container with nothing left to do; node's own sockets are what the AWS SDK uses too.
+ */
+export const nodeGet: HttpGet = (url, init) =>
+  new Promise((resolve, reject) => {
+    const req = (url.protocol === 'http:' ? httpRequest : httpsRequest)(
+      url,
+      { method: 'GET', headers: init.headers, signal: init.signal },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, text: async () => text });
+        });
+      },
+    );
+    req.on('error', (e) => reject(init.signal.aborted ? (init.signal.reason as Error) : e));
+    req.end();
+  });

@@ -16,7 +16,7 @@ import {
 } from '../../src/core/approval.ts';
 import { handleApprovalCallback, type CallbackDeps } from '../../src/core/approval-callback.ts';
 import { slackSignature } from '../../src/core/slack-signature.ts';
-import { slackGroupMembers } from '../../src/adapters/slack-usergroups.ts';
+import { nodeGet, slackGroupMembers, type HttpGet } from '../../src/adapters/slack-usergroups.ts';
 import { settingProblems } from '../../src/settings.ts';
 import type { ApprovalsPort } from '../../src/ports/approvals.ts';
 
@@ -178,13 +178,12 @@ describe('the callback with a user group', () => {
 describe('the Web API adapter (usergroups.users.list)', () => {
   const fake = (answer: (url: URL, auth: string) => Response | Promise<Response>) => {
     const seen: { url: URL; auth: string }[] = [];
-    const fetchImpl = (async (u: URL | string, init?: RequestInit) => {
-      const url = new URL(String(u));
-      const auth = new Headers(init?.headers).get('authorization') ?? '';
+    const get: HttpGet = async (url, init) => {
+      const auth = init.headers['authorization'] ?? '';
       seen.push({ url, auth });
       return answer(url, auth);
-    }) as typeof fetch;
-    return { seen, fetchImpl };
+    };
+    return { seen, get };
   };
   const json = (o: unknown, status = 200) =>
     new Response(JSON.stringify(o), { status, headers: { 'content-type': 'application/json' } });
@@ -196,7 +195,7 @@ describe('the Web API adapter (usergroups.users.list)', () => {
       apiUrl: 'https://slack.com/api/',
       token: async () => TOKEN,
       now: () => new Date(now),
-      fetchImpl: f.fetchImpl,
+      get: f.get,
     });
     expect(await members('S0OPS')).toEqual(['U0MEMBER']);
     expect(f.seen[0]!.url.toString()).toBe('https://slack.com/api/usergroups.users.list?usergroup=S0OPS');
@@ -228,7 +227,7 @@ describe('the Web API adapter (usergroups.users.list)', () => {
         apiUrl: 'https://slack.com/api',
         token,
         now: () => NOW,
-        fetchImpl: f.fetchImpl,
+        get: f.get,
       });
       const e = await members('S0OPS').then(
         () => undefined,
@@ -243,10 +242,8 @@ describe('the Web API adapter (usergroups.users.list)', () => {
       token: async () => TOKEN,
       now: () => NOW,
       timeoutMs: 50,
-      fetchImpl: ((_u: unknown, init?: RequestInit) =>
-        new Promise((_r, reject) =>
-          init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)),
-        )) as typeof fetch,
+      get: (_u, init) =>
+        new Promise((_r, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason))),
     });
     await expect(hung('S0OPS')).rejects.toThrow(/timed out/);
   });
@@ -258,10 +255,42 @@ describe('the Web API adapter (usergroups.users.list)', () => {
       apiUrl: 'https://slack.com/api',
       token: async () => TOKEN,
       now: () => NOW,
-      fetchImpl: f.fetchImpl,
+      get: f.get,
     });
     await expect(members('S0OPS')).rejects.toThrow(/HTTP 500/);
     up = true;
     expect(await members('S0OPS')).toEqual(['U0MEMBER']);
+  });
+});
+
+describe('nodeGet (node:http)', () => {
+  test('reads the status and body, sends the headers, and gives up at the timeout', async () => {
+    const { createServer } = await import('node:http');
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers['authorization']);
+      if (req.url?.includes('hang')) return; // never answers
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"users":["U1"]}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const members = slackGroupMembers({
+        apiUrl: `http://127.0.0.1:${port}/api`,
+        token: async () => TOKEN,
+        now: () => NOW,
+        timeoutMs: 200,
+      });
+      expect(await members('S0OPS')).toEqual(['U1']);
+      expect(seen).toEqual([`Bearer ${TOKEN}`]);
+      const hang = nodeGet(new URL(`http://127.0.0.1:${port}/hang`), {
+        headers: {},
+        signal: AbortSignal.timeout(100),
+      });
+      await expect(hang).rejects.toMatchObject({ name: 'TimeoutError' });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
