@@ -5,9 +5,6 @@
  * throw an error that names the group and Slack's answer, never the token. `apiUrl` is the stage's
  * `slackApiUrl` (https://slack.com/api; the sandbox points it at its own Slack).
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-
 /** A GET's answer: what the adapter reads of it (a fetch `Response` is one). */
 export interface HttpAnswer {
   status: number;
@@ -25,7 +22,7 @@ export interface SlackGroupsOptions {
   now: () => Date;
   ttlMs?: number;
   timeoutMs?: number;
-  /** Default: node:http(s) (nodeGet). */
+  /** Default: the global fetch. */
   get?: HttpGet;
 }
 
@@ -33,7 +30,7 @@ export const GROUP_CACHE_MS = 60_000;
 
 export function slackGroupMembers(opts: SlackGroupsOptions): (group: string) => Promise<readonly string[]> {
   const ttl = opts.ttlMs ?? GROUP_CACHE_MS;
-  const get = opts.get ?? nodeGet;
+  const get = opts.get ?? fetchGet;
   const cache = new Map<string, { users: readonly string[]; at: number }>();
   const base = opts.apiUrl.replace(/\/+$/, '');
   return async (group) => {
@@ -77,26 +74,5 @@ export function slackGroupMembers(opts: SlackGroupsOptions): (group: string) => 
   };
 }
 
-/**
- * A GET through node:http(s). Not the node:http(s): its first use in a cold Lambda compiles undici's
- * parser (WebAssembly, asynchronously, no open handle), which the sandbox's virtual clock takes for a
- * container with nothing left to do; node's own sockets are what the AWS SDK uses too.
- */
-export const nodeGet: HttpGet = (url, init) =>
-  new Promise((resolve, reject) => {
-    const req = (url.protocol === 'http:' ? httpRequest : httpsRequest)(
-      url,
-      { method: 'GET', headers: init.headers, signal: init.signal },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, text: async () => text });
-        });
-      },
-    );
-    req.on('error', (e) => reject(init.signal.aborted ? (init.signal.reason as Error) : e));
-    req.end();
-  });
+/** The global fetch, as an HttpGet. */
+export const fetchGet: HttpGet = (url, init) => fetch(url, init);

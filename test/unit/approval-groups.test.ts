@@ -16,7 +16,7 @@ import {
 } from '../../src/core/approval.ts';
 import { handleApprovalCallback, type CallbackDeps } from '../../src/core/approval-callback.ts';
 import { slackSignature } from '../../src/core/slack-signature.ts';
-import { nodeGet, slackGroupMembers, type HttpGet } from '../../src/adapters/slack-usergroups.ts';
+import { fetchGet, slackGroupMembers, type HttpGet } from '../../src/adapters/slack-usergroups.ts';
 import { settingProblems } from '../../src/settings.ts';
 import type { ApprovalsPort } from '../../src/ports/approvals.ts';
 
@@ -263,7 +263,7 @@ describe('the Web API adapter (usergroups.users.list)', () => {
   });
 });
 
-describe('nodeGet (node:http)', () => {
+describe('the global fetch against a local server', () => {
   test('reads the status and body, sends the headers, and gives up at the timeout', async () => {
     const { createServer } = await import('node:http');
     const seen: (string | undefined)[] = [];
@@ -283,7 +283,7 @@ describe('nodeGet (node:http)', () => {
       });
       expect(await members('S0OPS')).toEqual(['U1']);
       expect(seen).toEqual([`Bearer ${TOKEN}`]);
-      const hang = nodeGet(new URL(`http://127.0.0.1:${port}/hang`), {
+      const hang = fetchGet(new URL(`http://127.0.0.1:${port}/hang`), {
         headers: {},
         signal: AbortSignal.timeout(100),
       });
