@@ -16,10 +16,16 @@ interface Statement {
   Resource: unknown;
   Condition?: unknown;
 }
+interface Ctx {
+  stage: string;
+  webhookParam: string;
+  signingSecretParam?: string;
+  botTokenParam?: string;
+}
 const iam = createRequire(import.meta.url)('../../serverless/iam.cjs') as {
-  ADAPTERS: Record<string, (c: { stage: string; webhookParam: string }) => Statement[]>;
+  ADAPTERS: Record<string, (c: Ctx) => Statement[]>;
   FUNCTIONS: Record<string, { role: string; adapters: string[]; acts?: string[] }>;
-  functionStatements: (name: string, fn: unknown, c: { stage: string; webhookParam: string }) => Statement[];
+  functionStatements: (name: string, fn: unknown, c: Ctx) => Statement[];
   merge: (s: Statement[]) => Statement[];
 };
 const yml = readFileSync(resolve(root, 'serverless.yml'), 'utf8');
@@ -98,5 +104,37 @@ describe('serverless/iam.cjs', () => {
     expect(() => iam.functionStatements('nope', {}, { stage: 't', webhookParam: '' })).toThrow(
       /no IAM entry/,
     );
+  });
+
+  test('the approval callback reads its signing secret and its bot token, exactly those two parameters', () => {
+    const c = {
+      stage: 't',
+      webhookParam: '/ssm-remediator/t/slack-webhook',
+      signingSecretParam: '/ssm-remediator-approvals/t/slack-signing-secret',
+      botTokenParam: '/ssm-remediator-approvals/t/slack-bot-token',
+    };
+    const st = iam.functionStatements('approvalCallback', { name: 'ssm-remediator-t-approvalCallback' }, c);
+    const ssm = st.filter((s) => [s.Action].flat().some((a) => a.startsWith('ssm:')));
+    expect(ssm.map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
+      [
+        'ReadSigningSecret',
+        'ssm:GetParameter',
+        {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ssm-remediator-approvals/t/slack-signing-secret',
+        },
+      ],
+      [
+        'ReadSlackBotToken',
+        'ssm:GetParameter',
+        {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ssm-remediator-approvals/t/slack-bot-token',
+        },
+      ],
+    ]);
+    // A stage that sets no bot token param grants nothing for it.
+    const none = iam.functionStatements('approvalCallback', { name: 'x' }, { ...c, botTokenParam: '' });
+    expect(none.map((s) => s.Sid)).not.toContain('ReadSlackBotToken');
   });
 });
