@@ -37,9 +37,13 @@ test('the signing secret is readable by the callback’s role alone, outside eve
     const touching = statements(id).filter((s) =>
       JSON.stringify(s.Resource).includes('ssm-remediator-approvals'),
     );
-    if (id === 'ApprovalCallbackRole')
-      expect(touching.map((s) => actions(s))).toEqual([['ssm:GetParameter']]);
-    else expect(touching, id).toEqual([]);
+    if (id === 'ApprovalCallbackRole') {
+      // Two parameters, one statement each: the signing secret and the bot token (user-group approvers).
+      expect(touching.map((s) => actions(s))).toEqual([['ssm:GetParameter'], ['ssm:GetParameter']]);
+      const named = touching.map((s) => JSON.stringify(s.Resource)).join(' ');
+      expect(named).toContain('ssm-remediator-approvals/sandbox/slack-signing-secret');
+      expect(named).toContain('ssm-remediator-approvals/sandbox/slack-bot-token');
+    } else expect(touching, id).toEqual([]);
   }
 });
 
@@ -53,7 +57,8 @@ test('the callback’s role: approval items only, one event, nothing of SSM’s 
       'events:PutEvents',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
-      'ssm:GetParameter',
+      'ssm:GetParameter', // the signing secret
+      'ssm:GetParameter', // the bot token
     ].sort(),
   );
   const update = st.find((s) => actions(s).includes('dynamodb:UpdateItem'))!;
