@@ -12,6 +12,7 @@
  */
 import * as z from './events/zod.ts';
 import { DEFAULT_CONCURRENT_SHARE, DEFAULT_QUEUED_SHARE } from './core/admission.ts';
+import { durationMs } from './core/approval.ts';
 import { DEFAULT_LIMITS } from './core/gates.ts';
 import { ID_PATTERNS } from './core/ids.ts';
 
@@ -132,8 +133,16 @@ export const SETTINGS = {
     'remediationSettings',
     '{}',
     jsonOf(
-      z.record(z.string(), z.record(z.string(), z.string())),
-      'must be a JSON object of objects of strings',
+      z.record(
+        z.string(),
+        z.record(z.string(), z.string()).check(
+          // A mistyped approval timeout must not quietly become the 1 h default.
+          z.refine(
+            (o) => o['approvalTimeout'] === undefined || durationMs(o['approvalTimeout']) !== undefined,
+          ),
+        ),
+      ),
+      'must be a JSON object of objects of strings (an approvalTimeout a duration like 30m, 1h or 1h30m)',
     ),
 
     { env: 'REMEDIATION_SETTINGS' },

@@ -80,6 +80,16 @@ describe('stages', () => {
     // Still holding a variable: judged once resolved.
     expect(settingProblems({ slackWebhookParam: '/a/${sls:stage}/b' })).toEqual([]);
   });
+
+  test('a per-remediation approvalTimeout that is not a duration is named, not read as the 1 h default', () => {
+    const of = (t: string) =>
+      settingProblems({ remediationSettings: JSON.stringify({ 'restricted-ssh': { approvalTimeout: t } }) });
+    expect(of('30m')).toEqual([]);
+    expect(of('1h30m')).toEqual([]);
+    expect(of('1 hour')).toEqual([
+      expect.stringMatching(/^remediationSettings: .*approvalTimeout a duration like 30m/),
+    ]);
+  });
 });
 
 describe('the Lambda side reads the same table', () => {
