@@ -209,7 +209,12 @@ function createVirtualClock(start: Date | undefined): SimClock {
       const done = work.finally(() => {
         settled = true;
       });
-      while (!settled) if (!(await step())) break;
+      // Quiet first, then look again: a step begun while the work ran would otherwise fire the next
+      // timer (hours away, perhaps) the moment the work gives its turn back, just as it settles.
+      while (!settled) {
+        await quiet();
+        if (settled || !(await step())) break;
+      }
       return done;
     },
   };

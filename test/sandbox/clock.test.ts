@@ -48,6 +48,24 @@ test('a virtual clock moves only when nothing holds it, and jumps to the next ti
   expect(await clock.step()).toBe(false);
 });
 
+test('drive does not run time on once its work has settled (a turn given back at the end is not idleness)', async () => {
+  const clock = createClock({ virtual: true, start: new Date('2025-01-01T00:00:00Z') });
+  const seen: string[] = [];
+  clock.after(12 * 3_600_000, () => seen.push('a timer half a day away'));
+  // Like an invocation: it takes its turn after a tick, works on real I/O (wall time), gives it back.
+  const work = (async () => {
+    await Promise.resolve();
+    const release = await clock.turn();
+    await new Promise((r) => setTimeout(r, 30));
+    release();
+    return 'answered';
+  })();
+  expect(await clock.drive(work)).toBe('answered');
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  expect(seen).toEqual([]);
+  expect(clock.now().toISOString()).toBe('2025-01-01T00:00:00.000Z');
+});
+
 test('turns are taken one at a time, in the order asked', async () => {
   const clock = createClock({ virtual: true });
   const order: string[] = [];
