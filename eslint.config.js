@@ -14,11 +14,40 @@ export default tseslint.config(
     files: ['**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  // Dependencies point inward (docs/architecture.md): handlers → core → ports, events → model. Only
+  // adapters (and the sandbox, which plays AWS) import the AWS SDK; nothing imports back outward.
   {
-    // Dependencies point inward: only adapters (and the sandbox, which plays AWS) import the AWS SDK.
-    files: ['src/core/**/*.ts', 'src/runbooks/**/*.ts', 'src/events/**/*.ts', 'src/ports/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/runbooks/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', '**/adapters/**'] }],
+      'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', '**/adapters/**', '**/handlers/**'] }],
+    },
+  },
+  {
+    files: ['src/events/**/*.ts', 'src/ports/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['@aws-sdk/*', '**/adapters/**', '**/handlers/**', '../core/*', '../runbooks/*'] },
+      ],
+    },
+  },
+  {
+    files: ['src/model/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '@aws-sdk/*',
+            '**/adapters/**',
+            '**/handlers/**',
+            '../core/*',
+            '../runbooks/*',
+            '../ports/*',
+            '../events/*',
+          ],
+        },
+      ],
     },
   },
 );

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { permissionAction, UNSCOPED_ACTIONS } from '../src/core/permissions.ts';
 import type { Remediation } from '../src/core/remediation.ts';
-import { TRIGGER_FAMILIES, type TriggerFamily } from '../src/core/types.ts';
+import { TRIGGER_FAMILIES, type TriggerFamily } from '../src/model/types.ts';
 import { leadingKeyPatterns } from '../src/core/ledger-keys.ts';
 import { settingProblems } from '../src/settings.ts';
 import { AWS_DOCUMENTS } from '../src/runbooks/_aws-documents.ts';

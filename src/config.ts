@@ -2,10 +2,10 @@
  * The environment, parsed once and typed. Required values have no silent default: a missing one is
  * a ConfigError naming the variable, which fails the function at start rather than acting wrongly.
  */
-import * as z from './events/zod.ts';
-import { ConfigError } from './core/errors.ts';
+import * as z from './model/zod.ts';
+import { ConfigError } from './model/errors.ts';
 import type { Limits } from './core/gates.ts';
-import { ID_PATTERNS } from './core/ids.ts';
+import { ID_PATTERNS } from './model/ids.ts';
 import { envSchemas } from './settings.ts';
 
 /**

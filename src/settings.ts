@@ -10,11 +10,11 @@
  *
  * Adding a setting: one entry below, its line in ./settings-docs.ts, then `npx tsx scripts/settings.ts --write`.
  */
-import * as z from './events/zod.ts';
+import * as z from './model/zod.ts';
 import { DEFAULT_CONCURRENT_SHARE, DEFAULT_QUEUED_SHARE } from './core/admission.ts';
 import { durationMs } from './core/approval.ts';
 import { DEFAULT_LIMITS } from './core/gates.ts';
-import { ID_PATTERNS } from './core/ids.ts';
+import { ID_PATTERNS } from './model/ids.ts';
 
 /** The service's functions (serverless.yml `functions`). */
 export const FUNCTION_NAMES = [

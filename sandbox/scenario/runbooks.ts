@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { runbookFiles } from '../../scripts/runbooks-module.ts';
 import type { Remediation } from '../../src/core/remediation.ts';
-import type { Mode } from '../../src/core/types.ts';
+import type { Mode } from '../../src/model/types.ts';
 
 export interface KnownRemediation {
   id: string;

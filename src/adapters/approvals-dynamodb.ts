@@ -10,7 +10,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { ApprovalRecord } from '../core/approval.ts';
+import type { ApprovalRecord } from '../ports/approvals.ts';
 import type { ApprovalsPort } from '../ports/approvals.ts';
 
 const key = (id: string) => ({ pk: `APPROVAL#${id}`, sk: 'APPROVAL' });

@@ -1,5 +1,5 @@
 import { DescribeInstanceAssociationsStatusCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import type { AssociationFact } from '../core/types.ts';
+import type { AssociationFact } from '../model/types.ts';
 import type { AssociationsPort } from '../ports/index.ts';
 
 /** The State Manager associations on one instance and how each last ran (DescribeInstanceAssociationsStatus, paged). */

@@ -4,7 +4,7 @@ import {
   type ConfigServiceClient,
 } from '@aws-sdk/client-config-service';
 import type { CompliancePort, ComplianceResult, ComplianceType } from '../ports/compliance.ts';
-import { errorName } from '../core/errors.ts';
+import { errorName } from '../model/errors.ts';
 import { transient } from './retry.ts';
 
 const KNOWN = new Set<ComplianceType>(['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA']);

@@ -6,7 +6,7 @@ import {
   GetComplianceDetailsByConfigRuleCommand,
   type ConfigServiceClient,
 } from '@aws-sdk/client-config-service';
-import { errorName } from '../core/errors.ts';
+import { errorName } from '../model/errors.ts';
 import type { NonCompliantPort, NonCompliantResource } from '../ports/backfill.ts';
 
 export function configNonCompliant(config: ConfigServiceClient): NonCompliantPort {

@@ -1,5 +1,5 @@
 import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import type { InstanceFact } from '../core/types.ts';
+import type { InstanceFact } from '../model/types.ts';
 import type { FleetPort } from '../ports/index.ts';
 
 /** Agent status of specific instances (DescribeInstanceInformation, InstanceIds filter, paged). */

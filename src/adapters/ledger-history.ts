@@ -6,7 +6,7 @@
  * | outcome | OUT#<res> | <at>#<rem>#<eventId>#<outcome> | REM#<rem> / <at>#<res> | outcomeTtlDays |
  */
 import type { HistoryQuery } from '../ports/ledger-store.ts';
-import type { Outcome } from '../core/types.ts';
+import type { Outcome } from '../model/types.ts';
 import { epoch, strip, type Item, type LedgerTable } from './ledger-table.ts';
 
 export interface HistoryLedger {

@@ -5,7 +5,7 @@
  * back never goes below zero; the reconcile sweep re-derives a leaked counter conditionally on the
  * value it read.
  */
-import type { SlotCounter } from '../core/admission.ts';
+import type { SlotCounter } from '../ports/ledger-store.ts';
 import type { LedgerTable } from './ledger-table.ts';
 
 const Key = { pk: 'SLOTS#automation', sk: 'SLOTS' };

@@ -1,4 +1,4 @@
-import { errorMessage } from '../core/errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import { notificationFailed } from '../core/metrics.ts';
 import type { LogPort, MetricsPort, NotifierPort } from '../ports/index.ts';
 

@@ -1,5 +1,5 @@
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
-import { errorMessage } from '../core/errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import type { Notification, NotifierPort } from '../ports/index.ts';
 
 /** The structured message subscribers receive (SNS_MESSAGE in the README). */

@@ -1,6 +1,6 @@
 /** Messages waiting in the service's queues (GetQueueUrl, GetQueueAttributes), for `remediator status`. */
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { errorName } from '../core/errors.ts';
+import { errorName } from '../model/errors.ts';
 
 export interface QueueDepth {
   name: string;

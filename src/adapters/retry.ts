@@ -1,8 +1,8 @@
 /**
  * What happens after the SDK's own retries (configured once in aws-clients.ts). Errors are classified
- * by the one classifier (src/core/errors.ts), built on the SDK's helpers, never a hand-kept list.
+ * by the one classifier (src/model/errors.ts), built on the SDK's helpers, never a hand-kept list.
  */
-import { TransientError, errorName, isRetryable, isThrottling } from '../core/errors.ts';
+import { TransientError, errorName, isRetryable, isThrottling } from '../model/errors.ts';
 import { systemClock } from './system-clock.ts';
 
 /** HTTP attempts per call, the first included. */

@@ -3,7 +3,7 @@
  * carried (the same layout as before, `slackMessage`), a group as one digest (src/core/digest.ts).
  */
 import type { Digest, OutcomeMessage, SlackPost } from '../core/digest.ts';
-import type { Outcome } from '../core/types.ts';
+import type { Outcome } from '../model/types.ts';
 import type { Notification } from '../ports/index.ts';
 import { escapeMrkdwn, slackMessage } from './notifier-slack.ts';
 import { isApprovalRequest, slackApprovalMessage } from './slack-approval.ts';

@@ -1,5 +1,5 @@
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { MODES, type Mode } from '../core/types.ts';
+import { MODES, type Mode } from '../model/types.ts';
 import type { Switches, SwitchesPort } from '../ports/index.ts';
 import { systemClock } from './system-clock.ts';
 

@@ -4,7 +4,7 @@
  */
 import { dryRunRemediation } from '../core/dry-run.ts';
 import type { Remediation, RemediationExample } from '../core/remediation.ts';
-import type { Action, Finding } from '../core/types.ts';
+import type { Action, Finding } from '../model/types.ts';
 import { parseFinding } from '../events/finding.ts';
 import { taintedParameters, type Tainted } from './taint.ts';
 

@@ -6,12 +6,12 @@
  */
 import { basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ID_PATTERNS } from '../core/ids.ts';
+import { ID_PATTERNS } from '../model/ids.ts';
 import { parseFinding } from '../events/finding.ts';
 import { RESOURCE_ARNS } from '../core/resource-arns.ts';
 import { permissionAction } from '../core/permissions.ts';
 import type { Remediation, RemediationExample } from '../core/remediation.ts';
-import { MODES, TRIGGER_FAMILIES, type Action } from '../core/types.ts';
+import { MODES, TRIGGER_FAMILIES, type Action } from '../model/types.ts';
 import type { AwsDocument } from '../runbooks/_aws-documents.ts';
 import { resourceTypeOfRule } from './config-rules.ts';
 import { checkDocument, type DocumentSpec, type DocumentType } from './documents.ts';

@@ -12,7 +12,7 @@ import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runbookFiles } from '../../scripts/runbooks-module.ts';
 import type { Remediation, RemediationExample } from '../core/remediation.ts';
-import type { Action } from '../core/types.ts';
+import type { Action } from '../model/types.ts';
 import type { AwsDocument } from '../runbooks/_aws-documents.ts';
 import type { CheckInput, LoadedRunbook } from './check.ts';
 import type { Problem } from './problem.ts';

@@ -4,7 +4,7 @@
  * until the author has replaced them (the TODO title; for Config, a resource type the rule does not
  * evaluate), so an unedited scaffold never reaches a package. Pure: strings in, source text out.
  */
-import type { TriggerFamily } from '../core/types.ts';
+import type { TriggerFamily } from '../model/types.ts';
 
 const header = (id: string, family: TriggerFamily) => `/**
  * ${id} (${family}): scaffolded by \`remediator new\`. Replace the TODOs, keep the examples true
@@ -14,7 +14,7 @@ const header = (id: string, family: TriggerFamily) => `/**
 
 function config(id: string): string {
   return `${header(id, 'config.noncompliant')}
-import { requireId } from '../core/ids.ts';
+import { requireId } from '../model/ids.ts';
 import { defineRemediation, startAutomation } from '../core/remediation.ts';
 import { configEvent } from './_examples.ts';
 
@@ -36,7 +36,7 @@ export default defineRemediation({
   permissions: ['ssm:StartAutomationExecution'],
   plan: (f, _facts, ctx) => [
     startAutomation(DOCUMENT, {
-      // Event values reach a document only after they match the shape AWS uses (core/ids.ts).
+      // Event values reach a document only after they match the shape AWS uses (model/ids.ts).
       GroupId: [requireId('securityGroupId', f.resourceId, 'detail.resourceId')],
       ...(ctx.assumeRoleArn ? { AutomationAssumeRole: [ctx.assumeRoleArn] } : {}),
     }),
@@ -76,9 +76,9 @@ export default defineRemediation({
 
 function patch(id: string): string {
   return `${header(id, 'patch.failed')}
-import { requireId } from '../core/ids.ts';
+import { requireId } from '../model/ids.ts';
 import { defineRemediation } from '../core/remediation.ts';
-import type { DocumentParameters, SendCommandAction } from '../core/types.ts';
+import type { DocumentParameters, SendCommandAction } from '../model/types.ts';
 
 // TODO: the document to send (AWS-owned: in ./_aws-documents.ts, or declare its parameters on it) and its parameters.
 const DOCUMENT = 'AWS-RunPatchBaseline';
@@ -160,7 +160,7 @@ export default defineRemediation({
 
 function agent(id: string): string {
   return `${header(id, 'agent.disconnected')}
-import { requireId } from '../core/ids.ts';
+import { requireId } from '../model/ids.ts';
 import { defineRemediation, startAutomation } from '../core/remediation.ts';
 
 // TODO: the Automation runbook to start (Run Command cannot reach a disconnected agent).
@@ -242,7 +242,7 @@ export default defineRemediation({
 
 function association(id: string): string {
   return `${header(id, 'association.failed')}
-import { requireId } from '../core/ids.ts';
+import { requireId } from '../model/ids.ts';
 import { defineRemediation, startAutomation } from '../core/remediation.ts';
 
 // TODO: the Automation runbook to start for an instance whose State Manager association failed.

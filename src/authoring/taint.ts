@@ -4,7 +4,7 @@
  * if the plan still acts and that text shows up in a parameter, the plan passed the event's value on
  * unchecked instead of through `requireId` (or its own validated pattern). Pure.
  */
-import type { Action } from '../core/types.ts';
+import type { Action } from '../model/types.ts';
 
 /**
  * What is put in place of each event value: text that would be code in a shell, and text the event

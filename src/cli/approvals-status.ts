@@ -1,5 +1,5 @@
 /** `remediator status`: the approval requests waiting for an approver (docs/approvals.md). */
-import type { ApprovalRecord } from '../core/approval.ts';
+import type { ApprovalRecord } from '../ports/approvals.ts';
 
 export function approvalLines(pending: ApprovalRecord[], now: Date): string[] {
   if (pending.length === 0) return ['', 'Pending approvals: none'];

@@ -7,7 +7,7 @@
  */
 import { callerIdentity, STSClient } from '../adapters/caller-identity-sts.ts';
 import { EventBridgeClient, putOperatorEvent } from '../adapters/operator-bus.ts';
-import { errorMessage, errorName } from '../core/errors.ts';
+import { errorMessage, errorName } from '../model/errors.ts';
 import { APPROVAL_DECIDED, approvalDecidedByOperator } from '../events/approval.ts';
 import { OPERATOR_EVENT_SOURCE } from '../events/operator.ts';
 import { parseCommand, usageError, type CommandSpec } from './args.ts';

@@ -14,7 +14,7 @@ import { configNonCompliant } from '../adapters/config-noncompliant.ts';
 import { ledgerDocumentClient } from '../adapters/ledger-dynamodb.ts';
 import { EventBridgeClient, putOperatorEvent } from '../adapters/operator-bus.ts';
 import { BACKFILL_REFEED_HOURS, backfillTargets } from '../core/backfill.ts';
-import { errorMessage, errorName } from '../core/errors.ts';
+import { errorMessage, errorName } from '../model/errors.ts';
 import type { Registry } from '../core/registry.ts';
 import { BACKFILL_REQUESTED, OPERATOR_EVENT_SOURCE } from '../events/operator.ts';
 import { parseCommand, usageError, type CommandSpec } from './args.ts';

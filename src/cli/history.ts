@@ -6,8 +6,8 @@
  */
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoLedger, ledgerDocumentClient } from '../adapters/ledger-dynamodb.ts';
-import { errorMessage, errorName } from '../core/errors.ts';
-import type { Outcome } from '../core/types.ts';
+import { errorMessage, errorName } from '../model/errors.ts';
+import type { Outcome } from '../model/types.ts';
 import { parseCommand, usageError, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
 

@@ -2,7 +2,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { scaffoldRemediation } from '../authoring/scaffold.ts';
-import { TRIGGER_FAMILIES, type TriggerFamily } from '../core/types.ts';
+import { TRIGGER_FAMILIES, type TriggerFamily } from '../model/types.ts';
 import { parseCommand, usageError, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
 

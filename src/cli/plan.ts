@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dryRun, type DryRunFacts } from '../core/dry-run.ts';
 import { EXAMPLE_STAGE_CALENDARS } from '../core/facts.ts';
 import type { Registry } from '../core/registry.ts';
-import { MODES } from '../core/types.ts';
+import { MODES } from '../model/types.ts';
 import { parseCommand, usageError, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
 

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errorMessage } from '../core/errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import { parseCommand, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
 import { PACKAGING_NOTE, packagingUnavailable } from './sandbox.ts';

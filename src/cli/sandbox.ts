@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSandboxAccount, type SandboxAccount } from '../../sandbox/account.ts';
-import { errorMessage } from '../core/errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import { parseCommand, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
 

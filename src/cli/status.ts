@@ -10,7 +10,7 @@ import { dynamoApprovals } from '../adapters/approvals-dynamodb.ts';
 import { approvalLines } from './approvals-status.ts';
 import { queueDepths, SQSClient } from '../adapters/queue-depths-sqs.ts';
 import { SSMClient, switchValues } from '../adapters/switch-values-ssm.ts';
-import { errorMessage, errorName } from '../core/errors.ts';
+import { errorMessage, errorName } from '../model/errors.ts';
 import type { Registry } from '../core/registry.ts';
 import { statusLines, statusReport } from '../core/status.ts';
 import { parseCommand, usageError, type CommandSpec } from './args.ts';

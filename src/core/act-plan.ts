@@ -7,7 +7,7 @@
 import type { ExecutionRecord, SendCommandRequest, StartAutomationRequest } from '../ports/index.ts';
 import type { Remediation } from './remediation.ts';
 import { clientToken } from './token.ts';
-import type { Action, DecidedOutcome, Finding } from './types.ts';
+import type { Action, DecidedOutcome, Finding } from '../model/types.ts';
 
 /**
  * Tags put on every execution the service starts (at most 5 at start). With them the reconcile sweep

@@ -12,7 +12,7 @@
  * A start that fails (SSM refused it, permanently or for now) gives its slot back too: the remediate
  * function then puts the same event (`detail.startFailed`), through `slotsReturned` in execute.ts.
  */
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import type { EventPublisherPort } from '../ports/event-publisher.ts';
 import type { LogPort } from '../ports/index.ts';
 import type { LedgerStore, StoredDeferral } from '../ports/ledger-store.ts';

@@ -15,6 +15,7 @@
  * execution ends (completion handler or reconcile sweep). Work beyond the share is held in the ledger
  * (hold code `admission`) and released by the reconcile sweep in arrival order.
  */
+import type { SlotCounter } from '../ports/ledger-store.ts';
 import type { PlannedCall } from './act-plan.ts';
 
 /** SSM's Automation quotas per account and Region (not adjustable). */
@@ -60,13 +61,6 @@ export function admissionReason(limits: AdmissionLimits, want = 1): string {
     `(share ${limits.running} of ${SSM_AUTOMATION_RUNNING} running, ${limits.queued} of ${SSM_AUTOMATION_QUEUED} queued)` +
     `${want > 1 ? `, ${want} needed` : ''}; held and started in arrival order as executions end`
   );
-}
-
-export interface SlotCounter {
-  /** Slots the counter says are taken. */
-  n: number;
-  /** When a slot was last taken (ISO-8601), if ever. */
-  takenAt?: string;
 }
 
 /**

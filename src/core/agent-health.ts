@@ -11,14 +11,14 @@
 import type { AgentDisconnectedDetail } from '../events/agent.ts';
 import { AGENT_DISCONNECTED, AGENT_EVENT_SOURCE } from '../events/agent.ts';
 import type { LogPort, Notification, NotifierPort } from '../ports/index.ts';
-import { errorMessage } from './errors.ts';
-import { ID_PATTERNS } from './ids.ts';
-import { partitionOf } from './partition.ts';
+import { errorMessage } from '../model/errors.ts';
+import { ID_PATTERNS } from '../model/ids.ts';
+import { partitionOf } from '../model/partition.ts';
 import type { AgentInstance, AgentInventoryPort } from '../ports/agent-inventory.ts';
 import type { CounterPort } from '../ports/counter.ts';
 import type { EventPublisherPort, PublishFailure } from '../ports/event-publisher.ts';
 import type { SweepCursorPort } from '../ports/sweep-cursor.ts';
-import type { Outcome } from './types.ts';
+import type { Outcome } from '../model/types.ts';
 
 export type Unhealthy = 'connection-lost' | 'stale-ping';
 export type Health = { healthy: true } | { healthy: false; reason: Unhealthy } | { healthy: 'unknown' };

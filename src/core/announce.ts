@@ -4,13 +4,13 @@
  * action: a notification that fails is logged.
  */
 import type { LedgerPort, LogPort, MetricsPort, Notification, NotifierPort } from '../ports/index.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import { notificationFor, consoleUrl, shouldNotify } from './notify.ts';
 import { notificationFailed } from './metrics.ts';
 import { recordOutcome } from './record.ts';
 import type { Registry } from './registry.ts';
 import { mostSevere } from './severity.ts';
-import type { Outcome } from './types.ts';
+import type { Outcome } from '../model/types.ts';
 
 export interface AnnounceDeps {
   ledger: Pick<LedgerPort, 'recordOutcome' | 'firstNotice'>;

@@ -10,7 +10,7 @@ import type { LogPort } from '../ports/index.ts';
 import type { ApprovalsPort } from '../ports/approvals.ts';
 import { approverGroups, checkDecision } from './approval.ts';
 import { parseApprovalCallback, PayloadError, type ApprovalClick } from './approval-payload.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import { header, verifySlackSignature } from './slack-signature.ts';
 
 export interface CallbackRequest {

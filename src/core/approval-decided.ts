@@ -8,7 +8,7 @@ import type { StoredDeferral } from '../ports/ledger-store.ts';
 import { approvalIdOf, checkDecision } from './approval.ts';
 import { releaseDeferrals, type ReleaseReport } from './held-release.ts';
 import type { ReconcileDeps } from './reconcile.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import type { ApprovalDecided } from '../events/approval.ts';
 
 export interface ApprovalDecidedReport {

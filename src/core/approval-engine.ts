@@ -13,7 +13,7 @@ import type { ApprovalsPort } from '../ports/approvals.ts';
 import { approvalGate, approvalIdOf, approvalRequest, approvalTimeoutMs } from './approval.ts';
 import type { Decision } from './decide.ts';
 import type { Remediation } from './remediation.ts';
-import type { Finding, Mode, Outcome, SkippedOutcome } from './types.ts';
+import type { Finding, Mode, Outcome, SkippedOutcome } from '../model/types.ts';
 
 export interface ApprovalRead {
   /** The decision is final without deciding (rejected, timed out, or already asked and pending). */

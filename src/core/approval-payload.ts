@@ -3,7 +3,7 @@
  * whose value is JSON (https://api.slack.com/reference/interaction-payloads/block-actions). Only
  * `block_actions` from our own Approve / Reject buttons are understood. Pure.
  */
-import * as z from '../events/zod.ts';
+import * as z from '../model/zod.ts';
 import { approvalIdSchema } from '../events/approval.ts';
 export const APPROVE_ACTION = 'approval-approve';
 export const REJECT_ACTION = 'approval-reject';

@@ -9,7 +9,7 @@ import { approvalGate, approvalIdOf } from './approval.ts';
 import { report } from './announce.ts';
 import type { ReconcileDeps } from './reconcile.ts';
 import type { StoredDeferral } from '../ports/ledger-store.ts';
-import type { Outcome } from './types.ts';
+import type { Outcome } from '../model/types.ts';
 
 /** `release`: through every gate again; otherwise how it ended (the sweep's release report). */
 export type ApprovalStep = 'release' | { result: 'waiting' | 'busy' | 'released'; outcomes?: Outcome[] };

@@ -7,30 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Remediation } from './remediation.ts';
-import type { Action, Finding, Mode, Outcome } from './types.ts';
-
-export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired';
-
-export interface ApprovalRecord {
-  id: string;
-  state: ApprovalState;
-  remediationId: string;
-  resourceId: string;
-  resourceType: string;
-  family: Finding['family'];
-  findingTime: string;
-  eventId: string;
-  account: string;
-  region: string;
-  /** The plan to approve: the SSM calls with their documents and parameters, and why. */
-  actions: Action[];
-  reason: string;
-  requestedAt: string;
-  expiresAt: string;
-  /** Who decided: a Slack user id (`slack:U…`) or an IAM principal ARN (the CLI). */
-  decidedBy?: string;
-  decidedAt?: string;
-}
+import type { ApprovalRecord } from '../ports/approvals.ts';
+import type { Finding, Mode, Outcome } from '../model/types.ts';
 
 export const DEFAULT_APPROVAL_TIMEOUT = '1h';
 

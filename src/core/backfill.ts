@@ -14,11 +14,11 @@
  */
 import type { BackfillMarksPort, NonCompliantPort, NonCompliantResource } from '../ports/backfill.ts';
 import { handleFinding, type EngineDeps } from './engine.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import type { Registry } from './registry.ts';
 import { uuidV5 } from './token.ts';
 import { BACKFILL_REQUESTED, backfillRequested, operatorEventType } from '../events/operator.ts';
-import type { Finding, Outcome } from './types.ts';
+import type { Finding, Outcome } from '../model/types.ts';
 
 export interface BackfillDeps extends EngineDeps {
   nonCompliant: NonCompliantPort;

@@ -7,11 +7,11 @@
 import type { CompletionSignal } from '../events/completion.ts';
 import { report } from './announce.ts';
 import type { CompletionDeps, CompletionResult } from './completion.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import type { Verdict } from './execution-status.ts';
 import { checkBreaker } from './guard-report.ts';
 import type { StoredExecution } from '../ports/ledger-store.ts';
-import type { Action, Outcome, OutcomeBase } from './types.ts';
+import type { Action, Outcome, OutcomeBase } from '../model/types.ts';
 
 /** A completion that changes nothing (not ours, not terminal, already reported): logged, not announced. */
 export function ignored(deps: CompletionDeps, reason: string, s?: CompletionSignal): CompletionResult {

@@ -11,14 +11,14 @@ import type { LogPort, MetricsPort, NotifierPort } from '../ports/index.ts';
 import { parseCompletion } from '../events/completion.ts';
 import { signalSlotFreed } from './admission-release.ts';
 import type { EventPublisherPort } from '../ports/event-publisher.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import { automationReason, commandReason, terminalVerdict } from './execution-status.ts';
 import { ignored, reportFinished } from './completion-report.ts';
 import type { CompliancePort } from '../ports/compliance.ts';
 import type { ExecutionsPort } from '../ports/executions.ts';
 import type { LedgerStore, StoredExecution } from '../ports/ledger-store.ts';
 import type { LedgerRuntimeOptions } from './runtime-options.ts';
-import type { Outcome } from './types.ts';
+import type { Outcome } from '../model/types.ts';
 import { verifyExecution } from './verification.ts';
 
 // Moved by capability; re-exported so callers keep importing them from here.

@@ -2,10 +2,10 @@
  * The whole decision for one (finding, remediation), as a pure function: gates, then the plan,
  * then the mode. Shadow mode runs everything and reports what it would have done.
  */
-import { ValidationError, errorMessage } from './errors.ts';
+import { ValidationError, errorMessage } from '../model/errors.ts';
 import { evaluateGates, type GateDecision, type GateInput, type GateStop } from './gates.ts';
 import type { PlanContext } from './remediation.ts';
-import type { Action, CallAction, DecidedOutcome, SkipAction } from './types.ts';
+import type { Action, CallAction, DecidedOutcome, SkipAction } from '../model/types.ts';
 
 export interface Decision {
   gates: GateDecision[];

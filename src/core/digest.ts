@@ -5,7 +5,7 @@
  * one digest (counts by outcome, the first few resources, failures first, and the `remediator history`
  * command line that lists the rest). Pure: the handler parses, plans with this, then posts.
  */
-import * as z from '../events/zod.ts';
+import * as z from '../model/zod.ts';
 
 const nullableString = z.nullable(z.string());
 

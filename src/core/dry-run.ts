@@ -5,7 +5,7 @@
 import { NotAFindingError, parseFinding } from '../events/finding.ts';
 import type { GuardFacts } from '../ports/index.ts';
 import { decide } from './decide.ts';
-import { ValidationError } from './errors.ts';
+import { ValidationError } from '../model/errors.ts';
 import {
   EXAMPLE_STAGE_CALENDARS,
   assembleFacts,
@@ -16,7 +16,7 @@ import {
 import { DEFAULT_LIMITS, type GateDecision, type Limits } from './gates.ts';
 import type { Registry } from './registry.ts';
 import { appliesTo, type ExampleFacts, type Remediation, type RemediationExample } from './remediation.ts';
-import type { Action, Facts, Finding, Outcome, OutcomeCode } from './types.ts';
+import type { Action, Facts, Finding, Outcome, OutcomeCode } from '../model/types.ts';
 
 /**
  * Example facts, plus ledger guards and stage settings. `mode` unset: each remediation's default mode;

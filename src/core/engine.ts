@@ -21,7 +21,7 @@ import type {
 import { parseFinding } from '../events/finding.ts';
 import type { Home } from '../events/origin.ts';
 import { decide, type Decision } from './decide.ts';
-import { GateUnreadableError, ValidationError, errorMessage } from './errors.ts';
+import { GateUnreadableError, ValidationError, errorMessage } from '../model/errors.ts';
 import { gatherFacts, read } from './facts.ts';
 import type { Limits } from './gates.ts';
 import { holdCodeOf } from './hold.ts';
@@ -38,7 +38,7 @@ import type { ApprovalsPort } from '../ports/approvals.ts';
 import { approvedDecision, askApproval, readApproval } from './approval-engine.ts';
 import { approvalIdOf } from './approval.ts';
 import type { Remediation } from './remediation.ts';
-import { outcomeBase, type DeferCode, type Finding, type Outcome, type SkipReason } from './types.ts';
+import { outcomeBase, type DeferCode, type Finding, type Outcome, type SkipReason } from '../model/types.ts';
 
 export interface EngineConfig {
   stage: string;

@@ -10,11 +10,11 @@
 import type { AutomationPort, ClaimKey, CommandPort, LedgerPort, LogPort } from '../ports/index.ts';
 import { admissionReason, slotsNeeded, type AdmissionLimits } from './admission.ts';
 import { executionRecord, type ActingPlan, type PlanMember, type PlannedCall } from './act-plan.ts';
-import { TransientError, classifyActionError, errorMessage, errorName } from './errors.ts';
+import { TransientError, classifyActionError, errorMessage, errorName } from '../model/errors.ts';
 import type { Limits } from './gates.ts';
-import { holdRecord, type HoldCode } from './hold.ts';
+import { holdRecord } from './hold.ts';
 import type { Remediation } from './remediation.ts';
-import { outcomeBase, type Finding, type Outcome } from './types.ts';
+import { outcomeBase, type Finding, type HoldCode, type Outcome } from '../model/types.ts';
 
 export interface ExecuteDeps {
   config: {

@@ -18,9 +18,9 @@ import type {
   Switches,
   TagsPort,
 } from '../ports/index.ts';
-import { GateUnreadableError, errorMessage, errorName } from './errors.ts';
+import { GateUnreadableError, errorMessage, errorName } from '../model/errors.ts';
 import type { Remediation } from './remediation.ts';
-import type { AssociationFact, CalendarFact, Facts, Finding, InstanceFact, Mode } from './types.ts';
+import type { AssociationFact, CalendarFact, Facts, Finding, InstanceFact, Mode } from '../model/types.ts';
 
 /**
  * What a remediation's plan may declare it reads (`needs`):

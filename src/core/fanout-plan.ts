@@ -11,7 +11,7 @@ import type { Decision } from './decide.ts';
 import { consoleUrl, shouldNotify } from './notify.ts';
 import type { Remediation } from './remediation.ts';
 import { mostSevere } from './severity.ts';
-import type { Action, DocumentParameters, Finding, Outcome } from './types.ts';
+import type { Action, DocumentParameters, Finding, Outcome } from '../model/types.ts';
 
 /** SendCommand takes at most 50 InstanceIds per call. */
 export const MAX_INSTANCES_PER_COMMAND = 50;

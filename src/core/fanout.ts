@@ -12,7 +12,7 @@
 import type { CalendarPort, FleetPort, Notification } from '../ports/index.ts';
 import { announce } from './announce.ts';
 import { carryOut, decideFinding, type EngineDeps, type RemediationDecision } from './engine.ts';
-import { ValidationError, errorMessage, errorName } from './errors.ts';
+import { ValidationError, errorMessage, errorName } from '../model/errors.ts';
 import { claimOrSkip, executePlan } from './execute.ts';
 import {
   commandPlan,
@@ -25,7 +25,7 @@ import {
 import { parseFinding } from '../events/finding.ts';
 import { findingReceived } from './metrics.ts';
 import { rejectEvent } from './reject.ts';
-import type { Finding, InstanceFact, Outcome } from './types.ts';
+import type { Finding, InstanceFact, Outcome } from '../model/types.ts';
 import type { Home } from '../events/origin.ts';
 
 export * from './fanout-plan.ts';

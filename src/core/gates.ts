@@ -5,7 +5,7 @@
 import type { GuardFacts } from '../ports/index.ts';
 import { classify } from './agent-health.ts';
 import type { Remediation } from './remediation.ts';
-import type { DeferCode, Facts, Finding, SkipReason } from './types.ts';
+import type { DeferCode, Facts, Finding, SkipReason } from '../model/types.ts';
 
 export interface Limits {
   /** Loop guard: at most this many runs of one remediation on one resource within the window. */

@@ -4,9 +4,9 @@
  */
 import { report } from './announce.ts';
 import type { CompletionDeps } from './completion.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import type { TripKind } from '../ports/ledger-store.ts';
-import type { Outcome } from './types.ts';
+import type { Outcome } from '../model/types.ts';
 
 /** A guard tripping or resetting, as an outcome an operator reads (and the ledger keeps). */
 export function guardOutcome(

@@ -4,7 +4,7 @@
  */
 import { guardOutcome, guardTitle, report } from './completion.ts';
 import type { ReconcileDeps } from './reconcile.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 
 /** Announces budget and circuit-breaker resets; lets expired loop-guard trips go quietly. */
 export async function guardResets(deps: ReconcileDeps): Promise<string[]> {

@@ -11,14 +11,14 @@ import { report } from './announce.ts';
 import { deferralExpired, waitsOn } from './deferral.ts';
 import { revivedFinding } from '../events/stored-finding.ts';
 import { handleFinding } from './engine.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import { holdDue } from './hold.ts';
 import { approvalStep } from './approval-release.ts';
 import { heldWork } from './metrics.ts';
 import type { ReconcileDeps } from './reconcile.ts';
 import { admissionRoom } from './recovery.ts';
 import type { StoredDeferral } from '../ports/ledger-store.ts';
-import type { Finding, Outcome, OutcomeBase } from './types.ts';
+import type { Finding, Outcome, OutcomeBase } from '../model/types.ts';
 
 export interface ReleaseReport {
   remediationId: string;

@@ -14,17 +14,7 @@
  */
 import type { DeferralRecord } from '../ports/index.ts';
 import type { Remediation } from './remediation.ts';
-import type { Finding, Outcome } from './types.ts';
-
-export const HOLD_CODES = [
-  'calendar-closed',
-  'gate-unreadable',
-  'transient-error',
-  'budget',
-  'admission',
-  'approval',
-] as const;
-export type HoldCode = (typeof HOLD_CODES)[number];
+import { HOLD_CODES, type Finding, type HoldCode, type Outcome } from '../model/types.ts';
 
 /** Retry backoff of held work: 5 min, doubling, at most 1 h; half of it jittered. */
 export const HOLD_BASE_MINUTES = 5;

@@ -3,7 +3,7 @@
  * remediation's recently finished executions, and which outcomes are guard trips.
  */
 import type { BreakerState, TripKind } from '../ports/ledger-store.ts';
-import type { Outcome } from './types.ts';
+import type { Outcome } from '../model/types.ts';
 
 export interface BreakerOptions {
   /** Open when at least this many of the considered executions failed. */

@@ -6,14 +6,14 @@
  * ordering time is the request's time, so a redelivered request is one finding and a new request
  * is a new one (still subject to the loop guard). Pure.
  */
-import * as z from '../events/zod.ts';
+import * as z from '../model/zod.ts';
 import { envelope } from '../events/envelope.ts';
 import { checkEnvelopeOrigin, type Home } from '../events/origin.ts';
 import { remediationRequested } from '../events/operator.ts';
-import { ValidationError } from './errors.ts';
-import { ID_PATTERNS } from './ids.ts';
+import { ValidationError } from '../model/errors.ts';
+import { ID_PATTERNS } from '../model/ids.ts';
 import type { Registry } from './registry.ts';
-import type { Finding, Outcome, RequestedDetail } from './types.ts';
+import type { Finding, Outcome, RequestedDetail } from '../model/types.ts';
 
 function parse<T extends z.ZodMiniType>(schema: T, value: unknown, prefix: string): z.infer<T> {
   const r = schema.safeParse(value);

@@ -3,7 +3,7 @@
  * is written here and nowhere else. Every port is optional: a caller without metrics measures nothing.
  */
 import type { MetricsPort } from '../ports/index.ts';
-import type { Finding, Outcome } from './types.ts';
+import type { Finding, Outcome } from '../model/types.ts';
 
 export const METRIC = {
   findings: 'Findings',

@@ -1,5 +1,5 @@
 import type { Notification } from '../ports/index.ts';
-import type { Outcome } from './types.ts';
+import type { Outcome } from '../model/types.ts';
 
 /**
  * Outcomes nobody needs to hear about now: an event nothing handles, a duplicate, a remediation

@@ -3,7 +3,7 @@
  * queue; each reconcile sweep publishes them again, oldest first, and deletes a message only once
  * it is published. If Publish fails again, the rest stay for the next sweep (SNS is still down).
  */
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import type { LogPort } from '../ports/log.ts';
 import type { OutboxPort } from '../ports/outbox.ts';
 

@@ -8,7 +8,7 @@ import type { CompletionDeps, CompletionResult } from './completion.ts';
 import { closeExecution } from './completion.ts';
 import { parseCalendarEvent } from '../events/calendar.ts';
 import type { EngineDeps } from './engine.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import { terminalVerdict } from './execution-status.ts';
 import { guardResets } from './guard-resets.ts';
 import { releaseDeferrals, type ReleaseReport } from './held-release.ts';

@@ -1,7 +1,7 @@
 import type { LedgerPort, LogPort, MetricsPort } from '../ports/index.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import { outcomeRecorded } from './metrics.ts';
-import type { Outcome } from './types.ts';
+import type { Outcome } from '../model/types.ts';
 
 /**
  * The audit trail of one outcome: one JSON log line (`decision` when an event is decided, `outcome`

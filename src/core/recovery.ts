@@ -15,9 +15,9 @@ import type { OwnAutomation, OwnExecutionsPort } from '../ports/own-executions.t
 import { TAG_EVENT, TAG_FINDING, TAG_REMEDIATION, TAG_RESOURCE, TAG_RULE } from './act-plan.ts';
 import { admits, healedSlots, type AdmissionLimits } from './admission.ts';
 import { closeExecution, type CompletionDeps, type CompletionResult } from './completion.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import { terminalVerdict } from './execution-status.ts';
-import { TRIGGER_FAMILIES, type TriggerFamily } from './types.ts';
+import { TRIGGER_FAMILIES, type TriggerFamily } from '../model/types.ts';
 
 /** Executions started this long ago or less are compared with the ledger at each sweep (three 15-min sweeps). */
 export const RECOVERY_WINDOW_MINUTES = 45;

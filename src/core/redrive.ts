@@ -6,7 +6,7 @@
  * stays and the next sweep tries again. Records of other functions (completions, the sweep itself)
  * are left alone: the sweep's own polling covers what they were doing.
  */
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import type { FailedInvocationsPort, LogPort } from '../ports/index.ts';
 
 export interface RedriveReport {

@@ -1,6 +1,6 @@
 import { appliesTo, type Remediation } from './remediation.ts';
 import { requestedRemediation } from './manual.ts';
-import type { Finding } from './types.ts';
+import type { Finding } from '../model/types.ts';
 
 export interface RegistryEntry {
   file: string;

@@ -1,7 +1,7 @@
 import type { DeadLetterPort, LogPort } from '../ports/index.ts';
 import { eventIdentity } from '../events/finding.ts';
-import { TransientError, errorMessage, type ValidationError } from './errors.ts';
-import type { Outcome } from './types.ts';
+import { TransientError, errorMessage, type ValidationError } from '../model/errors.ts';
+import type { Outcome } from '../model/types.ts';
 
 /**
  * An event that breaks the contract: its `rejected` outcome (naming the field), after the event is

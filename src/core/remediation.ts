@@ -13,7 +13,7 @@ import type {
   PlanResult,
   StartAutomationAction,
   TriggerFamily,
-} from './types.ts';
+} from '../model/types.ts';
 import type { Need } from './facts.ts';
 
 /** What a plan may read besides the finding and facts: stage configuration. */

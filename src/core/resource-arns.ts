@@ -7,7 +7,7 @@
  * Adding a resource type: one line below, its ARN format from the service's "Resource types" page in
  * the IAM Service Authorization Reference.
  */
-import { partitionOf } from './partition.ts';
+import { partitionOf } from '../model/partition.ts';
 
 interface Where {
   /** AWS partition, e.g. `aws`. */

@@ -1,4 +1,4 @@
-import type { OutcomeKind } from './types.ts';
+import type { OutcomeKind } from '../model/types.ts';
 
 /**
  * The one severity order of outcomes, most severe first: the headline of a notification that

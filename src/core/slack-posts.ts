@@ -6,7 +6,7 @@
  * come back after the queue's visibility timeout. Any other failure (Slack down) stops the batch the
  * same way. Nothing is dropped: a record leaves the queue only once Slack accepted the post it is in.
  */
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import { parseOutcomeMessage, planSlackPosts, type QueuedOutcome, type SlackPost } from './digest.ts';
 import type { LogPort } from '../ports/index.ts';
 

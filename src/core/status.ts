@@ -2,9 +2,8 @@
  * `remediator status`: a stage's state at a glance, read-only. The CLI gathers the facts (Parameter
  * Store, the ledger, the queues); this module judges and words them. Pure.
  */
-import { HOLD_CODES } from './hold.ts';
 import type { BreakerState, StoredDeferral, StoredExecution, Trip } from '../ports/ledger-store.ts';
-import { MODES, type Mode, type TriggerFamily } from './types.ts';
+import { HOLD_CODES, MODES, type Mode, type TriggerFamily } from '../model/types.ts';
 
 export interface StatusFacts {
   stage: string;

@@ -5,7 +5,7 @@
  */
 import type { CompletionDeps, CompletionResult } from './completion.ts';
 import { ignored, reportFinished } from './completion-report.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../model/errors.ts';
 import type { Verdict } from './execution-status.ts';
 import type { StoredExecution } from '../ports/ledger-store.ts';
 

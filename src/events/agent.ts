@@ -1,4 +1,4 @@
-import * as z from './zod.ts';
+import * as z from '../model/zod.ts';
 import { instanceIdField } from './envelope.ts';
 
 /** Our own event source and detail-type for the agent-health sweep (there is no native AWS event). */

@@ -4,7 +4,7 @@
  * (source `ssm-remediator.operator`, the decision and who decided: the caller's IAM identity). The
  * reconcile function acts on it at once; without it the schedule's sweep does, later.
  */
-import * as z from './zod.ts';
+import * as z from '../model/zod.ts';
 import { OPERATOR_EVENT_SOURCE } from './operator.ts';
 
 export const APPROVAL_DECIDED = 'Approval Decided';

@@ -5,8 +5,8 @@
  * `Configuration Compliance State Change` with compliance-type Association names only the instance
  * (the remediation finds its failed associations through SSM, DescribeInstanceAssociationsStatus).
  */
-import * as z from './zod.ts';
-import { ID_PATTERNS } from '../core/ids.ts';
+import * as z from '../model/zod.ts';
+import { ID_PATTERNS } from '../model/ids.ts';
 import { instanceIdField } from './envelope.ts';
 
 export const INSTANCE_ASSOCIATION_STATE_CHANGE = 'EC2 State Manager Instance Association State Change';

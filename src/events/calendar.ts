@@ -2,7 +2,7 @@
  * `Calendar State Change` (aws.ssm): a change calendar opened or closed. The calendar is only in
  * resources[0]; the reconcile sweep releases work deferred by it when it opens.
  */
-import * as z from './zod.ts';
+import * as z from '../model/zod.ts';
 
 const calendarEvent = z.object({
   source: z.literal('aws.ssm'),

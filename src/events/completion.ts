@@ -2,7 +2,7 @@
  * Completion events: `EC2 Automation Execution Status-change Notification` and `EC2 Command
  * Status-change Notification`, as the signal completion closes an execution with.
  */
-import * as z from './zod.ts';
+import * as z from '../model/zod.ts';
 
 export interface CompletionSignal {
   kind: 'automation' | 'command';

@@ -1,4 +1,4 @@
-import * as z from './zod.ts';
+import * as z from '../model/zod.ts';
 import { safeResourceId } from './envelope.ts';
 
 /** `Config Rules Compliance Change` detail (AWS-FACTS §1.1, §8). */

@@ -1,5 +1,5 @@
-import * as z from './zod.ts';
-import { ID_PATTERNS } from '../core/ids.ts';
+import * as z from '../model/zod.ts';
+import { ID_PATTERNS } from '../model/ids.ts';
 
 /** The EventBridge envelope every event carries (AWS-FACTS §1.0). */
 export const envelope = z.object({

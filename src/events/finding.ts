@@ -3,9 +3,9 @@
  * ValidationError whose `field` is the dotted path of the first bad field (e.g.
  * `detail.newEvaluationResult.complianceType`).
  */
-import * as z from './zod.ts';
-import { ValidationError } from '../core/errors.ts';
-import type { Finding, TriggerFamily } from '../core/types.ts';
+import * as z from '../model/zod.ts';
+import { ValidationError } from '../model/errors.ts';
+import type { Finding, TriggerFamily } from '../model/types.ts';
 import { AGENT_DISCONNECTED, AGENT_EVENT_SOURCE, agentDisconnected } from './agent.ts';
 import {
   INSTANCE_ASSOCIATION_STATE_CHANGE,

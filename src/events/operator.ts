@@ -3,7 +3,7 @@
  * `remediator backfill`. Only the stage's `operatorPrincipals` may put them (serverless/bus-policy.cjs);
  * `requestedBy` is the caller's identity as STS GetCallerIdentity told the CLI.
  */
-import * as z from './zod.ts';
+import * as z from '../model/zod.ts';
 import { safeResourceId } from './envelope.ts';
 
 export const OPERATOR_EVENT_SOURCE = 'ssm-remediator.operator';

@@ -5,8 +5,8 @@
  * with the envelope, in the region's partition. A mismatch is a ValidationError naming the field,
  * so the event is rejected and dead-lettered like any malformed event. Pure.
  */
-import { ValidationError } from '../core/errors.ts';
-import { parseArn, partitionOf } from '../core/partition.ts';
+import { ValidationError } from '../model/errors.ts';
+import { parseArn, partitionOf } from '../model/partition.ts';
 import type { Envelope } from './envelope.ts';
 
 /** Where this deployment runs; unset fields are not compared (a dry run, `remediator plan`). */

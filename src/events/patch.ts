@@ -1,4 +1,4 @@
-import * as z from './zod.ts';
+import * as z from '../model/zod.ts';
 import { instanceIdField } from './envelope.ts';
 
 /** `EC2 Command Invocation Status-change Notification` (kebab-case keys; AWS-FACTS §1.2). */

@@ -27,7 +27,7 @@ import { isSlotFreed } from '../core/admission-release.ts';
 import { releaseAdmission } from '../core/admission-pass.ts';
 import { parseApprovalDecided } from '../events/approval.ts';
 import { onApprovalDecided } from '../core/approval-decided.ts';
-import { errorMessage } from '../core/errors.ts';
+import { errorMessage } from '../model/errors.ts';
 
 const logger = createLogger();
 const shared = once(() => sharedDeps(logger));

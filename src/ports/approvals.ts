@@ -1,5 +1,28 @@
 /** Approval requests (mode `approve`, src/core/approval.ts), kept durably until decided or timed out. */
-import type { ApprovalRecord, ApprovalState } from '../core/approval.ts';
+import type { Action, Finding } from '../model/types.ts';
+
+export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired';
+
+export interface ApprovalRecord {
+  id: string;
+  state: ApprovalState;
+  remediationId: string;
+  resourceId: string;
+  resourceType: string;
+  family: Finding['family'];
+  findingTime: string;
+  eventId: string;
+  account: string;
+  region: string;
+  /** The plan to approve: the SSM calls with their documents and parameters, and why. */
+  actions: Action[];
+  reason: string;
+  requestedAt: string;
+  expiresAt: string;
+  /** Who decided: a Slack user id (`slack:U…`) or an IAM principal ARN (the CLI). */
+  decidedBy?: string;
+  decidedAt?: string;
+}
 
 export interface ApprovalsPort {
   /** Keeps a pending request unless one with its id exists; returns the stored one. */

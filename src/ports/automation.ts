@@ -1,7 +1,7 @@
 /**
  * Starting an SSM Automation execution.
  */
-import type { DocumentParameters } from '../core/types.ts';
+import type { DocumentParameters } from '../model/types.ts';
 
 export interface StartAutomationRequest {
   document: string;

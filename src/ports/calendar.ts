@@ -1,7 +1,7 @@
 /**
  * Change Calendar state (SSM).
  */
-import type { CalendarFact } from '../core/types.ts';
+import type { CalendarFact } from '../model/types.ts';
 
 export interface CalendarPort {
   /** Combined state of the calendars (OPEN only if all are open). */

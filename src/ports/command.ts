@@ -1,7 +1,7 @@
 /**
  * Sending a Run Command.
  */
-import type { DocumentParameters } from '../core/types.ts';
+import type { DocumentParameters } from '../model/types.ts';
 
 export interface SendCommandRequest {
   document: string;

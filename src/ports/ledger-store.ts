@@ -1,8 +1,7 @@
 /**
  * The ledger as the completion, reconcile and CLI paths use it: a superset of the engine's LedgerPort (phases of executions, held work, guards' trips and breaker, history, counters).
  */
-import type { SlotCounter } from '../core/admission.ts';
-import type { Outcome } from '../core/types.ts';
+import type { Outcome } from '../model/types.ts';
 import type { DeferralRecord, ExecutionRecord, LedgerPort } from './ledger.ts';
 
 /** Where an execution the service started stands. */
@@ -126,4 +125,12 @@ export interface LedgerStore extends LedgerPort {
   bumpCounter(scope: string, key: string, by: number, ttlSeconds: number, now: Date): Promise<number>;
   listCounters(scope: string): Promise<Record<string, number>>;
   resetCounter(scope: string, key: string): Promise<void>;
+}
+
+/** The admission slot counter (`SLOTS#automation`, src/core/admission.ts). */
+export interface SlotCounter {
+  /** Slots the counter says are taken. */
+  n: number;
+  /** When a slot was last taken (ISO-8601), if ever. */
+  takenAt?: string;
 }

@@ -1,8 +1,7 @@
 /**
  * The ledger as the engine and the executor use it: claims, guards' facts, budget, admission, executions, held work, outcomes (src/adapters/ledger-dynamodb.ts).
  */
-import type { HoldCode } from '../core/hold.ts';
-import type { Outcome, TriggerFamily } from '../core/types.ts';
+import type { HoldCode, Outcome, TriggerFamily } from '../model/types.ts';
 
 /** Idempotency key of one (remediation, resource, finding). */
 export interface ClaimKey {

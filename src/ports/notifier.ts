@@ -1,7 +1,7 @@
 /**
  * Notifications to the team (SNS, Slack).
  */
-import type { Outcome } from '../core/types.ts';
+import type { Outcome } from '../model/types.ts';
 
 /** One message to the team: an outcome, or several aggregated (a fan-out). */
 export interface Notification {

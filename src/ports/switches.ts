@@ -1,7 +1,7 @@
 /**
  * The kill switch and per-remediation modes (Parameter Store).
  */
-import type { Mode } from '../core/types.ts';
+import type { Mode } from '../model/types.ts';
 
 export interface Switches {
   /** true: the global kill switch is engaged and nothing may act. */

@@ -1,7 +1,7 @@
 /** Shared facts of the agent.disconnected remediations (pure). */
-import { requireId } from '../core/ids.ts';
+import { requireId } from '../model/ids.ts';
 import { startAutomation, type Remediation } from '../core/remediation.ts';
-import type { Facts, Finding } from '../core/types.ts';
+import type { Facts, Finding } from '../model/types.ts';
 import { pingOf } from '../core/instance-facts.ts';
 
 /**

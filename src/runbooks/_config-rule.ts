@@ -2,14 +2,14 @@
  * Most Config remediations are the same shape: one rule, one resource type, one AWS-owned
  * Automation runbook whose parameters come from the finding. This helper writes that shape.
  */
-import { requireId, type IdKind } from '../core/ids.ts';
+import { requireId, type IdKind } from '../model/ids.ts';
 import {
   defineRemediation,
   startAutomation,
   type Remediation,
   type RemediationExample,
 } from '../core/remediation.ts';
-import type { Mode } from '../core/types.ts';
+import type { Mode } from '../model/types.ts';
 import { configEvent } from './_examples.ts';
 
 export interface ConfigRuleRemediation {

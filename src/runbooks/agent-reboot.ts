@@ -5,7 +5,7 @@
  * IP without an Elastic IP and Auto Scaling membership all survive it. Still an outage:
  * calendar-gated, and it starts in shadow.
  */
-import { ID_PATTERNS } from '../core/ids.ts';
+import { ID_PATTERNS } from '../model/ids.ts';
 import { defineRemediation, startAutomation } from '../core/remediation.ts';
 import { instanceAutomationPlan } from './_agent.ts';
 import { agentDisconnectedEvent } from './_instance-examples.ts';

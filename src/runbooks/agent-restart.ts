@@ -4,9 +4,9 @@
  * schedules the restart outside the agent's process tree. An agent that is ConnectionLost now cannot
  * be reached by Run Command: skipped (agent-offline), left to the Automation remediations.
  */
-import { requireId } from '../core/ids.ts';
+import { requireId } from '../model/ids.ts';
 import { defineRemediation } from '../core/remediation.ts';
-import type { SendCommandAction } from '../core/types.ts';
+import type { SendCommandAction } from '../model/types.ts';
 import { agentBack, backReason } from './_agent.ts';
 import { pingOf } from '../core/instance-facts.ts';
 import { agentDisconnectedEvent, STALE_PING } from './_instance-examples.ts';

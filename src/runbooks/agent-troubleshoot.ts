@@ -4,7 +4,7 @@
  * it reaches an instance Run Command cannot. Read-only: no change calendar, acts by default.
  */
 import { defineRemediation, startAutomation } from '../core/remediation.ts';
-import { ID_PATTERNS } from '../core/ids.ts';
+import { ID_PATTERNS } from '../model/ids.ts';
 import { instanceAutomationPlan } from './_agent.ts';
 import { agentDisconnectedEvent, STALE_PING } from './_instance-examples.ts';
 

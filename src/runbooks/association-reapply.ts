@@ -6,9 +6,9 @@
  * (DescribeInstanceAssociationsStatus, read by the engine). If the association fails again after the
  * re-apply within the cooldown window, the `reapplied` gate escalates it (announced once, not retried).
  */
-import { requireId } from '../core/ids.ts';
+import { requireId } from '../model/ids.ts';
 import { defineRemediation, startAutomation } from '../core/remediation.ts';
-import type { StartAutomationAction } from '../core/types.ts';
+import type { StartAutomationAction } from '../model/types.ts';
 import {
   EXAMPLE_ASSOCIATION,
   associationComplianceEvent,

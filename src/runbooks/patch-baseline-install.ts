@@ -5,10 +5,10 @@
  * The patch fan-out (src/core/fanout.ts) merges the single-instance commands this plan returns into
  * SendCommand calls of up to 50 instances sharing document, parameters and rate control.
  */
-import { ValidationError } from '../core/errors.ts';
-import { requireId } from '../core/ids.ts';
+import { ValidationError } from '../model/errors.ts';
+import { requireId } from '../model/ids.ts';
 import { defineRemediation } from '../core/remediation.ts';
-import type { Finding, SendCommandAction, SkipAction } from '../core/types.ts';
+import type { Finding, SendCommandAction, SkipAction } from '../model/types.ts';
 import { pingOf } from '../core/instance-facts.ts';
 import { patchCommandFailedEvent, patchNonCompliantEvent } from './_instance-examples.ts';
 

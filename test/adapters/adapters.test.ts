@@ -30,8 +30,8 @@ import {
 } from '../../src/adapters/notifier-slack.ts';
 import { parameterStoreSwitches } from '../../src/adapters/switches-parameter-store.ts';
 import { resourceArn, taggingApiTags } from '../../src/adapters/tags-tagging-api.ts';
-import { TransientError } from '../../src/core/errors.ts';
-import type { Outcome } from '../../src/core/types.ts';
+import { TransientError } from '../../src/model/errors.ts';
+import type { Outcome } from '../../src/model/types.ts';
 
 const ssmMock = mockClient(SSMClient);
 const snsMock = mockClient(SNSClient);

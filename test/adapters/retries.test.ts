@@ -19,7 +19,7 @@ import { configCompliance } from '../../src/adapters/config-compliance.ts';
 import { eventBridgePublisher } from '../../src/adapters/events-publisher.ts';
 import { MAX_ATTEMPTS } from '../../src/adapters/retry.ts';
 import { ssmExecutions } from '../../src/adapters/ssm-executions.ts';
-import { TransientError } from '../../src/core/errors.ts';
+import { TransientError } from '../../src/model/errors.ts';
 
 type Answer = 'throttle' | 'server-error' | 'limit-exceeded' | Record<string, unknown>;
 

@@ -22,9 +22,9 @@ import {
 const DOC = 'ssm-remediator-ClearPackageLock';
 
 const REMEDIATION = `/** After a failed patch run, clear a stale package-manager lock so the next run can install. */
-import { requireId } from '../core/ids.ts';
+import { requireId } from '../model/ids.ts';
 import { defineRemediation } from '../core/remediation.ts';
-import type { SendCommandAction } from '../core/types.ts';
+import type { SendCommandAction } from '../model/types.ts';
 
 const DOCUMENT = '${DOC}';
 const INSTANCE = 'i-0fedcba9876543210';

@@ -42,7 +42,7 @@ export function remediationSource(s: Seed): string {
   const permissions = s.permissions ?? [
     kind === 'startAutomation' ? 'ssm:StartAutomationExecution' : 'ssm:SendCommand',
   ];
-  return `import { requireId } from '../core/ids.ts';
+  return `import { requireId } from '../model/ids.ts';
 import { defineRemediation, startAutomation, type Remediation } from '../core/remediation.ts';
 import { configEvent } from './_examples.ts';
 

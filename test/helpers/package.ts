@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import type { TriggerFamily } from '../../src/core/types.ts';
+import type { TriggerFamily } from '../../src/model/types.ts';
 import {
   copyProject as copySandboxProject,
   packageService as packageSandboxService,

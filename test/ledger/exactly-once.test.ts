@@ -109,7 +109,7 @@ describe('exactly once', () => {
     w.deps.commands.send = async (req) => {
       if (fail) {
         fail = false;
-        const { TransientError } = await import('../../src/core/errors.ts');
+        const { TransientError } = await import('../../src/model/errors.ts');
         throw new TransientError('SendCommand: ThrottlingException after 5 attempts');
       }
       return send(req);

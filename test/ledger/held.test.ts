@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleEvent } from '../../src/core/engine.ts';
 import { reconcile } from '../../src/core/reconcile.ts';
-import { TransientError } from '../../src/core/errors.ts';
+import { TransientError } from '../../src/model/errors.ts';
 import type { CalendarPort, TagsPort } from '../../src/ports/index.ts';
 import { calendarEvent, configEvent, world, type World, scheduled } from './world.ts';
 

@@ -11,7 +11,7 @@ import type { AutomationDetail, CommandDetail } from '../../src/ports/executions
 import type { ComplianceResult } from '../../src/ports/compliance.ts';
 import { createRegistry } from '../../src/core/registry.ts';
 import { defineRemediation, startAutomation } from '../../src/core/remediation.ts';
-import type { SendCommandAction } from '../../src/core/types.ts';
+import type { SendCommandAction } from '../../src/model/types.ts';
 import type { LedgerOptions } from '../../src/adapters/ledger-dynamodb.ts';
 import type { Notification, StartAutomationRequest, SendCommandRequest } from '../../src/ports/index.ts';
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { emfMetrics } from '../../src/adapters/metrics-emf.ts';
 import { heldWork, outcomeRecorded, findingReceived, notificationFailed } from '../../src/core/metrics.ts';
 import type { MetricsPort } from '../../src/ports/index.ts';
-import type { Outcome } from '../../src/core/types.ts';
+import type { Outcome } from '../../src/model/types.ts';
 
 function recorder() {
   const seen: { name: string; dims: Record<string, string>; value: number }[] = [];

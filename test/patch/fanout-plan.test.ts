@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from '../../src/core/gates.ts';
 import { chunk, fanoutNotification, planFanout, type FanoutCandidate } from '../../src/core/fanout.ts';
 import { parseFinding } from '../../src/events/finding.ts';
 import { createRegistry } from '../../src/core/registry.ts';
-import type { Facts, Outcome } from '../../src/core/types.ts';
+import type { Facts, Outcome } from '../../src/model/types.ts';
 import { patchCommandFailedEvent } from '../../src/runbooks/_instance-examples.ts';
 import { eventId, instanceId } from './world.ts';
 

@@ -19,7 +19,7 @@ import type { EngineDeps } from '../../src/core/engine.ts';
 import type { FanoutRecord } from '../../src/core/fanout.ts';
 import { DEFAULT_LIMITS } from '../../src/core/gates.ts';
 import { createRegistry } from '../../src/core/registry.ts';
-import type { Mode } from '../../src/core/types.ts';
+import type { Mode } from '../../src/model/types.ts';
 import type { Notification } from '../../src/ports/index.ts';
 import { patchCommandFailedEvent, patchNonCompliantEvent } from '../../src/runbooks/_instance-examples.ts';
 import type { StartedLedger } from '../helpers/dynalite.ts';

@@ -21,7 +21,7 @@ import {
   startSlackInteractions,
 } from '../../sandbox/slack-interactions.ts';
 import { slackApprovalMessage } from '../../src/adapters/slack-approval.ts';
-import type { ApprovalRecord } from '../../src/core/approval.ts';
+import type { ApprovalRecord } from '../../src/ports/approvals.ts';
 import { handleApprovalCallback } from '../../src/core/approval-callback.ts';
 import { parseApprovalCallback } from '../../src/core/approval-payload.ts';
 import { verifySlackSignature } from '../../src/core/slack-signature.ts';

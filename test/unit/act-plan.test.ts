@@ -16,7 +16,7 @@ import { commandPlan, planFanout, type FanoutCandidate } from '../../src/core/fa
 import { createRegistry } from '../../src/core/registry.ts';
 import { SEVERITY, mostSevere } from '../../src/core/severity.ts';
 import { clientToken } from '../../src/core/token.ts';
-import type { DecidedOutcome, Finding, OutcomeKind } from '../../src/core/types.ts';
+import type { DecidedOutcome, Finding, OutcomeKind } from '../../src/model/types.ts';
 
 const registry = createRegistry(entries);
 const sshFix = registry.get('restricted-ssh')!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TransientError, classifyActionError, isRetryable } from '../../src/core/errors.ts';
+import { TransientError, classifyActionError, isRetryable } from '../../src/model/errors.ts';
 
 const aws = (name: string, status = 400, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(`${name} from SSM`), { name, $metadata: { httpStatusCode: status }, ...extra });

@@ -12,8 +12,8 @@ import {
   checkDecision,
   durationMs,
   parseApprovers,
-  type ApprovalRecord,
 } from '../../src/core/approval.ts';
+import type { ApprovalRecord } from '../../src/ports/approvals.ts';
 import { handleApprovalCallback, type CallbackDeps } from '../../src/core/approval-callback.ts';
 import { slackSignature, verifySlackSignature } from '../../src/core/slack-signature.ts';
 import type { ApprovalsPort } from '../../src/ports/approvals.ts';

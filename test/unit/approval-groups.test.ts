@@ -12,8 +12,8 @@ import {
   checkDecision,
   isApprover,
   parseApprovers,
-  type ApprovalRecord,
 } from '../../src/core/approval.ts';
+import type { ApprovalRecord } from '../../src/ports/approvals.ts';
 import { handleApprovalCallback, type CallbackDeps } from '../../src/core/approval-callback.ts';
 import { slackSignature } from '../../src/core/slack-signature.ts';
 import { fetchGet, slackGroupMembers, type HttpGet } from '../../src/adapters/slack-usergroups.ts';

@@ -4,7 +4,7 @@ import { snsMessage } from '../../src/adapters/notifier-sns.ts';
 import { slackPayload } from '../../src/adapters/slack-digest.ts';
 import { approvalId } from '../../src/core/approval.ts';
 import { parseOutcomeMessage, planSlackPosts } from '../../src/core/digest.ts';
-import type { Outcome } from '../../src/core/types.ts';
+import type { Outcome } from '../../src/model/types.ts';
 
 const ID = approvalId('restricted-ssh', 'sg-1', '2026-01-05T09:55:00Z');
 const request: Outcome = {

@@ -1,6 +1,6 @@
 /** association.failed: the two AWS event shapes → one finding per failed run; malformed ones name their field. */
 import { describe, expect, test } from 'vitest';
-import { ValidationError } from '../../src/core/errors.ts';
+import { ValidationError } from '../../src/model/errors.ts';
 import { NotAFindingError, parseFinding } from '../../src/events/finding.ts';
 import { exampleEvent, variant } from '../helpers/events.ts';
 

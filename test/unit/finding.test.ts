@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ValidationError } from '../../src/core/errors.ts';
+import { ValidationError } from '../../src/model/errors.ts';
 import { NotAFindingError, parseFinding } from '../../src/events/finding.ts';
 import { exampleEvent, variant } from '../helpers/events.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { DEFAULT_LIMITS, evaluateGates, parseOptOut, type GateInput } from '../../src/core/gates.ts';
 import { parseFinding } from '../../src/events/finding.ts';
 import restrictedSsh from '../../src/runbooks/restricted-ssh.ts';
-import type { Facts, InstanceFact } from '../../src/core/types.ts';
+import type { Facts, InstanceFact } from '../../src/model/types.ts';
 import agentRestart from '../../src/runbooks/agent-restart.ts';
 import { agentDisconnectedEvent } from '../../src/runbooks/_instance-examples.ts';
 import { exampleEvent } from '../helpers/events.ts';

@@ -2,7 +2,7 @@
 import entries from 'virtual:runbooks';
 import { describe, expect, test } from 'vitest';
 import { backfillFinding, backfillTargets } from '../../src/core/backfill.ts';
-import { ValidationError } from '../../src/core/errors.ts';
+import { ValidationError } from '../../src/model/errors.ts';
 import { manualFinding } from '../../src/core/manual.ts';
 import { createRegistry } from '../../src/core/registry.ts';
 import { statusReport } from '../../src/core/status.ts';

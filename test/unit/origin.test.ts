@@ -4,9 +4,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { resourceArn } from '../../src/adapters/tags-tagging-api.ts';
-import { ValidationError } from '../../src/core/errors.ts';
-import { isId, requireId } from '../../src/core/ids.ts';
-import { partitionOf } from '../../src/core/partition.ts';
+import { ValidationError } from '../../src/model/errors.ts';
+import { isId, requireId } from '../../src/model/ids.ts';
+import { partitionOf } from '../../src/model/partition.ts';
 import { parseFinding } from '../../src/events/finding.ts';
 import { homeOf } from '../../src/events/origin.ts';
 import { exampleEvent, variant } from '../helpers/events.ts';

@@ -3,7 +3,7 @@
  * validated against its family's variants. Items written before details carried their `source` are
  * read by their shape (a `commandId`: a command invocation; a `reason`: the agent sweep; …).
  */
-import * as z from '../events/zod.ts';
+import * as z from './zod.ts';
 import { TRIGGER_FAMILIES, type Finding, type TriggerFamily } from './types.ts';
 
 const str = z.string();

@@ -346,3 +346,14 @@ export function outcomeBase(o: DecidedOutcome | Outcome): Omit<OutcomeBase, 'at'
     if (k in o && (o as Record<string, unknown>)[k] !== undefined) out[k] = (o as Record<string, unknown>)[k];
   return out as Omit<OutcomeBase, 'at'> & { at?: string };
 }
+
+/** Why work is held in the ledger (src/core/hold.ts; docs/guards.md). */
+export const HOLD_CODES = [
+  'calendar-closed',
+  'gate-unreadable',
+  'transient-error',
+  'budget',
+  'admission',
+  'approval',
+] as const;
+export type HoldCode = (typeof HOLD_CODES)[number];
