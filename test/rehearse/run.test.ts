@@ -79,7 +79,7 @@ describe('remediator rehearse', () => {
     // it was before issue 11): every finding still has a `deferred` log line, so the log-based `lost`
     // sees nothing wrong; the world shows both findings dropped.
     const copy = copyProject(root);
-    const hold = join(copy, 'src/core/hold.ts');
+    const hold = join(copy, 'src/model/types.ts'); // HOLD_CODES: the reasons work is held
     const source = readFileSync(hold, 'utf8');
     // Drops 'gate-unreadable' from HOLD_CODES (however the list is wrapped).
     const forgetful = source.replace(/(export const HOLD_CODES = \[[^\]]*?)'gate-unreadable',\s*/, '$1');
