@@ -10,6 +10,7 @@ import { ID_PATTERNS } from '../model/ids.ts';
 import { parseFinding } from '../events/finding.ts';
 import { RESOURCE_ARNS } from '../core/resource-arns.ts';
 import { permissionAction } from '../core/permissions.ts';
+import { durationMs } from '../core/approval.ts';
 import type { Remediation, RemediationExample } from '../core/remediation.ts';
 import { MODES, TRIGGER_FAMILIES, type Action } from '../model/types.ts';
 import type { AwsDocument } from '../runbooks/_aws-documents.ts';
@@ -89,6 +90,10 @@ export function checkRemediations(input: CheckInput): Problem[] {
     }
     if (!(MODES as readonly string[]).includes(r.defaultMode)) {
       bad('defaultMode', `${q(r.defaultMode)} is not a mode (${MODES.join(', ')})`);
+    }
+    const timeout = r.settings?.['approvalTimeout'];
+    if (timeout !== undefined && durationMs(timeout) === undefined) {
+      bad('settings.approvalTimeout', `${q(timeout)} is not a duration (like 30m, 1h or 1h30m; default 1h)`);
     }
     r.calendars?.forEach((c, i) => {
       if (typeof c !== 'string' || !ID_PATTERNS.calendarName.test(c)) {

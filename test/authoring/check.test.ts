@@ -347,6 +347,13 @@ const CASES: Array<[string, Record<string, string>, string, string, string]> = [
     '"change freeze!" is not a calendar name',
   ],
   [
+    'an approval timeout that is not a duration',
+    plain({ id: 'seeded-fix', settings: { approvalTimeout: '1 hour' } }),
+    RB,
+    'settings.approvalTimeout',
+    '"1 hour" is not a duration',
+  ],
+  [
     'a document of ours with an AWS-reserved prefix',
     {
       'seeded-fix.ts': remediationSource({

@@ -4,6 +4,7 @@ export interface Seed {
   id: string;
   trigger?: string;
   calendars?: string[];
+  settings?: Record<string, string>;
   documents?: Array<{ name: string; type: string; file?: string }>;
   permissions?: Array<string | { action: string; resources: string[] }>;
   /** The action the plan returns. */
@@ -57,6 +58,7 @@ export default defineRemediation({
   applies: (f) => f.rule === ${JSON.stringify(s.rule ?? SEEDED_RULE)},
   defaultMode: 'shadow',
   ${s.calendars ? `calendars: ${JSON.stringify(s.calendars)},` : ''}
+  ${s.settings ? `settings: ${JSON.stringify(s.settings)},` : ''}
   documents: ${JSON.stringify(documents)} as Remediation['documents'],
   permissions: ${JSON.stringify(permissions)},
   plan: (f) => [${action}],
