@@ -1,4 +1,5 @@
 import * as z from '../model/zod.ts';
+import { commandInvocationStatus } from '../model/finding.ts';
 import { instanceIdField } from './envelope.ts';
 
 /** `EC2 Command Invocation Status-change Notification` (kebab-case keys; AWS-FACTS §1.2). */
@@ -7,16 +8,7 @@ export const commandInvocationStatusChange = z.object({
   'document-name': z.string().check(z.regex(/^[a-zA-Z0-9_\-.:/]{3,128}$/)),
   'instance-id': instanceIdField,
   'requested-date-time': z.string().check(z.minLength(1)),
-  status: z.enum([
-    'Pending',
-    'InProgress',
-    'Delayed',
-    'Success',
-    'Cancelled',
-    'TimedOut',
-    'Failed',
-    'Cancelling',
-  ]),
+  status: commandInvocationStatus,
 });
 
 /** `Configuration Compliance State Change` (lowercase values; AWS-FACTS §1.5). */

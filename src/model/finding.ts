@@ -7,6 +7,17 @@ import * as z from './zod.ts';
 import { TRIGGER_FAMILIES, type Finding, type TriggerFamily } from './types.ts';
 
 const str = z.string();
+/** A Run Command invocation's status, as SSM's events carry it (src/events/patch.ts too). */
+export const commandInvocationStatus = z.enum([
+  'Pending',
+  'InProgress',
+  'Delayed',
+  'Success',
+  'Cancelled',
+  'TimedOut',
+  'Failed',
+  'Cancelling',
+]);
 const opt = z.optional(z.string());
 const requested = z.object({
   source: z.literal('operator'),
@@ -25,16 +36,7 @@ const details = {
     z.object({
       source: z.literal('command-invocation'),
       commandId: str,
-      status: z.enum([
-        'Pending',
-        'InProgress',
-        'Delayed',
-        'Success',
-        'Cancelled',
-        'TimedOut',
-        'Failed',
-        'Cancelling',
-      ]),
+      status: commandInvocationStatus,
     }),
     z.object({ source: z.literal('compliance'), severity: opt, patchBaselineId: opt }),
     requested,

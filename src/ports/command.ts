@@ -1,15 +1,10 @@
 /**
  * Sending a Run Command.
  */
-import type { DocumentParameters } from '../model/types.ts';
+import type { SendCommandAction } from '../model/types.ts';
 
-export interface SendCommandRequest {
-  document: string;
-  parameters: DocumentParameters;
-  instanceIds: string[];
-  maxConcurrency: string;
-  maxErrors: string;
-  timeoutSeconds: number;
+/** The plan's Run Command (document, parameters, targets, rate control) with the service's comment. */
+export interface SendCommandRequest extends Omit<SendCommandAction, 'kind'> {
   comment: string;
 }
 
