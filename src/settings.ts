@@ -12,7 +12,7 @@
  */
 import * as z from './model/zod.ts';
 import { DEFAULT_CONCURRENT_SHARE, DEFAULT_QUEUED_SHARE } from './core/admission.ts';
-import { durationMs } from './core/approval.ts';
+import { durationMs } from './model/duration.ts';
 import { DEFAULT_LIMITS } from './core/gates.ts';
 import { ID_PATTERNS } from './model/ids.ts';
 

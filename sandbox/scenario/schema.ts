@@ -14,19 +14,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
+import { hmsMs } from '../../src/model/duration.ts';
 import { settingProblems } from '../../src/settings.ts';
 import { didYouMean } from './nearest.ts';
 import { projectRemediations } from './runbooks.ts';
 
-const DURATION_RE = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
-
 /** `1h30m` → 5_400_000 ms; a bare number is seconds. */
 export function parseDuration(value: string | number): number {
   if (typeof value === 'number') return Math.round(value * 1000);
-  const m = DURATION_RE.exec(value.trim());
-  if (!m || value.trim() === '') throw new Error(`"${value}" is not a duration like 90s, 45m, 2h or 1h30m`);
-  const [, h, min, s] = m;
-  return (Number(h ?? 0) * 3600 + Number(min ?? 0) * 60 + Number(s ?? 0)) * 1000;
+  const ms = hmsMs(value);
+  if (ms === undefined) throw new Error(`"${value}" is not a duration like 90s, 45m, 2h or 1h30m`);
+  return ms;
 }
 
 /** A simulated-time offset from the scenario start, in ms. */
@@ -35,8 +33,10 @@ const duration = z
     z.number().nonnegative(),
     z
       .string()
-      .regex(DURATION_RE, 'expected a duration like 90s, 45m, 2h or 1h30m')
-      .refine((s) => s.trim() !== '', 'expected a duration like 90s, 45m, 2h or 1h30m'),
+      .refine(
+        (s) => s === s.trim() && hmsMs(s) !== undefined,
+        'expected a duration like 90s, 45m, 2h or 1h30m',
+      ),
   ])
   .transform((v) => parseDuration(v));
 

@@ -10,7 +10,7 @@ import { ID_PATTERNS } from '../model/ids.ts';
 import { parseFinding } from '../events/finding.ts';
 import { RESOURCE_ARNS } from '../core/resource-arns.ts';
 import { permissionAction } from '../core/permissions.ts';
-import { durationMs } from '../core/approval.ts';
+import { durationMs } from '../model/duration.ts';
 import type { Remediation, RemediationExample } from '../core/remediation.ts';
 import { MODES, TRIGGER_FAMILIES, type Action } from '../model/types.ts';
 import type { AwsDocument } from '../runbooks/_aws-documents.ts';

@@ -8,17 +8,10 @@
 import { createHash } from 'node:crypto';
 import type { Remediation } from './remediation.ts';
 import type { ApprovalRecord } from '../ports/approvals.ts';
+import { durationMs } from '../model/duration.ts';
 import type { Finding, Mode, Outcome } from '../model/types.ts';
 
 export const DEFAULT_APPROVAL_TIMEOUT = '1h';
-
-/** `30m`, `1h`, `90s`, `2h30m` → milliseconds; undefined when it is not a duration. */
-export function durationMs(text: string): number | undefined {
-  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
-  if (!m || !text.trim()) return undefined;
-  const ms = (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
-  return ms > 0 ? ms : undefined;
-}
 
 /** The remediation's approval timeout (its `approvalTimeout` setting, stage override first; default 1 h). */
 export function approvalTimeoutMs(settings: Record<string, string | undefined>): number {

@@ -10,9 +10,9 @@ import {
   approvalId,
   approvalTimeoutMs,
   checkDecision,
-  durationMs,
   parseApprovers,
 } from '../../src/core/approval.ts';
+import { durationMs } from '../../src/model/duration.ts';
 import type { ApprovalRecord } from '../../src/ports/approvals.ts';
 import { handleApprovalCallback, type CallbackDeps } from '../../src/core/approval-callback.ts';
 import { slackSignature, verifySlackSignature } from '../../src/core/slack-signature.ts';
