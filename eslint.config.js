@@ -1,5 +1,16 @@
 import tseslint from 'typescript-eslint';
 
+/** Files that may not import the AWS SDK, adapters or handlers, nor what `also` names. */
+const inward = (files, also) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: ['@aws-sdk/*', '**/adapters/**', '**/handlers/**', ...also] },
+    ],
+  },
+});
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.build/', '.serverless/', 'coverage/', 'dist/'] },
   ...tseslint.configs.recommended,
@@ -16,38 +27,7 @@ export default tseslint.config(
   },
   // Dependencies point inward (docs/architecture.md): handlers → core → ports, events → model. Only
   // adapters (and the sandbox, which plays AWS) import the AWS SDK; nothing imports back outward.
-  {
-    files: ['src/core/**/*.ts', 'src/runbooks/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', '**/adapters/**', '**/handlers/**'] }],
-    },
-  },
-  {
-    files: ['src/events/**/*.ts', 'src/ports/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['@aws-sdk/*', '**/adapters/**', '**/handlers/**', '../core/*', '../runbooks/*'] },
-      ],
-    },
-  },
-  {
-    files: ['src/model/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            '@aws-sdk/*',
-            '**/adapters/**',
-            '**/handlers/**',
-            '../core/*',
-            '../runbooks/*',
-            '../ports/*',
-            '../events/*',
-          ],
-        },
-      ],
-    },
-  },
+  inward(['src/core/**/*.ts', 'src/runbooks/**/*.ts'], []),
+  inward(['src/events/**/*.ts', 'src/ports/**/*.ts'], ['../core/*', '../runbooks/*']),
+  inward(['src/model/**/*.ts'], ['../core/*', '../runbooks/*', '../ports/*', '../events/*']),
 );
