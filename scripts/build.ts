@@ -10,6 +10,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync }
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { esbuildRunbooksPlugin } from './runbooks-module.ts';
+import { sdkSlimPlugin } from './sdk-slim.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,13 +36,16 @@ export function lambdaBuildOptions(projectRoot: string, name: string): BuildOpti
     legalComments: 'none',
     // Lambda passes credentials in the environment: bundle only that provider (see the file).
     // No operation the functions call streams events: the SDK's event-stream codec stays out (see the file).
+    // DynamoDB's endpoint-discovery cache gets a Map-based LRU instead of mnemonist's (see the file).
     alias: {
+      'mnemonist/lru-cache': resolve(projectRoot, 'src/adapters/lru-map.ts'),
       '@aws-sdk/credential-provider-node': resolve(projectRoot, 'src/adapters/credentials-env.ts'),
       '@smithy/core/event-streams': resolve(projectRoot, 'src/adapters/no-event-streams.ts'),
     },
     // Some CommonJS dependencies call require() at run time; give the ESM bundle one.
     banner: { js: cliBanner },
-    plugins: [esbuildRunbooksPlugin(projectRoot)],
+    // The SDK clients' modeled error classes and package.json stay out (see the file).
+    plugins: [esbuildRunbooksPlugin(projectRoot), sdkSlimPlugin()],
     logLevel: 'silent',
   };
 }

@@ -54,3 +54,17 @@ test('bundles carry zod/mini, not classic zod, and not the SDK event-stream code
     expect(text.includes(':event-type'), `${fn}: event-stream codec`).toBe(false);
   }
 });
+
+test("bundles carry no SDK client's modeled error classes but the base exceptions (scripts/sdk-slim.ts)", () => {
+  for (const fn of handlerNames()) {
+    const text = readFileSync(bundle(fn), 'utf8');
+    // Errors of SSM, DynamoDB and SQS that no source file names (a name the code checks is a string).
+    for (const name of [
+      'InvalidAutomationSignalException',
+      'TransactionConflictException',
+      'QueueDoesNotExist',
+    ])
+      expect(text.includes(name), `${fn}: ${name}`).toBe(false);
+    expect(text.includes('SSMServiceException'), `${fn}: the SSM base exception`).toBe(true);
+  }
+});
