@@ -20,5 +20,5 @@ export async function releaseAdmission(deps: ReconcileDeps): Promise<AdmissionPa
   const free = await freeSlots(deps);
   const held = await oldestAdmissionWork(deps.ledger, free);
   if (held.length === 0) return { free, deferrals: [] };
-  return { free, deferrals: await releaseDeferrals(deps, { held }) };
+  return { free, deferrals: await releaseDeferrals(deps, { held, room: free }) };
 }

@@ -14,9 +14,9 @@
  */
 import { errorMessage } from '../model/errors.ts';
 import type { EventPublisherPort } from '../ports/event-publisher.ts';
-import type { LogPort } from '../ports/index.ts';
+import type { LedgerPort, LogPort } from '../ports/index.ts';
 import type { LedgerStore, StoredDeferral } from '../ports/ledger-store.ts';
-import type { AdmissionLimits } from './admission.ts';
+import { admits, type AdmissionLimits } from './admission.ts';
 
 /** The event: the service's own source (the bus policy lets only CompleteRole put this detail-type). */
 export const SLOT_FREED = { source: 'ssm-remediator', detailType: 'Admission Slot Freed' } as const;
@@ -70,6 +70,16 @@ export async function freeSlots(deps: {
   const limits = deps.config.admission;
   if (!limits || !deps.ledger.slots) return 0;
   return Math.max(0, limits.open - (await deps.ledger.slots()).n);
+}
+
+/** Whether `want` more Automation executions fit in the service's share now (the counter, read). */
+export async function admissionRoom(
+  deps: { config: { admission?: AdmissionLimits }; ledger: Pick<LedgerPort, 'slots'> },
+  want = 1,
+): Promise<boolean> {
+  const limits = deps.config.admission;
+  if (!limits || !deps.ledger.slots) return true;
+  return admits((await deps.ledger.slots()).n, want, limits);
 }
 
 /** The oldest admission work, at most `max` items (the sweep's order: listDeferrals is arrival order). */

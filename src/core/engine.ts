@@ -25,9 +25,10 @@ import { GateUnreadableError, ValidationError, errorMessage } from '../model/err
 import { gatherFacts, read } from './facts.ts';
 import type { Limits } from './gates.ts';
 import { holdCodeOf } from './hold.ts';
-import { decisionPlan } from './act-plan.ts';
+import { decisionPlan, type ActingPlan } from './act-plan.ts';
 import { announce, each } from './announce.ts';
-import type { AdmissionLimits } from './admission.ts';
+import { admissionReason, slotsNeeded, type AdmissionLimits } from './admission.ts';
+import { admissionRoom } from './admission-release.ts';
 import { claimOrSkip, executePlan, hold, type ExecuteDeps, type HeldContext } from './execute.ts';
 import type { Registry } from './registry.ts';
 import { decisionLatency, findingReceived } from './metrics.ts';
@@ -276,6 +277,13 @@ export async function carryOut(
     return outcome;
   }
   const member = { finding, remediation: r, outcome };
+  const plan = decisionPlan(member, decision.actions);
+  const full = held ? undefined : await shareInUse(plan, deps);
+  if (full) {
+    const o: Outcome = { ...outcomeBase(outcome), at, outcome: 'deferred', code: 'admission', reason: full };
+    await hold(finding, r, o, 'admission', deps, held);
+    return o;
+  }
   try {
     const duplicate = await claimOrSkip(member, outcome, deps);
     if (duplicate) return duplicate;
@@ -291,11 +299,27 @@ export async function carryOut(
     await hold(finding, r, o, 'gate-unreadable', deps, held);
     return o;
   }
-  const { outcomes } = await executePlan(decisionPlan(member, decision.actions), deps, {
+  const { outcomes } = await executePlan(plan, deps, {
     transient: 'hold',
     held,
   });
   return outcomes[0]!;
+}
+
+/**
+ * Admission by a read, before anything is written: when the counter says the service's share of SSM's
+ * quota is in use, the work is held now (the reason), without the claim, budget slot and admission try
+ * it would take and give back: six ledger writes that decide nothing, for most findings of a storm.
+ * Only a shortcut: the conditional slot in execute.ts stays the rule (a read that fails, or a slot
+ * freed after it, goes the usual way), and work a release pass hands back (`held`) skips it, since the
+ * pass counted the free slots. A duplicate held here is recognised when it is released.
+ */
+async function shareInUse(plan: ActingPlan, deps: EngineDeps): Promise<string | undefined> {
+  const limits = deps.config.admission;
+  const want = slotsNeeded(plan.calls);
+  if (!limits || want === 0 || !deps.ledger.acquireSlots) return undefined;
+  const room = await admissionRoom(deps, want).catch(() => true);
+  return room ? undefined : admissionReason(limits, want);
 }
 
 /** Records, logs and notifies outcomes, one notification each. Never undoes or blocks an action. */

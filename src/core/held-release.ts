@@ -16,7 +16,7 @@ import { holdDue } from './hold.ts';
 import { approvalStep } from './approval-release.ts';
 import { heldWork } from './metrics.ts';
 import type { ReconcileDeps } from './reconcile.ts';
-import { admissionRoom } from './recovery.ts';
+import { admissionRoom } from './admission-release.ts';
 import type { StoredDeferral } from '../ports/ledger-store.ts';
 import type { Finding, Outcome, OutcomeBase } from '../model/types.ts';
 
@@ -58,9 +58,10 @@ function baseOutcome(d: StoredDeferral, now: Date): Omit<OutcomeBase, 'reason'> 
  */
 export async function releaseDeferrals(
   deps: ReconcileDeps,
-  filter: { calendarArn?: string; held?: StoredDeferral[] } = {},
+  filter: { calendarArn?: string; held?: StoredDeferral[]; room?: number } = {},
 ): Promise<ReleaseReport[]> {
-  // `held`: the admission pass's oldest admission work (src/core/admission-pass.ts), not all of it.
+  // `held`: the admission pass's oldest admission work (src/core/admission-pass.ts), not all of it;
+  // `room`: the free slots that pass counted, so its items do not read the counter again each.
   const all = filter.held ?? (await deps.ledger.listDeferrals());
   if (!filter.calendarArn && !filter.held) heldWork(deps.metrics, all, deps.now()); // the sweep sees all
   const states = new Map<string, Promise<'OPEN' | 'CLOSED'>>();
@@ -76,7 +77,7 @@ export async function releaseDeferrals(
   const out: ReleaseReport[] = [];
   // Once SSM refuses one start in this sweep (quota, throttling), the rest of that work waits for the
   // next sweep instead of each asking SSM again.
-  const busy = { ssm: false, admission: false };
+  const busy: Busy = { ssm: false, admission: false, ...(filter.room ? { room: filter.room } : {}) };
   try {
     for (const d of all) {
       if (filter.calendarArn && !waitsOn(d.calendars, filter.calendarArn)) continue;
@@ -99,11 +100,27 @@ export async function releaseDeferrals(
   return out;
 }
 
+/** What a sweep learned on its way: SSM refused a start, the share is in use, slots known free. */
+interface Busy {
+  ssm: boolean;
+  admission: boolean;
+  room?: number;
+}
+
+/** Whether admission work may go through the gates now: a slot counted free by the pass, or the counter read. */
+async function roomNow(busy: Busy, deps: ReconcileDeps): Promise<boolean> {
+  if (busy.room) {
+    busy.room--;
+    return true;
+  }
+  return admissionRoom(deps);
+}
+
 async function releaseReported(
   d: StoredDeferral,
   deps: ReconcileDeps,
   stateOf: (calendars: string[]) => Promise<'OPEN' | 'CLOSED'>,
-  busy: { ssm: boolean; admission: boolean },
+  busy: Busy,
 ): Promise<ReleaseReport> {
   const r = { remediationId: d.remediationId, resourceId: d.resourceId };
   let out: ReleaseReport;
@@ -139,7 +156,7 @@ async function releaseOne(
   d: StoredDeferral,
   deps: ReconcileDeps,
   stateOf: (calendars: string[]) => Promise<'OPEN' | 'CLOSED'>,
-  busy = { ssm: false, admission: false },
+  busy: Busy = { ssm: false, admission: false },
 ): Promise<Omit<ReleaseReport, 'remediationId' | 'resourceId'>> {
   const now = deps.now();
   const { options } = deps;
@@ -173,7 +190,7 @@ async function releaseOne(
   if (code !== 'calendar-closed') {
     if (!holdDue(d, now) || (code === 'transient-error' && busy.ssm)) return { result: 'waiting' };
     // Admission work waits while the service's share is in use, without a pass through the gates.
-    if (code === 'admission' && (busy.admission || !(await admissionRoom(deps)))) {
+    if (code === 'admission' && (busy.admission || !(await roomNow(busy, deps)))) {
       busy.admission = true;
       return { result: 'waiting' };
     }

@@ -13,7 +13,7 @@
 import type { ExecutionRecord, LogPort } from '../ports/index.ts';
 import type { OwnAutomation, OwnExecutionsPort } from '../ports/own-executions.ts';
 import { TAG_EVENT, TAG_FINDING, TAG_REMEDIATION, TAG_RESOURCE, TAG_RULE } from './act-plan.ts';
-import { admits, healedSlots, type AdmissionLimits } from './admission.ts';
+import { healedSlots, type AdmissionLimits } from './admission.ts';
 import { closeExecution, type CompletionDeps, type CompletionResult } from './completion.ts';
 import { errorMessage } from '../model/errors.ts';
 import { terminalVerdict } from './execution-status.ts';
@@ -186,14 +186,4 @@ export async function healAdmission(deps: {
     deps.log.warn('admission counter not checked; tried on the next sweep', { error: errorMessage(e) });
     return undefined;
   }
-}
-
-/** Whether one more Automation execution fits in the service's share now (the counter, read). */
-export async function admissionRoom(deps: {
-  config: { admission?: AdmissionLimits };
-  ledger: Pick<CompletionDeps['ledger'], 'slots'>;
-}): Promise<boolean> {
-  const limits = deps.config.admission;
-  if (!limits || !deps.ledger.slots) return true;
-  return admits((await deps.ledger.slots()).n, 1, limits);
 }

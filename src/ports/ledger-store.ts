@@ -2,7 +2,9 @@
  * The ledger as the completion, reconcile and CLI paths use it: a superset of the engine's LedgerPort (phases of executions, held work, guards' trips and breaker, history, counters).
  */
 import type { Outcome } from '../model/types.ts';
-import type { DeferralRecord, ExecutionRecord, LedgerPort } from './ledger.ts';
+import type { DeferralRecord, ExecutionRecord, LedgerPort, SlotCounter } from './ledger.ts';
+
+export type { SlotCounter } from './ledger.ts';
 
 /** Where an execution the service started stands. */
 export type ExecutionPhase = 'in-flight' | 'verifying' | 'done';
@@ -114,8 +116,6 @@ export interface LedgerStore extends LedgerPort {
 
   history(q: HistoryQuery): Promise<Outcome[]>;
 
-  /** The admission counter as stored (src/adapters/ledger-slots.ts). */
-  slots?(): Promise<SlotCounter>;
   /** Re-derives a leaked admission counter: sets `to` if it still reads `from`. */
   setSlots?(from: SlotCounter, to: number): Promise<boolean>;
   /** Ids of the executions recorded as started in this window (recovery by tag). */
@@ -125,12 +125,4 @@ export interface LedgerStore extends LedgerPort {
   bumpCounter(scope: string, key: string, by: number, ttlSeconds: number, now: Date): Promise<number>;
   listCounters(scope: string): Promise<Record<string, number>>;
   resetCounter(scope: string, key: string): Promise<void>;
-}
-
-/** The admission slot counter (`SLOTS#automation`, src/core/admission.ts). */
-export interface SlotCounter {
-  /** Slots the counter says are taken. */
-  n: number;
-  /** When a slot was last taken (ISO-8601), if ever. */
-  takenAt?: string;
 }

@@ -94,6 +94,8 @@ export interface LedgerPort {
   acquireSlots?(want: number, limit: number, now: Date): Promise<boolean>;
   /** Gives slots back: the start they were taken for failed, or the execution ended. */
   returnSlots?(count: number): Promise<void>;
+  /** The admission counter as stored (src/adapters/ledger-slots.ts). */
+  slots?(): Promise<SlotCounter>;
   recordExecution(rec: ExecutionRecord): Promise<void>;
   /** An execution or command this service started, if it is one (how its own failures are recognised). */
   getExecution(executionId: string): Promise<ExecutionRecord | undefined>;
@@ -106,4 +108,12 @@ export interface LedgerPort {
    * trip was already announced. Optional; without it every outcome is notified.
    */
   firstNotice?(outcome: Outcome, now: Date): Promise<boolean>;
+}
+
+/** The admission slot counter (`SLOTS#automation`, src/core/admission.ts). */
+export interface SlotCounter {
+  /** Slots the counter says are taken. */
+  n: number;
+  /** When a slot was last taken (ISO-8601), if ever. */
+  takenAt?: string;
 }

@@ -61,9 +61,15 @@ describe('prompt admission release', () => {
     expect(isSlotFreed(event)).toBe(true);
     expect(isSlotFreed({ source: 'aws.events', 'detail-type': 'Scheduled Event' })).toBe(false);
 
-    // The pass: 2 free slots, the two oldest held start, in arrival order; the third waits.
+    // The pass: 2 free slots, the two oldest held start, in arrival order; the third waits. It reads
+    // the counter once: the items it releases use the slots it counted (then the conditional slot).
     w.clock.advance(1);
+    const slots = w.deps.ledger.slots!.bind(w.deps.ledger);
+    let reads = 0;
+    w.deps.ledger.slots = () => (reads++, slots());
     const pass = await releaseAdmission(w.deps);
+    w.deps.ledger.slots = slots;
+    expect(reads).toBe(1);
     expect(pass.free).toBe(2);
     expect(pass.deferrals.map((d) => [d.resourceId, d.result])).toEqual([
       [sg(5), 'released'],

@@ -88,6 +88,50 @@ describe('admission', () => {
     expect(await w.started.ledger.listDeferrals()).toEqual([]);
   });
 
+  it('with the share in use, work is held on a read of the counter: no claim, budget slot or admission try', async () => {
+    w = await admitting(2);
+    const ledger = w.deps.ledger;
+    const calls = { claim: 0, acquireBudget: 0, acquireSlots: 0, slots: 0 };
+    for (const k of Object.keys(calls) as (keyof typeof calls)[]) {
+      const f = (ledger[k] as (...a: unknown[]) => Promise<unknown>).bind(ledger);
+      (ledger as unknown as Record<string, unknown>)[k] = (...a: unknown[]) => (calls[k]++, f(...a));
+    }
+    const outcomes = [];
+    for (let i = 0; i < 5; i++) outcomes.push(...(await handleEvent(finding(sg(i)), w.deps)));
+    expect(outcomes.map((o) => o.code ?? o.outcome)).toEqual([
+      'started',
+      'started',
+      'admission',
+      'admission',
+      'admission',
+    ]);
+    expect(outcomes[4]!.reason).toContain('share of SSM');
+    // Two started took a claim, a budget slot and a slot each; the three held only read the counter.
+    expect(calls).toEqual({ claim: 2, acquireBudget: 2, acquireSlots: 2, slots: 5 });
+    expect((await ledger.listDeferrals()).map((d) => d.code)).toEqual([
+      'admission',
+      'admission',
+      'admission',
+    ]);
+
+    // A counter that cannot be read is no shortcut: the conditional slot decides, and holds.
+    const slots = ledger.slots;
+    ledger.slots = async () => {
+      throw Object.assign(new Error('ledger down'), { name: 'InternalServerError' });
+    };
+    const [o] = await handleEvent(finding(sg(9)), w.deps);
+    ledger.slots = slots;
+    expect(o).toMatchObject({ outcome: 'deferred', code: 'admission' });
+    expect(calls.acquireSlots).toBe(3);
+
+    // Released by the sweep in arrival order once a slot frees.
+    await finish(outcomes[0]!.executionId!);
+    w.clock.advance(1);
+    const sweep = await reconcile(scheduled(), w.deps);
+    expect(sweep.deferrals.map((d) => d.result)).toEqual(['released', 'waiting', 'waiting', 'waiting']);
+    expect(w.automations.map((a) => a.parameters['GroupId']![0])).toEqual([0, 1, 2].map(sg));
+  });
+
   it('a start SSM refuses gives its slot back; so does a permanent failure', async () => {
     w = await admitting(5);
     const start = w.deps.automation.start;
