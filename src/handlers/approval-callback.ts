@@ -16,7 +16,7 @@ import { slackUrlReader } from '../adapters/slack-webhook-param.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { parseApprovers } from '../core/approval.ts';
 import { handleApprovalCallback, type CallbackDeps } from '../core/approval-callback.ts';
-import { once } from './lib/deps.ts';
+import { once } from './lib/once.ts';
 import { lambda } from './lib/middleware.ts';
 
 const logger = createLogger();

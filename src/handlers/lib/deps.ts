@@ -57,11 +57,7 @@ export interface SharedDeps {
   metrics: MetricsPort;
 }
 
-/** Builds a value on first use and keeps it for the container's lifetime. */
-export function once<T>(make: () => T): () => T {
-  let v: T | undefined;
-  return () => (v ??= make());
-}
+export { once } from './once.ts';
 
 export function sharedDeps(logger: Logger, env: NodeJS.ProcessEnv = process.env): SharedDeps {
   const config = loadConfig(env);
