@@ -8,7 +8,8 @@
  *   and the Powertools Logger;
  * - module load time (median of RUNS fresh Node processes, the three variants interleaved);
  * - the first invocation (init + handling one example event against a sandbox account over HTTP, in a
- *   fresh process: the cold start a user pays), shipped vs naive (median of INVOKE_RUNS).
+ *   fresh process: the cold start a user pays), shipped vs naive (median of INVOKE_RUNS), each function
+ *   against a fresh account.
  * Exits non-zero when a goal (GOALS below) is missed by more than the noise margin.
  *
  *   npm run bench            (RUNS=15 INVOKE_RUNS=7 for more samples; FUNCTIONS=remediate,complete for some)
@@ -182,8 +183,6 @@ export { default as middy } from '@middy/core'; export { Logger } from '@aws-lam
   });
 
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  console.error('starting a sandbox account for the first invocations…');
-  const acct = await startSandboxAccount({ schedules: false });
   const compareRoot = process.env.COMPARE ? resolve(process.env.COMPARE) : undefined;
   const compareBuild = compareRoot
     ? ((await import(pathToFileURL(join(compareRoot, 'scripts/build.ts')).href)) as {
@@ -216,14 +215,21 @@ export { default as middy } from '@middy/core'; export { Logger } from '@aws-lam
         rs.push(loadMs(reference));
         if (c) cs.push(loadMs(other));
       }
-      const env = lambdaEnv(acct, fn);
+      // A fresh account per function: what one function's probes leave (its starts, the events
+      // its runs put on the bus, what those wake) does not slow the next function's.
+      const acct = await startSandboxAccount({ schedules: false });
       const tf: number[] = [];
       const bf: number[] = [];
       const cf: number[] = [];
-      for (let i = 0; i < invokeRuns; i++) {
-        tf.push(await firstInvocationMs(tuned, env, eventFor(fn, 3 * i)));
-        bf.push(await firstInvocationMs(base, env, eventFor(fn, 3 * i + 1)));
-        if (c) cf.push(await firstInvocationMs(other, env, eventFor(fn, 3 * i + 2)));
+      try {
+        const env = lambdaEnv(acct, fn);
+        for (let i = 0; i < invokeRuns; i++) {
+          tf.push(await firstInvocationMs(tuned, env, eventFor(fn, 3 * i)));
+          bf.push(await firstInvocationMs(base, env, eventFor(fn, 3 * i + 1)));
+          if (c) cf.push(await firstInvocationMs(other, env, eventFor(fn, 3 * i + 2)));
+        }
+      } finally {
+        await acct.close();
       }
       rows.push({
         fn,
@@ -248,7 +254,6 @@ export { default as middy } from '@middy/core'; export { Logger } from '@aws-lam
       });
     }
   } finally {
-    await acct.close();
     rmSync(out, { recursive: true, force: true });
   }
 

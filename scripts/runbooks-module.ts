@@ -31,7 +31,12 @@ export function esbuildRunbooksPlugin(root: string): EsbuildPlugin {
   return {
     name: 'runbooks-registry',
     setup(build) {
-      build.onResolve({ filter: /^virtual:runbooks$/ }, () => ({ path: VIRTUAL_ID, namespace: 'runbooks' }));
+      // Side-effect free: a bundle that never reads the remediations (the agent sweep) carries none.
+      build.onResolve({ filter: /^virtual:runbooks$/ }, () => ({
+        path: VIRTUAL_ID,
+        namespace: 'runbooks',
+        sideEffects: false,
+      }));
       build.onLoad({ filter: /.*/, namespace: 'runbooks' }, () => ({
         contents: runbooksModuleSource(root),
         loader: 'ts',

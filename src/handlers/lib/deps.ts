@@ -47,7 +47,6 @@ import { dynamoApprovals } from '../../adapters/approvals-dynamodb.ts';
 /** What every function uses: config, the ledger (DynamoDB), notifications (SNS, with its outbox) and SSM. */
 export interface SharedDeps {
   config: AppConfig;
-  registry: Registry;
   ssm: SSMClient;
   ledger: LedgerStore;
   notifier: NotifierPort;
@@ -57,7 +56,15 @@ export interface SharedDeps {
   metrics: MetricsPort;
 }
 
-export { once } from './once.ts';
+import { once } from './once.ts';
+
+export { once };
+
+/**
+ * The remediations, built once per container, by the functions that decide or report on them (the
+ * agent sweep does neither, so its bundle carries none: the runbooks module is side-effect free).
+ */
+const remediations = /* @__PURE__ */ once((): Registry => createRegistry(entries));
 
 export function sharedDeps(logger: Logger, env: NodeJS.ProcessEnv = process.env): SharedDeps {
   const config = loadConfig(env);
@@ -67,7 +74,6 @@ export function sharedDeps(logger: Logger, env: NodeJS.ProcessEnv = process.env)
   const metrics = containerMetrics();
   return {
     config,
-    registry: createRegistry(entries),
     ssm,
     ledger: dynamoLedger(ledgerDocumentClient(dynamoDbClient()), ledgerOptionsFromEnv(e.LEDGER_TABLE, e)),
     // SNS only: Slack is posted from the topic's Slack queue by notify-slack, so no remediation
@@ -93,7 +99,7 @@ export function sharedDeps(logger: Logger, env: NodeJS.ProcessEnv = process.env)
 export function engineDeps(s: SharedDeps): EngineDeps {
   const e = s.config.env;
   return {
-    registry: s.registry,
+    registry: remediations(),
     config: {
       stage: e.STAGE,
       defaultCalendars: e.DEFAULT_CALENDARS,
@@ -123,7 +129,7 @@ export function engineDeps(s: SharedDeps): EngineDeps {
 /** What completion reads (complete): SSM executions, Config compliance and the runtime options. */
 export function completionDeps(s: SharedDeps): CompletionDeps {
   return {
-    registry: s.registry,
+    registry: remediations(),
     ledger: s.ledger,
     executions: ssmExecutions(s.ssm),
     compliance: configCompliance(configServiceClient()),
