@@ -13,6 +13,8 @@ const Key = { pk: 'SLOTS#automation', sk: 'SLOTS' };
 export interface SlotLedger {
   /** Takes `want` slots if `n + want <= limit`: true when taken. */
   acquireSlots(want: number, limit: number, now: Date): Promise<boolean>;
+  /** Whether this container's try to take a slot was refused in the last minute. */
+  shareFullLately(now: Date): boolean;
   /** Gives `count` slots back (an execution ended, or its start failed); never below zero. */
   returnSlots(count: number): Promise<void>;
   slots(): Promise<SlotCounter>;
@@ -20,18 +22,26 @@ export interface SlotLedger {
   setSlots(from: SlotCounter, to: number): Promise<boolean>;
 }
 
+/** How long a refused slot makes the engine read the counter before claiming (src/core/engine.ts). */
+const FULL_LATELY_MS = 60_000;
+
 export function slotLedger(table: LedgerTable): SlotLedger {
+  let refusedAt: number | undefined;
   return {
+    shareFullLately: (now) => refusedAt !== undefined && now.getTime() - refusedAt < FULL_LATELY_MS,
+
     async acquireSlots(want, limit, now) {
       if (want <= 0) return true;
       if (want > limit) return false;
-      return table.update({
+      const taken = await table.update({
         Key,
         UpdateExpression: 'ADD #n :want SET takenAt = :at',
         ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
         ExpressionAttributeNames: { '#n': 'n' },
         ExpressionAttributeValues: { ':want': want, ':room': limit - want, ':at': now.toISOString() },
       });
+      if (!taken) refusedAt = now.getTime();
+      return taken;
     },
 
     async returnSlots(count) {

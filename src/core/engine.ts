@@ -307,9 +307,10 @@ export async function carryOut(
 }
 
 /**
- * Admission by a read, before anything is written: when the counter says the service's share of SSM's
- * quota is in use, the work is held now (the reason), without the claim, budget slot and admission try
- * it would take and give back: six ledger writes that decide nothing, for most findings of a storm.
+ * Admission by a read, before anything is written: once this container's try to take a slot was
+ * refused in the last minute, and while the counter says the service's share of SSM's quota is in
+ * use, the work is held now (the reason), without the claim, budget slot and admission try it would
+ * take and give back: six ledger writes that decide nothing, for most findings of a storm.
  * Only a shortcut: the conditional slot in execute.ts stays the rule (a read that fails, or a slot
  * freed after it, goes the usual way), and work a release pass hands back (`held`) skips it, since the
  * pass counted the free slots. A duplicate held here is recognised when it is released.
@@ -318,6 +319,8 @@ async function shareInUse(plan: ActingPlan, deps: EngineDeps): Promise<string | 
   const limits = deps.config.admission;
   const want = slotsNeeded(plan.calls);
   if (!limits || want === 0 || !deps.ledger.acquireSlots) return undefined;
+  // Only once this container has seen the share full: a quiet day pays no read.
+  if (deps.ledger.shareFullLately && !deps.ledger.shareFullLately(deps.now())) return undefined;
   const room = await admissionRoom(deps, want).catch(() => true);
   return room ? undefined : admissionReason(limits, want);
 }

@@ -96,6 +96,8 @@ export interface LedgerPort {
   returnSlots?(count: number): Promise<void>;
   /** The admission counter as stored (src/adapters/ledger-slots.ts). */
   slots?(): Promise<SlotCounter>;
+  /** Whether this container's try to take a slot was refused lately (the engine reads `slots` first only then). */
+  shareFullLately?(now: Date): boolean;
   recordExecution(rec: ExecutionRecord): Promise<void>;
   /** An execution or command this service started, if it is one (how its own failures are recognised). */
   getExecution(executionId: string): Promise<ExecutionRecord | undefined>;
