@@ -2,12 +2,15 @@
  * Claims and locks: what makes acting exactly-once. A claim is the idempotency key of one finding
  * (remediation, resource, family and finding time): at most one claim per key. A lock is the
  * remediation's hold on the resource while an action is in flight: at most one per remediation and
- * resource. The lock item also keeps the remediation's runs on the resource (the loop guard's count).
+ * resource. A claim marked `started` is also one run of the remediation on the resource: the loop
+ * guard counts them (one Query of the resource's claims), so a start writes no item of its own.
  *
  * | item | pk | sk | ttl |
- * | claim (idempotency key) | CLAIM#<rem>#<res> | <family>#<findingTime> | claimTtlDays |
+ * | claim (idempotency key, and a run once started) | CLAIM#<rem>#<res> | <family>#<findingTime> | claimTtlDays (at least window + 1 d once started) |
  * | in-flight lock          | LOCK#<rem>#<res>  | LOCK                   | expiresAt + 1 d |
- * | run (loop guard)        | RUNS#<rem>#<res>  | <startedAt>#<id>       | window + 1 d |
+ *
+ * Before 2026-12-06 each start also wrote a run item (`RUNS#<rem>#<res>`); a started claim of then has
+ * no `startedAt` and counts at its `claimedAt` (a claim is written seconds before its start).
  */
 import type { ClaimKey, ClaimResult, ExecutionRecord } from '../ports/ledger.ts';
 import { DAY, epoch, iso, type LedgerTable } from './ledger-table.ts';
@@ -129,13 +132,39 @@ export function claimLedger(table: LedgerTable, o: ClaimOptions): ClaimLedger {
           family: rec.family,
           findingTime: rec.findingTimes?.[res] ?? rec.findingTime,
         });
-        await table.update({
+        // The started claim is the run the loop guard counts: it lives at least the guard's window.
+        const ttl = epoch(t + Math.max(o.claimTtlMs, o.windowMs + DAY));
+        const marked = await table.update({
           Key: { pk: claimPk(rec.remediationId, res), sk: owner },
-          UpdateExpression: 'SET #state = :s, executionId = :e',
+          UpdateExpression: 'SET #state = :s, executionId = :e, startedAt = :at, #ttl = :ttl',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':s': 'started', ':e': rec.executionId },
+          ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':s': 'started',
+            ':e': rec.executionId,
+            ':at': rec.startedAt,
+            ':ttl': ttl,
+          },
         });
+        // No claim to mark (an execution recovered by its tags after its claim was given back): the
+        // run is still counted, as a started claim of its own.
+        if (!marked)
+          await table.put({
+            Item: {
+              pk: claimPk(rec.remediationId, res),
+              sk: owner,
+              state: 'started',
+              remediationId: rec.remediationId,
+              resourceId: res,
+              family: rec.family,
+              findingTime: rec.findingTimes?.[res] ?? rec.findingTime,
+              claimedAt: rec.startedAt,
+              startedAt: rec.startedAt,
+              executionId: rec.executionId,
+              ttl,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          });
         await table.update({
           Key: { pk: lockPk(rec.remediationId, res), sk: 'LOCK' },
           UpdateExpression:
@@ -151,14 +180,6 @@ export function claimLedger(table: LedgerTable, o: ClaimOptions): ClaimLedger {
             ':rem': rec.remediationId,
             ':res': res,
             ':at': rec.startedAt,
-          },
-        });
-        await table.put({
-          Item: {
-            pk: `RUNS#${rec.remediationId}#${res}`,
-            sk: `${rec.startedAt}#${rec.executionId}`,
-            executionId: rec.executionId,
-            ttl: epoch(t + o.windowMs + DAY),
           },
         });
       }
@@ -177,16 +198,24 @@ export function claimLedger(table: LedgerTable, o: ClaimOptions): ClaimLedger {
     async runs(remediationId, resourceId, now) {
       const t = now.getTime();
       const items = await table.query({
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        KeyConditionExpression: 'pk = :pk',
+        // Started claims in the window (claims of before startedAt count at their claimedAt).
+        FilterExpression:
+          '#state = :started AND (startedAt BETWEEN :from AND :to OR ' +
+          '(attribute_not_exists(startedAt) AND claimedAt BETWEEN :from AND :to))',
+        ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: {
-          ':pk': `RUNS#${remediationId}#${resourceId}`,
+          ':pk': claimPk(remediationId, resourceId),
+          ':started': 'started',
           ':from': iso(t - o.windowMs),
           ':to': `${iso(t)}~`,
         },
-        ProjectionExpression: 'sk',
+        ProjectionExpression: 'startedAt, claimedAt, executionId',
         ConsistentRead: true,
       });
-      return items.map((r) => String(r['sk'])).sort();
+      return items
+        .map((r) => `${String(r['startedAt'] ?? r['claimedAt'])}#${String(r['executionId'] ?? '')}`)
+        .sort();
     },
   };
 }

@@ -6,7 +6,7 @@
  * value it read.
  */
 import type { SlotCounter } from '../ports/ledger-store.ts';
-import type { LedgerTable } from './ledger-table.ts';
+import { isConditionFailed, type LedgerTable } from './ledger-table.ts';
 
 const Key = { pk: 'SLOTS#automation', sk: 'SLOTS' };
 
@@ -15,8 +15,11 @@ export interface SlotLedger {
   acquireSlots(want: number, limit: number, now: Date): Promise<boolean>;
   /** Whether this container's try to take a slot was refused in the last minute. */
   shareFullLately(now: Date): boolean;
-  /** Gives `count` slots back (an execution ended, or its start failed); never below zero. */
-  returnSlots(count: number): Promise<void>;
+  /**
+   * Gives `count` slots back (an execution ended, or its start failed); never below zero. Answers
+   * the slots taken before (undefined when the counter had fewer than `count`: a healed counter).
+   */
+  returnSlots(count: number): Promise<number | undefined>;
   slots(): Promise<SlotCounter>;
   /** Sets the counter to `to` if it still reads `from`: false if a slot moved meanwhile. */
   setSlots(from: SlotCounter, to: number): Promise<boolean>;
@@ -45,23 +48,29 @@ export function slotLedger(table: LedgerTable): SlotLedger {
     },
 
     async returnSlots(count) {
-      if (count <= 0) return;
-      const back = await table.update({
-        Key,
-        UpdateExpression: 'ADD #n :less',
-        ConditionExpression: '#n >= :count',
-        ExpressionAttributeNames: { '#n': 'n' },
-        ExpressionAttributeValues: { ':less': -count, ':count': count },
-      });
-      // Fewer taken than given back (a healed counter): it goes to zero, not below.
-      if (!back)
-        await table.update({
+      if (count <= 0) return undefined;
+      try {
+        const before = await table.updateReturning({
           Key,
-          UpdateExpression: 'SET #n = :zero',
-          ConditionExpression: '#n < :count',
+          UpdateExpression: 'ADD #n :less',
+          ConditionExpression: '#n >= :count',
           ExpressionAttributeNames: { '#n': 'n' },
-          ExpressionAttributeValues: { ':zero': 0, ':count': count },
+          ExpressionAttributeValues: { ':less': -count, ':count': count },
+          ReturnValues: 'UPDATED_OLD',
         });
+        return typeof before['n'] === 'number' ? before['n'] : undefined;
+      } catch (e) {
+        if (!isConditionFailed(e)) throw e;
+      }
+      // Fewer taken than given back (a healed counter): it goes to zero, not below.
+      await table.update({
+        Key,
+        UpdateExpression: 'SET #n = :zero',
+        ConditionExpression: '#n < :count',
+        ExpressionAttributeNames: { '#n': 'n' },
+        ExpressionAttributeValues: { ':zero': 0, ':count': count },
+      });
+      return undefined;
     },
 
     async slots() {

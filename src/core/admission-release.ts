@@ -37,17 +37,22 @@ export interface SlotSignalDeps {
 
 /**
  * After a slot was freed (an execution ended, or a start failed and gave its slots back): one event when admission work is held (a one-item read of held work
- * first, so a quiet service puts no events and wakes no reconcile function). Never throws: a lost
+ * first, so a quiet service puts no events and wakes no reconcile function). When the share was
+ * full until this slot came back (`shareWasFull`: the counter before the return, src/core/completion.ts),
+ * work arriving meanwhile was held, so the event goes without the read: in a storm, one read less per
+ * execution; if nothing was held after all, the reconcile pass finds nothing. Never throws: a lost
  * signal leaves the work held for the sweep.
  */
 export async function signalSlotFreed(
   deps: SlotSignalDeps,
   executionId: string | undefined,
   slots = 1,
+  shareWasFull = false,
 ): Promise<boolean> {
   if (!deps.slotSignal) return false;
   try {
-    if (deps.ledger.listHeld && (await deps.ledger.listHeld('admission', 1)).length === 0) return false;
+    if (!shareWasFull && deps.ledger.listHeld && (await deps.ledger.listHeld('admission', 1)).length === 0)
+      return false;
     // No execution: the slots of a start that failed (src/core/execute.ts), given back.
     const detail = executionId ? { executionId, slots } : { startFailed: true, slots };
     const { failed } = await deps.slotSignal.publish([{ ...SLOT_FREED, detail }]);
@@ -60,6 +65,11 @@ export async function signalSlotFreed(
     });
     return false;
   }
+}
+
+/** Whether the counter before a return (`returnSlots`'s answer) said the share was full. */
+export function wasFull(before: number | undefined, limits: AdmissionLimits | undefined): boolean {
+  return before !== undefined && !!limits && !admits(before, 1, limits);
 }
 
 /** Free slots of the share: the limit less the counter (no limits or no counter: none known, 0). */

@@ -9,7 +9,8 @@
 import type { Registry } from './registry.ts';
 import type { LogPort, MetricsPort, NotifierPort } from '../ports/index.ts';
 import { parseCompletion } from '../events/completion.ts';
-import { signalSlotFreed } from './admission-release.ts';
+import { signalSlotFreed, wasFull } from './admission-release.ts';
+import type { AdmissionLimits } from './admission.ts';
 import type { EventPublisherPort } from '../ports/event-publisher.ts';
 import { errorMessage } from '../model/errors.ts';
 import { automationReason, commandReason, terminalVerdict } from './execution-status.ts';
@@ -40,6 +41,8 @@ export interface CompletionDeps {
   metrics?: MetricsPort;
   /** The service's bus, for `Admission Slot Freed` (the complete function only; src/core/admission-release.ts). */
   slotSignal?: EventPublisherPort;
+  /** The service's share of SSM's quota: a slot given back while it was full signals without a read. */
+  admission?: AdmissionLimits;
 }
 
 export type CompletionResult =
@@ -117,7 +120,7 @@ export async function closeExecution(
   // Its admission slot (src/core/admission.ts): SSM no longer counts it against the quota.
   if (exec.kind === 'automation') {
     const freed = await deps.ledger.returnSlots?.(1).then(
-      () => true,
+      (before) => ({ before }),
       (e: unknown) =>
         deps.log.warn('admission slot not released; the sweep re-derives the counter', {
           executionId: exec.executionId,
@@ -125,7 +128,8 @@ export async function closeExecution(
         }),
     );
     // Held admission work starts now, not at the next sweep (src/core/admission-release.ts).
-    if (freed) await signalSlotFreed(deps, exec.executionId);
+    if (freed)
+      await signalSlotFreed(deps, exec.executionId, 1, wasFull(freed.before, deps.admission));
   }
 
   if (verify) {

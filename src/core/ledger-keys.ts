@@ -6,10 +6,10 @@
 
 /**
  * Prefixes whose next segment is a remediation id: a role may write only those of its remediations.
- * `<P>#<id>#<resource>` for the first five (BACKFILL: src/adapters/backfill-marks-dynamodb.ts), `<P>#<id>`
+ * `<P>#<id>#<resource>` for the first four (BACKFILL: src/adapters/backfill-marks-dynamodb.ts), `<P>#<id>`
  * for the last two.
  */
-export const REMEDIATION_RESOURCE_KEY_PREFIXES = ['CLAIM', 'LOCK', 'DEFER', 'RUNS', 'BACKFILL'] as const;
+export const REMEDIATION_RESOURCE_KEY_PREFIXES = ['CLAIM', 'LOCK', 'DEFER', 'BACKFILL'] as const;
 export const REMEDIATION_KEY_PREFIXES = ['DONE', 'BREAKER'] as const;
 
 /**

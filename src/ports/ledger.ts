@@ -92,8 +92,11 @@ export interface LedgerPort {
    * without it admits everything.
    */
   acquireSlots?(want: number, limit: number, now: Date): Promise<boolean>;
-  /** Gives slots back: the start they were taken for failed, or the execution ended. */
-  returnSlots?(count: number): Promise<void>;
+  /**
+   * Gives slots back: the start they were taken for failed, or the execution ended. Answers the
+   * slots the counter said were taken before this return, when it knows (completion reads it).
+   */
+  returnSlots?(count: number): Promise<number | undefined>;
   /** The admission counter as stored (src/adapters/ledger-slots.ts). */
   slots?(): Promise<SlotCounter>;
   /** Whether this container's try to take a slot was refused lately (the engine reads `slots` first only then). */

@@ -121,14 +121,14 @@ describe('guards: account-wide reads cached, per-resource reads never', () => {
     const at = () => new Date(t);
     await store.guards('restricted-ssh', 'sg-1', at());
     const first = sent.length;
-    expect(sent).toEqual(expect.arrayContaining(['Query RUNS', 'Query STARTS', 'Get BREAKER', 'Query DONE']));
+    expect(sent).toEqual(expect.arrayContaining(['Query CLAIM', 'Query STARTS', 'Get BREAKER', 'Query DONE']));
     sent.length = 0;
     await store.guards('restricted-ssh', 'sg-2', at());
-    expect(sent).toEqual(['Query RUNS']);
+    expect(sent).toEqual(['Query CLAIM']);
     // Another remediation has its own breaker.
     sent.length = 0;
     await store.guards('s3-bucket-versioning-enabled', 'b-1', at());
-    expect(sent.sort()).toEqual(['Get BREAKER', 'Query DONE', 'Query RUNS']);
+    expect(sent.sort()).toEqual(['Get BREAKER', 'Query CLAIM', 'Query DONE']);
     // After the window, all of it again.
     t += 10_000;
     sent.length = 0;

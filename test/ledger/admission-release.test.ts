@@ -93,6 +93,42 @@ describe('prompt admission release', () => {
     expect(b.put).toHaveLength(3);
   });
 
+  it('a slot given back while the share was full signals without reading held work; otherwise it reads first', async () => {
+    w = await world();
+    const admission = admissionLimits(2 / 100, 0.5);
+    w.deps.config.admission = admission;
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) outcomes.push(...(await handleEvent(finding(sg(300 + i)), w.deps)));
+    expect(outcomes.map((o) => o.code)).toEqual([undefined, undefined, 'admission']);
+    const listHeld = w.started.ledger.listHeld!.bind(w.started.ledger);
+    let reads = 0;
+    w.started.ledger.listHeld = (...a) => (reads++, listHeld(...a));
+    const b = bus();
+    /** Completes one execution; answers [held-work reads, events put] by that completion. */
+    const end = async (executionId: string) => {
+      const [r0, p0] = [reads, b.put.length];
+      w.automationStatus.set(executionId, { executionId, status: 'Success' });
+      await handleCompletion(automationStatusEvent(executionId, 'Success'), {
+        ...w.deps,
+        slotSignal: b.publisher,
+        admission,
+      });
+      return [reads - r0, b.put.length - p0];
+    };
+
+    // 2 of 2 open before this return: held work is certain enough, the event goes without the read.
+    expect(await end(outcomes[0]!.executionId!)).toEqual([0, 1]);
+    const pass = await releaseAdmission(w.deps);
+    expect(pass.deferrals.map((d) => d.result)).toEqual(['released']);
+    // Full again, nothing held: the event still goes; the pass it wakes finds nothing to do.
+    expect(await end(outcomes[1]!.executionId!)).toEqual([0, 1]);
+    expect((await releaseAdmission(w.deps)).deferrals).toEqual([]);
+    // 1 of 2 open before this return: the share was not full, so it reads, finds nothing, puts nothing.
+    const released = pass.deferrals[0]!.outcomes![0]!.executionId!;
+    expect(await end(released)).toEqual([1, 0]);
+    expect((await w.started.ledger.slots!()).n).toBe(0);
+  });
+
   it('the signal never fails the completion: a refused put is logged, the slot is still given back', async () => {
     w = await world();
     w.deps.config.admission = admissionLimits(1 / 100, 0.5);

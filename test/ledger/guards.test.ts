@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { handleEvent } from '../../src/core/engine.ts';
 import { handleCompletion } from '../../src/core/completion.ts';
 import { reconcile } from '../../src/core/reconcile.ts';
@@ -53,6 +54,78 @@ describe('loop guard', () => {
     w.clock.advance(24 * 60);
     const [again] = await handleEvent(finding(), w.deps);
     expect(again!.outcome).toBe('started');
+  });
+});
+
+describe('loop guard runs are started claims', () => {
+  const key = (resourceId: string, findingTime: string) => ({
+    remediationId: 'restricted-ssh',
+    resourceId,
+    findingTime,
+    family: 'config.noncompliant' as const,
+  });
+  const exec = (resourceId: string, findingTime: string, executionId: string, startedAt: string) => ({
+    executionId,
+    kind: 'automation' as const,
+    remediationId: 'restricted-ssh',
+    family: 'config.noncompliant' as const,
+    document: 'AWS-DisablePublicAccessForSecurityGroup',
+    resourceIds: [resourceId],
+    resourceType: 'AWS::EC2::SecurityGroup',
+    findingTime,
+    eventId: `e-${executionId}`,
+    account: '123456789012',
+    region: 'us-east-1',
+    startedAt,
+  });
+
+  it('counts started claims in the window (one item per start, no run item of its own), not claims that never started', async () => {
+    w = await world({ limits: { cooldownWindowHours: 24 } });
+    const { ledger, client, tableName } = w.started;
+    const now = new Date('2025-03-04T14:30:00.000Z');
+    const at = (min: number) => new Date(now.getTime() + min * 60_000);
+    // Two findings started, one claimed and never started.
+    expect((await ledger.claim(key(SG, 'f1'), at(0))).status).toBe('claimed');
+    await ledger.recordExecution(exec(SG, 'f1', 'exec-1', at(0).toISOString()));
+    await ledger.releaseLocks({ executionId: 'exec-1', remediationId: 'restricted-ssh', resourceIds: [SG] });
+    expect((await ledger.claim(key(SG, 'f2'), at(5))).status).toBe('claimed');
+    await ledger.recordExecution(exec(SG, 'f2', 'exec-2', at(5).toISOString()));
+    await ledger.releaseLocks({ executionId: 'exec-2', remediationId: 'restricted-ssh', resourceIds: [SG] });
+    expect((await ledger.claim(key(SG, 'f3'), at(10))).status).toBe('claimed');
+
+    const g = await ledger.guards('restricted-ssh', SG, at(11));
+    expect(g.recentRuns).toBe(2);
+    expect(g.lastRunAt).toBe(at(5).toISOString());
+    // Past the window the runs have left it.
+    expect((await ledger.guards('restricted-ssh', SG, at(24 * 60 + 6))).recentRuns).toBe(0);
+
+    // What a start wrote: the execution, the claim and lock marked, the hour's start; no RUNS item.
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName }));
+    expect(Items.filter((i) => String(i['pk']).startsWith('RUNS#'))).toEqual([]);
+  });
+
+  it('a started claim of before startedAt was kept counts at its claimedAt; a start with no claim is counted too', async () => {
+    w = await world({ limits: { cooldownWindowHours: 24 } });
+    const { ledger, client, tableName } = w.started;
+    const now = new Date('2025-03-04T14:30:00.000Z');
+    // As the ledger of before wrote it: state started, no startedAt.
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          pk: `CLAIM#restricted-ssh#${SG}`,
+          sk: 'config.noncompliant#old',
+          state: 'started',
+          claimedAt: new Date(now.getTime() - 60 * 60_000).toISOString(),
+          executionId: 'exec-old',
+        },
+      }),
+    );
+    // An execution recovered by its tags whose claim was given back: marking it writes a started claim.
+    await ledger.recordExecution(exec(SG, 'gone', 'exec-recovered', now.toISOString()));
+    const g = await ledger.guards('restricted-ssh', SG, new Date(now.getTime() + 60_000));
+    expect(g.recentRuns).toBe(2);
+    expect(g.lastRunAt).toBe(now.toISOString());
   });
 });
 
