@@ -128,8 +128,7 @@ export async function closeExecution(
         }),
     );
     // Held admission work starts now, not at the next sweep (src/core/admission-release.ts).
-    if (freed)
-      await signalSlotFreed(deps, exec.executionId, 1, wasFull(freed.before, deps.admission));
+    if (freed) await signalSlotFreed(deps, exec.executionId, 1, wasFull(freed.before, deps.admission));
   }
 
   if (verify) {

@@ -121,7 +121,9 @@ describe('guards: account-wide reads cached, per-resource reads never', () => {
     const at = () => new Date(t);
     await store.guards('restricted-ssh', 'sg-1', at());
     const first = sent.length;
-    expect(sent).toEqual(expect.arrayContaining(['Query CLAIM', 'Query STARTS', 'Get BREAKER', 'Query DONE']));
+    expect(sent).toEqual(
+      expect.arrayContaining(['Query CLAIM', 'Query STARTS', 'Get BREAKER', 'Query DONE']),
+    );
     sent.length = 0;
     await store.guards('restricted-ssh', 'sg-2', at());
     expect(sent).toEqual(['Query CLAIM']);

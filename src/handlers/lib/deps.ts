@@ -137,7 +137,10 @@ export function completionDeps(s: SharedDeps): CompletionDeps {
     log: s.log,
     now: s.now,
     options: runtimeOptionsFromEnv(s.config.env),
-    admission: admissionLimits(s.config.env.AUTOMATION_CONCURRENT_SHARE, s.config.env.AUTOMATION_QUEUED_SHARE),
+    admission: admissionLimits(
+      s.config.env.AUTOMATION_CONCURRENT_SHARE,
+      s.config.env.AUTOMATION_QUEUED_SHARE,
+    ),
     metrics: s.metrics,
   };
 }
