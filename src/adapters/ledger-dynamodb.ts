@@ -91,7 +91,6 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
   }
 
   const { putExecution, ...executionReads } = executions;
-  const { recordStart: _recordStart, ...startReads } = starts;
   return {
     ...slotLedger(table),
     ...heldLedger(table, (opts.deferralTtlDays ?? 30) * DAY),
@@ -99,7 +98,7 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
     ...counterLedger(table),
     ...guards,
     ...executionReads,
-    ...startReads,
+    ...starts,
     claim: claims.claim,
     release: claims.release,
     releaseLocks: claims.releaseLocks,
@@ -125,8 +124,8 @@ export function dynamoLedger(doc: DynamoDBDocumentClient, opts: LedgerOptions): 
     async recordExecution(rec) {
       // Recorded before (a retried invocation got the same execution back): count it once.
       if (!(await putExecution(rec))) return;
+      // The item carries its start (gsi2, ledger-starts.ts): no start item of its own.
       await claims.markStarted(rec);
-      await starts.recordStart(rec);
     },
   };
 }

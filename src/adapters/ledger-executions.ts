@@ -1,12 +1,14 @@
 /**
  * Executions the service started, and their phases (in flight → verifying → done). The sparse
- * `gsi1` lists the ones in flight or verifying, oldest first (what the reconcile sweep polls).
+ * `gsi1` lists the ones in flight or verifying, oldest first (what the reconcile sweep polls); the
+ * keys-only `gsi2` lists every start by clock hour (the budget's count and recovery, ledger-starts.ts).
  *
- * | item | pk | sk | gsi1pk / gsi1sk | ttl |
- * | execution | EXEC#<id> | EXEC | INFLIGHT or VERIFYING / <since>#<id> (sparse) | outcomeTtlDays |
+ * | item | pk | sk | gsi1pk / gsi1sk | gsi2pk / gsi2sk | ttl |
+ * | execution | EXEC#<id> | EXEC | INFLIGHT or VERIFYING / <since>#<id> (sparse) | STARTED#<hour> / <startedAt>#<id> | outcomeTtlDays |
  */
 import type { ExecutionPhase, LedgerStore, StoredExecution } from '../ports/ledger-store.ts';
 import type { ExecutionRecord } from '../ports/ledger.ts';
+import { startKeys } from './ledger-starts.ts';
 import { epoch, strip, type LedgerTable } from './ledger-table.ts';
 
 const execPk = (id: string): string => `EXEC#${id}`;
@@ -38,6 +40,7 @@ export function executionLedger(table: LedgerTable, outcomeTtlMs: number): Execu
           phase: 'in-flight',
           gsi1pk: 'INFLIGHT',
           gsi1sk: `${rec.startedAt}#${rec.executionId}`,
+          ...startKeys(rec),
           ttl: epoch(Date.parse(rec.startedAt) + outcomeTtlMs),
         },
         ConditionExpression: 'attribute_not_exists(pk)',

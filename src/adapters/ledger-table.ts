@@ -1,6 +1,6 @@
 /**
  * The one table helper every ledger adapter (src/adapters/ledger-*.ts) writes through: the ledger's
- * DynamoDB table (serverless.yml `LedgerTable`: pk/sk, gsi1 = gsi1pk/gsi1sk, TTL attribute `ttl`)
+ * DynamoDB table (serverless.yml `LedgerTable`: pk/sk, gsi1 = gsi1pk/gsi1sk, gsi2 = gsi2pk/gsi2sk, TTL attribute `ttl`)
  * with its name and the clock, and thin wrappers over GetItem, PutItem, UpdateItem, DeleteItem and
  * Query (what the function roles grant). A conditional write answers false when its condition did
  * not hold; any other error is thrown (the callers fail closed).
@@ -36,7 +36,7 @@ export function isConditionFailed(e: unknown): boolean {
 
 /** Removes the key attributes so a stored item reads as the record it holds. */
 export function strip<T>(item: Item): T {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ttl: _ttl, ...rest } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, gsi2pk: _g3, gsi2sk: _g4, ttl: _ttl, ...rest } = item;
   return rest as T;
 }
 

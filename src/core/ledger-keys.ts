@@ -17,7 +17,7 @@ export const REMEDIATION_KEY_PREFIXES = ['DONE', 'BREAKER'] as const;
  * counter `SLOTS#automation` of src/adapters/ledger-slots.ts, approval requests `APPROVAL#<id>` of
  * src/adapters/approvals-dynamodb.ts: an acting role asks, the reconcile role decides and expires).
  */
-export const SHARED_KEY_PREFIXES = ['EXEC', 'STARTS', 'BUDGET', 'OUT', 'TRIP', 'SLOTS', 'APPROVAL'] as const;
+export const SHARED_KEY_PREFIXES = ['EXEC', 'BUDGET', 'OUT', 'TRIP', 'SLOTS', 'APPROVAL'] as const;
 
 /** The approval-callback function's role may write only approval requests (docs/approvals.md). */
 export const APPROVAL_CALLBACK_KEY_PREFIXES = ['APPROVAL'] as const;

@@ -2,7 +2,7 @@
  * Recovery by tag: every Automation execution the service starts carries its tags (act-plan.ts
  * TAG_*). Each reconcile sweep asks SSM for the service's own executions of the last window
  * (DescribeAutomationExecutions, TagKey and start-time filters), compares them with what the ledger
- * recorded (the STARTS hour buckets), and records the ones it missed from their tags (a ledger write
+ * recorded (its starts by clock hour, ledger-starts.ts), and records the ones it missed from their tags (a ledger write
  * that failed right after a successful start). One that already ended is closed at once (outcome,
  * guards, admission slot, notification) through the completion path; one still running is closed by
  * its completion event or the sweep's poll. Then a leaked admission counter heals (admission.ts).

@@ -122,7 +122,7 @@ describe('guards: account-wide reads cached, per-resource reads never', () => {
     await store.guards('restricted-ssh', 'sg-1', at());
     const first = sent.length;
     expect(sent).toEqual(
-      expect.arrayContaining(['Query CLAIM', 'Query STARTS', 'Get BREAKER', 'Query DONE']),
+      expect.arrayContaining(['Query CLAIM', 'Query STARTED', 'Get BREAKER', 'Query DONE']),
     );
     sent.length = 0;
     await store.guards('restricted-ssh', 'sg-2', at());

@@ -129,6 +129,65 @@ describe('loop guard runs are started claims', () => {
   });
 });
 
+describe("the hour's starts are the execution items (index gsi2)", () => {
+  it("a start writes no item of its own; the rolling hour and recovery's list read the executions", async () => {
+    w = await world({});
+    const { ledger, client, tableName } = w.started;
+    const rec = (id: string, startedAt: string) => ({
+      executionId: id,
+      kind: 'automation' as const,
+      remediationId: 'restricted-ssh',
+      family: 'config.noncompliant' as const,
+      document: 'AWS-DisablePublicAccessForSecurityGroup',
+      resourceIds: [`sg-${id}`],
+      resourceType: 'AWS::EC2::SecurityGroup',
+      findingTime: startedAt,
+      eventId: `e-${id}`,
+      account: '123456789012',
+      region: 'us-east-1',
+      startedAt,
+    });
+    // Across an hour boundary: 13:20 (outside the rolling hour at 14:30), 13:45, 14:10, 14:25.
+    for (const [id, at] of [
+      ['exec-a', '2025-03-04T13:20:00.000Z'],
+      ['exec-b', '2025-03-04T13:45:00.000Z'],
+      ['exec-c', '2025-03-04T14:10:00.000Z'],
+      ['exec-d', '2025-03-04T14:25:00.000Z'],
+    ] as const)
+      await ledger.recordExecution(rec(id, at));
+    // A retried invocation recording the same execution again counts it once.
+    await ledger.recordExecution(rec('exec-d', '2025-03-04T14:25:00.000Z'));
+
+    expect(await ledger.startedLastHour(new Date('2025-03-04T14:30:00.000Z'))).toBe(3);
+    expect(await ledger.startedLastHour(new Date('2025-03-04T15:20:00.000Z'))).toBe(1);
+    expect(
+      [
+        ...(await ledger.startedBetween!(
+          new Date('2025-03-04T14:00:00.000Z'),
+          new Date('2025-03-04T14:30:00.000Z'),
+        )),
+      ].sort(),
+    ).toEqual(['exec-c', 'exec-d']);
+    expect(
+      (
+        await ledger.startedBetween!(
+          new Date('2025-03-04T13:30:00.000Z'),
+          new Date('2025-03-04T14:30:00.000Z'),
+        )
+      ).size,
+    ).toBe(4);
+
+    // No start item beside the execution (before: one STARTS#<hour> item per start).
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName }));
+    expect(Items.filter((i) => String(i['pk']).startsWith('STARTS#'))).toEqual([]);
+    expect(Items.filter((i) => String(i['pk']).startsWith('EXEC#')).map((i) => i['gsi2pk'])).toEqual(
+      expect.arrayContaining(['STARTED#2025-03-04T13', 'STARTED#2025-03-04T14']),
+    );
+    // The stored record reads without the index keys.
+    expect(await ledger.getExecution('exec-c')).not.toHaveProperty('gsi2pk');
+  });
+});
+
 describe('budget', () => {
   it('over the budget work is held, announced once per trip, and released (announced, with how much waits) when the hour has passed', async () => {
     w = await world({ limits: { budgetPerHour: 2 } });

@@ -26,7 +26,7 @@ describe('history', () => {
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
-    expect(d.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual(['gsi1']);
+    expect(d.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual(['gsi1', 'gsi2']);
     expect(d.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
   });
 
