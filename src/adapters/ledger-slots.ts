@@ -13,6 +13,8 @@ const Key = { pk: 'SLOTS#automation', sk: 'SLOTS' };
 export interface SlotLedger {
   /** Takes `want` slots if `n + want <= limit`: true when taken. */
   acquireSlots(want: number, limit: number, now: Date): Promise<boolean>;
+  /** Takes one slot if `n + 1 <= limit`: the slots taken after it, or undefined when refused. */
+  takeSlot(limit: number, now: Date): Promise<number | undefined>;
   /** Whether this container's try to take a slot was refused in the last minute. */
   shareFullLately(now: Date): boolean;
   /**
@@ -45,6 +47,24 @@ export function slotLedger(table: LedgerTable): SlotLedger {
       });
       if (!taken) refusedAt = now.getTime();
       return taken;
+    },
+
+    async takeSlot(limit, now) {
+      if (limit < 1) return undefined;
+      try {
+        const after = await table.updateReturning({
+          Key,
+          UpdateExpression: 'ADD #n :one SET takenAt = :at',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
+          ExpressionAttributeNames: { '#n': 'n' },
+          ExpressionAttributeValues: { ':one': 1, ':room': limit - 1, ':at': now.toISOString() },
+        });
+        return typeof after['n'] === 'number' ? after['n'] : limit;
+      } catch (e) {
+        if (!isConditionFailed(e)) throw e;
+        refusedAt = now.getTime();
+        return undefined;
+      }
     },
 
     async returnSlots(count) {

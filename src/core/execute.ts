@@ -39,6 +39,12 @@ export interface ExecuteDeps {
 /** The held item a release replays (its tries so far drive the backoff of the next hold). */
 export interface HeldContext {
   attempts?: number;
+  /**
+   * Admission slots the release pass already took (src/core/admission-pass.ts), shared by the items it
+   * releases: a plan takes its slots from here instead of the counter, and the pass gives back what no
+   * plan took.
+   */
+  slots?: { n: number };
 }
 
 export interface ExecuteOptions {
@@ -130,8 +136,13 @@ export async function executePlan(
   const want = admission && deps.ledger.acquireSlots ? slotsNeeded(plan.calls) : 0;
   if (want > 0) {
     let admitted: boolean;
+    const taken = opts.held?.slots;
     try {
-      admitted = await deps.ledger.acquireSlots!(want, admission!.open, deps.now());
+      if (taken && taken.n >= want) {
+        // Slots the release pass took for held work: this plan's now (given back below if it does not start).
+        taken.n -= want;
+        admitted = true;
+      } else admitted = await deps.ledger.acquireSlots!(want, admission!.open, deps.now());
     } catch (e) {
       await budgetBack(slot);
       await notStarted(plan, 'gate-unreadable', `admission counter could not be read: ${errorMessage(e)}`);

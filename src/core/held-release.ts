@@ -58,10 +58,12 @@ function baseOutcome(d: StoredDeferral, now: Date): Omit<OutcomeBase, 'reason'> 
  */
 export async function releaseDeferrals(
   deps: ReconcileDeps,
-  filter: { calendarArn?: string; held?: StoredDeferral[]; room?: number } = {},
+  filter: { calendarArn?: string; held?: StoredDeferral[]; room?: number; slots?: { n: number } } = {},
 ): Promise<ReleaseReport[]> {
   // `held`: the admission pass's oldest admission work (src/core/admission-pass.ts), not all of it;
-  // `room`: the free slots that pass counted, so its items do not read the counter again each.
+  // `room`: the free slots that pass counted, so its items do not read the counter again each;
+  // `slots`: a slot that pass already took, for the first of its items that starts (the pass gives it
+  // back if none does).
   const all = filter.held ?? (await deps.ledger.listDeferrals());
   if (!filter.calendarArn && !filter.held) heldWork(deps.metrics, all, deps.now()); // the sweep sees all
   const states = new Map<string, Promise<'OPEN' | 'CLOSED'>>();
@@ -77,7 +79,12 @@ export async function releaseDeferrals(
   const out: ReleaseReport[] = [];
   // Once SSM refuses one start in this sweep (quota, throttling), the rest of that work waits for the
   // next sweep instead of each asking SSM again.
-  const busy: Busy = { ssm: false, admission: false, ...(filter.room ? { room: filter.room } : {}) };
+  const busy: Busy = {
+    ssm: false,
+    admission: false,
+    ...(filter.room ? { room: filter.room } : {}),
+    ...(filter.slots ? { slots: filter.slots } : {}),
+  };
   try {
     for (const d of all) {
       if (filter.calendarArn && !waitsOn(d.calendars, filter.calendarArn)) continue;
@@ -100,15 +107,21 @@ export async function releaseDeferrals(
   return out;
 }
 
-/** What a sweep learned on its way: SSM refused a start, the share is in use, slots known free. */
+/** What a sweep learned on its way: SSM refused a start, the share is in use, slots known free or taken. */
 interface Busy {
   ssm: boolean;
   admission: boolean;
   room?: number;
+  /** Slots the admission pass took: the plan that starts takes them (execute.ts), not the counter. */
+  slots?: { n: number };
 }
 
-/** Whether admission work may go through the gates now: a slot counted free by the pass, or the counter read. */
+/**
+ * Whether admission work may go through the gates now: a slot the pass took and no item used yet,
+ * a slot counted free by the pass, or the counter read.
+ */
 async function roomNow(busy: Busy, deps: ReconcileDeps): Promise<boolean> {
+  if (busy.slots?.n) return true;
   if (busy.room) {
     busy.room--;
     return true;
@@ -163,7 +176,7 @@ async function releaseOne(
   const code = d.code ?? 'calendar-closed';
   // Approval holds end by the approver or the timeout (src/core/approval-release.ts), not by age.
   const approval = code === 'approval' ? await approvalStep(d, deps, now) : undefined;
-  if (approval) return approval === 'release' ? release(d, now, deps) : approval;
+  if (approval) return approval === 'release' ? release(d, now, deps, busy) : approval;
   if (deferralExpired(d, now, options.deferralMaxAgeHours)) {
     const lease = await deps.ledger.leaseDeferral(
       d.remediationId,
@@ -201,7 +214,7 @@ async function releaseOne(
     // Only what can run now: a CLOSED calendar would just defer it again (and notify again).
     return { result: 'still-closed' };
   }
-  return release(d, now, deps);
+  return release(d, now, deps, busy);
 }
 
 /** Leases the item, re-checks Config, and runs the finding through every gate again. */
@@ -209,6 +222,7 @@ async function release(
   d: StoredDeferral,
   now: Date,
   deps: ReconcileDeps,
+  busy: Busy,
 ): Promise<Omit<ReleaseReport, 'remediationId' | 'resourceId'>> {
   const { options } = deps;
   const lease = await deps.ledger.leaseDeferral(
@@ -248,7 +262,10 @@ async function release(
     }
   }
 
-  const outcomes = await handleFinding(finding, deps, { attempts: d.attempts ?? 0 });
+  const outcomes = await handleFinding(finding, deps, {
+    attempts: d.attempts ?? 0,
+    ...(busy.slots ? { slots: busy.slots } : {}),
+  });
   // Held again (a calendar that closed again, a gate still unreadable, SSM still busy): the engine's
   // recordDeferral drops our lease, so the item stays with its next try pushed back.
   const dropped = await deps.ledger.dropDeferral(d.remediationId, d.resourceId, lease);

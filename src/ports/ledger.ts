@@ -93,6 +93,11 @@ export interface LedgerPort {
    */
   acquireSlots?(want: number, limit: number, now: Date): Promise<boolean>;
   /**
+   * Takes one slot if it fits under `limit`, answering the slots taken after it (undefined: refused):
+   * the admission pass's first take, the slot and the room left in one call (src/core/admission-pass.ts).
+   */
+  takeSlot?(limit: number, now: Date): Promise<number | undefined>;
+  /**
    * Gives slots back: the start they were taken for failed, or the execution ended. Answers the
    * slots the counter said were taken before this return, when it knows (completion reads it).
    */

@@ -61,15 +61,20 @@ describe('prompt admission release', () => {
     expect(isSlotFreed(event)).toBe(true);
     expect(isSlotFreed({ source: 'aws.events', 'detail-type': 'Scheduled Event' })).toBe(false);
 
-    // The pass: 2 free slots, the two oldest held start, in arrival order; the third waits. It reads
-    // the counter once: the items it releases use the slots it counted (then the conditional slot).
+    // The pass: 2 free slots, the two oldest held start, in arrival order; the third waits. It never
+    // reads the counter: it takes one slot (the take answers what is left), the first item starts on
+    // it, the second takes its own (the conditional slot), so each start costs one counter call.
     w.clock.advance(1);
-    const slots = w.deps.ledger.slots!.bind(w.deps.ledger);
-    let reads = 0;
-    w.deps.ledger.slots = () => (reads++, slots());
+    const ledger = w.deps.ledger;
+    const calls = { slots: 0, takeSlot: 0, acquireSlots: 0 };
+    const [slots, takeSlot, acquireSlots] = [ledger.slots!, ledger.takeSlot!, ledger.acquireSlots!];
+    ledger.slots = () => (calls.slots++, slots());
+    ledger.takeSlot = (...a) => (calls.takeSlot++, takeSlot(...a));
+    ledger.acquireSlots = (...a) => (calls.acquireSlots++, acquireSlots(...a));
     const pass = await releaseAdmission(w.deps);
-    w.deps.ledger.slots = slots;
-    expect(reads).toBe(1);
+    Object.assign(ledger, { slots, takeSlot, acquireSlots });
+    expect(calls).toEqual({ slots: 0, takeSlot: 1, acquireSlots: 1 });
+    expect((await ledger.slots!()).n).toBe(5);
     expect(pass.free).toBe(2);
     expect(pass.deferrals.map((d) => [d.resourceId, d.result])).toEqual([
       [sg(5), 'released'],
@@ -91,6 +96,35 @@ describe('prompt admission release', () => {
     expect(await w.started.ledger.listDeferrals()).toEqual([]);
     await finish(outcomes[3]!.executionId!, b.publisher);
     expect(b.put).toHaveLength(3);
+  });
+
+  it('the slot the pass took is used by the first item that starts, and given back when none starts', async () => {
+    w = await world();
+    w.deps.config.admission = admissionLimits(2 / 100, 0.5);
+    const outcomes = [];
+    for (let i = 0; i < 4; i++) outcomes.push(...(await handleEvent(finding(sg(400 + i)), w.deps)));
+    expect(outcomes.map((o) => o.code)).toEqual([undefined, undefined, 'admission', 'admission']);
+    await finish(outcomes[0]!.executionId!);
+    expect((await w.started.ledger.slots!()).n).toBe(1);
+
+    // The oldest held is compliant now: dropped, nothing starts, so the slot the pass took goes back.
+    w.compliance.set(`restricted-ssh|${sg(402)}`, { compliance: 'COMPLIANT' });
+    w.clock.advance(1);
+    const pass = await releaseAdmission(w.deps);
+    expect(pass.free).toBe(1);
+    expect(pass.deferrals.map((d) => [d.resourceId, d.result])).toEqual([[sg(402), 'already-compliant']]);
+    // One item listed (one free slot), none started: the counter is as before.
+    expect((await w.started.ledger.slots!()).n).toBe(1);
+    expect(w.automations).toHaveLength(2);
+    expect((await w.started.ledger.listDeferrals()).map((d) => d.resourceId)).toEqual([sg(403)]);
+
+    // The next pass: sg(403) starts on the slot the pass took; one slot taken, none given back.
+    const pass2 = await releaseAdmission(w.deps);
+    expect(pass2.deferrals.map((d) => [d.resourceId, d.result])).toEqual([[sg(403), 'released']]);
+    expect((await w.started.ledger.slots!()).n).toBe(2);
+    // The share is full: a pass now takes nothing, releases nothing, leaves the counter alone.
+    expect(await releaseAdmission(w.deps)).toEqual({ free: 0, deferrals: [] });
+    expect((await w.started.ledger.slots!()).n).toBe(2);
   });
 
   it('a slot given back while the share was full signals without reading held work; otherwise it reads first', async () => {
