@@ -32,40 +32,33 @@ const FULL_LATELY_MS = 60_000;
 
 export function slotLedger(table: LedgerTable): SlotLedger {
   let refusedAt: number | undefined;
-  return {
-    shareFullLately: (now) => refusedAt !== undefined && now.getTime() - refusedAt < FULL_LATELY_MS,
-
-    async acquireSlots(want, limit, now) {
-      if (want <= 0) return true;
-      if (want > limit) return false;
-      const taken = await table.update({
+  /** One conditional ADD: the slots taken after it, or undefined when `want` did not fit (remembered). */
+  async function take(want: number, limit: number, now: Date): Promise<number | undefined> {
+    if (want > limit) return undefined;
+    try {
+      const after = await table.updateReturning({
         Key,
         UpdateExpression: 'ADD #n :want SET takenAt = :at',
         ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
         ExpressionAttributeNames: { '#n': 'n' },
         ExpressionAttributeValues: { ':want': want, ':room': limit - want, ':at': now.toISOString() },
       });
-      if (!taken) refusedAt = now.getTime();
-      return taken;
+      return typeof after['n'] === 'number' ? after['n'] : limit;
+    } catch (e) {
+      if (!isConditionFailed(e)) throw e;
+      refusedAt = now.getTime();
+      return undefined;
+    }
+  }
+  return {
+    shareFullLately: (now) => refusedAt !== undefined && now.getTime() - refusedAt < FULL_LATELY_MS,
+
+    async acquireSlots(want, limit, now) {
+      if (want <= 0) return true;
+      return (await take(want, limit, now)) !== undefined;
     },
 
-    async takeSlot(limit, now) {
-      if (limit < 1) return undefined;
-      try {
-        const after = await table.updateReturning({
-          Key,
-          UpdateExpression: 'ADD #n :one SET takenAt = :at',
-          ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
-          ExpressionAttributeNames: { '#n': 'n' },
-          ExpressionAttributeValues: { ':one': 1, ':room': limit - 1, ':at': now.toISOString() },
-        });
-        return typeof after['n'] === 'number' ? after['n'] : limit;
-      } catch (e) {
-        if (!isConditionFailed(e)) throw e;
-        refusedAt = now.getTime();
-        return undefined;
-      }
-    },
+    takeSlot: (limit, now) => take(1, limit, now),
 
     async returnSlots(count) {
       if (count <= 0) return undefined;

@@ -12,7 +12,7 @@
  * first, the sweep re-derives the counter, src/core/recovery.ts).
  */
 import { errorMessage } from '../model/errors.ts';
-import { freeSlots, oldestAdmissionWork } from './admission-release.ts';
+import { oldestAdmissionWork } from './admission-release.ts';
 import { releaseDeferrals, type ReleaseReport } from './held-release.ts';
 import type { ReconcileDeps } from './reconcile.ts';
 
@@ -24,14 +24,9 @@ export interface AdmissionPassReport {
 
 export async function releaseAdmission(deps: ReconcileDeps): Promise<AdmissionPassReport> {
   const limits = deps.config.admission;
-  const take = deps.ledger.takeSlot?.bind(deps.ledger);
-  if (!limits || !take || !deps.ledger.returnSlots) {
-    const free = await freeSlots(deps);
-    const held = await oldestAdmissionWork(deps.ledger, free);
-    if (held.length === 0) return { free, deferrals: [] };
-    return { free, deferrals: await releaseDeferrals(deps, { held, room: free }) };
-  }
-  const after = await take(limits.open, deps.now());
+  // No share (or a ledger without the counter): no slot is ever known free, so nothing to release here.
+  if (!limits || !deps.ledger.takeSlot || !deps.ledger.returnSlots) return { free: 0, deferrals: [] };
+  const after = await deps.ledger.takeSlot(limits.open, deps.now());
   if (after === undefined) return { free: 0, deferrals: [] };
   const free = 1 + Math.max(0, limits.open - after);
   const slots = { n: 1 };

@@ -72,16 +72,6 @@ export function wasFull(before: number | undefined, limits: AdmissionLimits | un
   return before !== undefined && !!limits && !admits(before, 1, limits);
 }
 
-/** Free slots of the share: the limit less the counter (no limits or no counter: none known, 0). */
-export async function freeSlots(deps: {
-  config: { admission?: AdmissionLimits };
-  ledger: Pick<LedgerStore, 'slots'>;
-}): Promise<number> {
-  const limits = deps.config.admission;
-  if (!limits || !deps.ledger.slots) return 0;
-  return Math.max(0, limits.open - (await deps.ledger.slots()).n);
-}
-
 /** Whether `want` more Automation executions fit in the service's share now (the counter, read). */
 export async function admissionRoom(
   deps: { config: { admission?: AdmissionLimits }; ledger: Pick<LedgerPort, 'slots'> },
